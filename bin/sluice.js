@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The sluice command. isolated-vm (sandboxed plugins) needs Node's startup snapshot off, so the
+// process re-executes itself with --no-node-snapshot when started without it.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'dist', 'kernel', 'cli', 'main.js');
+
+if (!process.execArgv.includes('--no-node-snapshot')) {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else if (!existsSync(entry)) {
+  process.stderr.write('sluice: dist/ is missing; run `npm run build` (npm start does it for you).\n');
+  process.exit(1);
+} else {
+  const { main } = await import(pathToFileURL(entry).href);
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}

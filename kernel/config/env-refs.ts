@@ -1,0 +1,50 @@
+/**
+ * `os.environ/NAME` references, as LiteLLM writes them, anywhere in the config tree. Values come
+ * from the secret managers first (when a secret-resolver plugin is enabled), then the environment.
+ */
+export const ENV_REF_PREFIX = 'os.environ/';
+
+export type RefLookup = (name: string) => Promise<string | undefined>;
+
+export interface ResolvedRefs<T> {
+  value: T;
+  /** Names referenced but found nowhere. */
+  missing: string[];
+  /** Values read for keys that look secret (key, token, password…), to scrub from logs. */
+  secrets: string[];
+}
+
+const SECRET_KEY = /key|secret|token|password|credential|auth/i;
+
+export async function resolveEnvRefs<T>(tree: T, lookup: RefLookup): Promise<ResolvedRefs<T>> {
+  const missing: string[] = [];
+  const secrets: string[] = [];
+  const walk = async (node: unknown, key: string): Promise<unknown> => {
+    if (typeof node === 'string') {
+      if (!node.startsWith(ENV_REF_PREFIX)) return node;
+      const name = node.slice(ENV_REF_PREFIX.length);
+      const value = await lookup(name);
+      if (value === undefined) {
+        missing.push(name);
+        return undefined;
+      }
+      if (SECRET_KEY.test(key)) secrets.push(value);
+      return value;
+    }
+    if (Array.isArray(node)) return Promise.all(node.map((item) => walk(item, key)));
+    if (node && typeof node === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(node)) {
+        const resolved = await walk(v, k);
+        if (resolved !== undefined) out[k] = resolved;
+      }
+      return out;
+    }
+    return node;
+  };
+  return { value: (await walk(tree, '')) as T, missing, secrets };
+}
+
+export function envLookup(env: NodeJS.ProcessEnv = process.env): RefLookup {
+  return async (name) => env[name];
+}

@@ -1,0 +1,132 @@
+/**
+ * What Sluice does with each LiteLLM setting it finds. Nothing is ignored silently: every key of
+ * litellm_settings / general_settings / router_settings is either used (by the kernel or an enabled
+ * plugin), accepted but not yet supported, or unknown — and the last two are reported at startup.
+ */
+
+/** Read by the kernel itself. */
+export const KERNEL_SETTINGS = new Set([
+  'general_settings.database_url',
+  'general_settings.master_key', // via auth-master-key's manifest, listed here so it is never "unknown"
+  'litellm_settings.callbacks',
+  'litellm_settings.success_callback',
+  'litellm_settings.failure_callback',
+  'litellm_settings.request_timeout',
+  'litellm_settings.set_verbose',
+  'litellm_settings.json_logs',
+  'router_settings.redis_host',
+  'router_settings.redis_port',
+  'router_settings.redis_password',
+  'router_settings.redis_url',
+  'router_settings.timeout',
+  'router_settings.stream_timeout',
+]);
+
+/** Accepted and planned: reported as "not yet supported" (with the area that will handle it). */
+const PLANNED: Record<string, string[]> = {
+  router: [
+    'router_settings.routing_strategy', 'router_settings.routing_strategy_args', 'router_settings.num_retries',
+    'router_settings.retry_after', 'router_settings.retry_policy', 'router_settings.fallbacks',
+    'router_settings.context_window_fallbacks', 'router_settings.content_policy_fallbacks',
+    'router_settings.default_fallbacks', 'router_settings.allowed_fails', 'router_settings.allowed_fails_policy',
+    'router_settings.cooldown_time', 'router_settings.disable_cooldowns', 'router_settings.model_group_alias',
+    'router_settings.enable_pre_call_checks', 'router_settings.enable_tag_filtering', 'router_settings.cache_responses',
+    'router_settings.provider_budget_config', 'router_settings.debug_level', 'router_settings.max_fallbacks',
+    'litellm_settings.num_retries', 'litellm_settings.fallbacks', 'litellm_settings.context_window_fallbacks',
+    'litellm_settings.content_policy_fallbacks', 'litellm_settings.default_fallbacks', 'litellm_settings.allowed_fails',
+    'litellm_settings.cooldown_time', 'litellm_settings.drop_params', 'litellm_settings.modify_params',
+    'litellm_settings.model_group_alias',
+  ],
+  governance: [
+    'general_settings.disable_spend_logs', 'general_settings.maximum_spend_logs_retention_period',
+    'general_settings.maximum_spend_logs_retention_interval', 'general_settings.audit_log_retention',
+    'general_settings.proxy_batch_write_at', 'general_settings.proxy_budget_rescheduler_min_time',
+    'general_settings.proxy_budget_rescheduler_max_time', 'general_settings.disable_reset_budget',
+    'general_settings.allow_requests_on_db_unavailable', 'general_settings.database_connection_pool_limit',
+    'general_settings.disable_master_key_return', 'general_settings.store_model_in_db', 'general_settings.alerting',
+    'general_settings.alerting_threshold', 'general_settings.alert_types', 'general_settings.use_redis_transaction_buffer',
+    'general_settings.user_header_name', 'general_settings.litellm_key_header_name', 'general_settings.default_team_disabled',
+    'litellm_settings.max_budget', 'litellm_settings.budget_duration', 'litellm_settings.max_internal_user_budget',
+    'litellm_settings.internal_user_budget_duration', 'litellm_settings.default_key_generate_params',
+    'litellm_settings.upperbound_key_generate_params', 'litellm_settings.default_internal_user_params',
+    'litellm_settings.key_generation_settings', 'litellm_settings.default_team_settings',
+    'litellm_settings.disable_end_user_cost_tracking', 'litellm_settings.max_end_user_budget',
+  ],
+  access: [
+    'general_settings.allowed_routes', 'general_settings.public_routes', 'general_settings.admin_only_routes',
+    'general_settings.allowed_ips', 'general_settings.enable_jwt_auth', 'general_settings.litellm_jwtauth',
+    'general_settings.custom_auth', 'general_settings.ui_access_mode', 'general_settings.key_management_system',
+    'general_settings.key_management_settings', 'general_settings.enable_oauth2_auth',
+  ],
+  guardrails: [
+    'general_settings.enforced_params', 'general_settings.max_request_size_mb', 'general_settings.max_response_size_mb',
+    'general_settings.block_robots', 'litellm_settings.guardrails', 'litellm_settings.llm_guard_mode',
+    'litellm_settings.banned_keywords_list', 'litellm_settings.blocked_user_list', 'litellm_settings.llamaguard_model_name',
+    'litellm_settings.llamaguard_unsafe_content_categories', 'litellm_settings.google_moderation_confidence_threshold',
+    'litellm_settings.presidio_ad_hoc_recognizers', 'litellm_settings.output_parse_pii',
+  ],
+  logging: [
+    'litellm_settings.turn_off_message_logging', 'litellm_settings.redact_user_api_key_info',
+    'litellm_settings.langfuse_default_tags', 'litellm_settings.default_team_logging', 'litellm_settings.service_callback',
+    'litellm_settings.callback_settings', 'litellm_settings.s3_callback_params', 'litellm_settings.gcs_bucket_name',
+    'general_settings.background_health_checks', 'general_settings.health_check_interval',
+    'general_settings.health_check_details',
+  ],
+  caching: ['litellm_settings.cache', 'litellm_settings.cache_params', 'litellm_settings.enable_caching_on_provider_specific_optional_params'],
+};
+
+/** Google moderation's per-category thresholds (`toxic_confidence_threshold`, `violent_threshold`…). */
+const THRESHOLD_SETTING = /^litellm_settings\.[a-z_]+_threshold$/;
+
+const PLANNED_AREA = new Map<string, string>();
+for (const [area, paths] of Object.entries(PLANNED)) for (const p of paths) PLANNED_AREA.set(p, area);
+
+/** LiteLLM callback names that a later plugin will implement. */
+export const PLANNED_CALLBACKS = new Set([
+  'hide_secrets', 'llmguard_moderations', 'llamaguard_moderations', 'google_text_moderation', 'banned_keywords',
+  'blocked_user_check', 'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
+  'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
+  'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
+]);
+
+export type SettingStatus =
+  | { status: 'used'; by: string }
+  | { status: 'needs-plugin'; plugin: string }
+  | { status: 'planned'; area: string }
+  | { status: 'unknown' };
+
+export interface SettingClaims {
+  /** dotted path → id of the enabled plugin that reads it */
+  enabled: Map<string, string>;
+  /** dotted path → id of a known but not enabled plugin that would read it */
+  available: Map<string, string>;
+}
+
+export function classifySetting(path: string, claims: SettingClaims): SettingStatus {
+  const enabled = claims.enabled.get(path);
+  if (enabled) return { status: 'used', by: enabled };
+  if (KERNEL_SETTINGS.has(path)) return { status: 'used', by: 'kernel' };
+  const available = claims.available.get(path);
+  if (available) return { status: 'needs-plugin', plugin: available };
+  const area = PLANNED_AREA.get(path) ?? (THRESHOLD_SETTING.test(path) ? 'guardrails' : undefined);
+  if (area) return { status: 'planned', area };
+  return { status: 'unknown' };
+}
+
+/** One warning line per setting Sluice does not act on. */
+export function reportSettings(
+  sections: Record<string, Record<string, unknown> | undefined>,
+  claims: SettingClaims,
+): string[] {
+  const warnings: string[] = [];
+  for (const [section, values] of Object.entries(sections)) {
+    for (const key of Object.keys(values ?? {})) {
+      const path = `${section}.${key}`;
+      const s = classifySetting(path, claims);
+      if (s.status === 'needs-plugin') warnings.push(`${path} has no effect: it is read by plugin ${s.plugin}, which is not enabled`);
+      else if (s.status === 'planned') warnings.push(`${path} is accepted but not yet supported (${s.area}); it has no effect yet`);
+      else if (s.status === 'unknown') warnings.push(`${path} is not a setting Sluice knows; it is ignored`);
+    }
+  }
+  return warnings;
+}

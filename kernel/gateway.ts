@@ -1,0 +1,332 @@
+/**
+ * Assembles a gateway from a config: storage and counters, plugins (secret managers first, so
+ * `os.environ/` references can come from them), deployments, hook taps and the HTTP server.
+ * The kernel knows no feature: everything a request meets is a plugin's tap.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Counters } from '../plugin-sdk/counters.js';
+import type { PluginContext, SecretResolver } from '../plugin-sdk/capabilities.js';
+import type { PluginDefinition } from '../plugin-sdk/define-plugin.js';
+import type { SluiceConfig } from '../schemas/generated/config.js';
+import { ConfigError } from './config/config-error.js';
+import { envLookup, resolveEnvRefs, type RefLookup } from './config/env-refs.js';
+import { reportSettings } from './config/litellm-settings.js';
+import { secretValues } from './config/secret-fields.js';
+import { applyEnvironmentVariables, readConfigFile, type ConfigSource } from './config/read-config-file.js';
+import { openCounters } from './counters/open-counters.js';
+import { createHooks, type KernelHooks } from './hooks.js';
+import { UndiciHttpClient } from './http/http-client.js';
+import { createLogger, SecretValues, type Logger } from './logging/create-logger.js';
+import { KernelMetrics } from './metrics.js';
+import { deploymentDefaults, toDeployment } from './models/deployments.js';
+import { ModelRegistry, type RegisteredDeployment } from './models/model-registry.js';
+import { ObserverQueue } from './observers.js';
+import { DEFAULT_CONFIG, PROJECT_ROOT } from './paths.js';
+import { applyTaps, describeOrder, type PendingTap } from './plugins/hook-taps.js';
+import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, type LoadedPlugin } from './plugins/load-plugins.js';
+import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
+import { resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
+import { buildServer } from './server/build-server.js';
+import { KERNEL_MIGRATIONS } from './storage/kernel-migrations.js';
+import { createKvStore } from './storage/kv-store.js';
+import { openStorage } from './storage/open-storage.js';
+import type { MigrationSet, Storage } from './storage/storage.js';
+
+export const SLUICE_VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface GatewayOptions {
+  /** Path of the YAML config; `config/default.yaml` when neither this nor `config` is given. */
+  configPath?: string;
+  /** An already parsed config (tests). */
+  config?: SluiceConfig;
+  env?: NodeJS.ProcessEnv;
+  /** Where logs go (tests); stdout otherwise. */
+  logDestination?: NodeJS.WritableStream;
+  logLevel?: string;
+  /** Extra plugin folders to install (tests, side-by-side versions). */
+  extraPluginDirs?: string[];
+  /** Run migrations at startup (default true). */
+  migrate?: boolean;
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly hooks: KernelHooks;
+  readonly log: Logger;
+  readonly storage: Storage;
+  readonly counters: Counters;
+  readonly registry: ModelRegistry;
+  readonly plugins: LoadedPlugin[];
+  readonly metrics: KernelMetrics;
+  readonly observers: ObserverQueue;
+  /** One line per tap, in the order it runs. */
+  readonly hookOrder: string[];
+  /** Everything the config asked for that Sluice does not act on. */
+  readonly warnings: string[];
+  readonly configFile: string;
+  readonly dataDir: string;
+  /** Listens on `port` (default: config `server.port`, else 4000); returns the address. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Graceful: stop accepting, drain in-flight calls and streams, flush observers, close backends. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  const env = opts.env ?? process.env;
+  const source: ConfigSource = opts.config ? { file: '<inline>', config: structuredClone(opts.config) } : readConfigFile(opts.configPath ?? DEFAULT_CONFIG);
+  const { file, config } = source;
+  applyEnvironmentVariables(config, env);
+
+  const secrets = new SecretValues();
+  const log = createLogger({ level: opts.logLevel ?? config.logging?.level, pretty: opts.logDestination ? false : config.logging?.pretty, destination: opts.logDestination, redact: config.logging?.redact }, secrets);
+
+  const catalog = scanPlugins();
+  for (const dir of opts.extraPluginDirs ?? []) catalog.add(readPluginFolder(resolve(dir)));
+  const resolution = resolvePlugins(config, catalog, file);
+
+  const byEnv = envLookup(env);
+  const { dataDir, databaseUrl, redisUrl } = await backendLocations(config, env);
+  if (databaseUrl?.startsWith('postgres')) secrets.add(decodeURIComponent(new URL(databaseUrl).password));
+
+  const storage = openStorage({ databaseUrl, dataDir });
+  let counters: Counters | undefined;
+  const http = new UndiciHttpClient();
+  try {
+    counters = await openCounters({ redisUrl });
+    const defs = await importPlugins(resolution.selected);
+    if (opts.migrate !== false) await storage.migrate(migrationSets(resolution.selected, defs));
+
+    const hooks = createHooks();
+    const metrics = new KernelMetrics();
+    const observers = new ObserverQueue(hooks, log, metrics);
+    const contributions = emptyContributions();
+    const resolvers: SecretResolver[] = contributions.secretResolvers;
+    const lookup: RefLookup = async (name) => {
+      for (const r of resolvers) {
+        const v = await r.get(name);
+        if (v !== undefined) return v;
+      }
+      return env[name];
+    };
+    const settings = Object.freeze({
+      general_settings: Object.freeze({ ...(config.general_settings ?? {}) }),
+      litellm_settings: Object.freeze({ ...(config.litellm_settings ?? {}) }),
+      router_settings: Object.freeze({ ...(config.router_settings ?? {}) }),
+    });
+    let registry = new ModelRegistry([]);
+    const ctxFor = (id: string, version: string): PluginContext => ({
+      pluginId: id,
+      version,
+      log: log.child({ plugin: id }),
+      http,
+      counters: counters!,
+      database: { knex: storage.knex, dialect: storage.dialect },
+      kv: createKvStore(storage, id),
+      secrets: {
+        get: async (name) => {
+          const value = await lookup(name);
+          secrets.add(value);
+          return value;
+        },
+        redact: (value) => secrets.add(value),
+      },
+      models: { list: () => registry.list(), has: (name) => registry.has(name) },
+      settings,
+      dataDir: ensureDir(join(dataDir, 'plugins', id)),
+      audit: (event) => observers.audit({ ...event, id: randomUUID(), at: Date.now() }),
+      now: Date.now,
+    });
+
+    // Secret managers first, configured from the environment alone: the rest of the config may
+    // reference secrets they hold.
+    const isResolver = (sel: PluginSelection) => sel.entry.manifest.provides?.secretResolver === true;
+    const plugins: LoadedPlugin[] = [];
+    const setup = async (sel: PluginSelection, cfg: SluiceConfig) => {
+      const pluginConfig = validatedPluginConfig(sel, cfg, file, env);
+      // Registered before setup runs, so not even the plugin's own first log line can leak them.
+      for (const v of secretValues(sel.entry.configSchema, pluginConfig)) secrets.add(v);
+      plugins.push(await setupPlugin(sel, defs.get(sel.entry.manifest.id)!, pluginConfig, ctxFor, contributions));
+    };
+    const resolverPlugins = resolution.selected.filter(isResolver);
+    if (resolverPlugins.length > 0) {
+      const bootConfig = await resolveConfig(config, byEnv, secrets, undefined);
+      for (const sel of resolverPlugins) await setup(sel, bootConfig);
+    }
+    const resolved = await resolveConfig(config, lookup, secrets, log);
+    for (const sel of resolution.selected.filter((sel) => !isResolver(sel))) await setup(sel, resolved);
+
+    const warnings = [...resolution.warnings];
+    const deployments = buildDeployments(resolved, file, contributions.providers, warnings, secrets, catalog);
+    registry = new ModelRegistry(deployments);
+    warnings.push(
+      ...reportSettings(
+        { general_settings: config.general_settings, litellm_settings: config.litellm_settings, router_settings: config.router_settings },
+        resolution.claims,
+      ),
+    );
+    const ordered: PendingTap[] = applyTaps(hooks, contributions.taps, log, metrics);
+
+    let shuttingDown = false;
+    const app = buildServer({
+      hooks,
+      log,
+      bodyLimitBytes: Math.round((resolved.server?.body_limit_mb ?? 50) * 1024 * 1024),
+      pipeline: {
+        hooks,
+        registry,
+        observers,
+        log,
+        logRequests: resolved.logging?.requests ?? false,
+        buffersStreams: contributions.buffersStreams,
+        scrub: (text) => secrets.scrub(text),
+      },
+      health: { storage, counters, version: SLUICE_VERSION, isShuttingDown: () => shuttingDown },
+      pluginRoutes: contributions.routes,
+      isShuttingDown: () => shuttingDown,
+    });
+    for (const w of warnings) log.warn(w);
+
+    let closing: Promise<void> | undefined;
+    const shutdownTimeoutMs = resolved.server?.shutdown_timeout_ms ?? 30_000;
+    return {
+      app, hooks, log, storage, counters, registry, plugins, metrics, observers, warnings,
+      hookOrder: describeOrder(ordered),
+      configFile: file,
+      dataDir,
+      async listen(port = resolved.server?.port ?? 4000, host = resolved.server?.host ?? '0.0.0.0') {
+        return app.listen({ port, host });
+      },
+      close() {
+        closing ??= (async () => {
+          shuttingDown = true;
+          const timer = setTimeout(() => {
+            log.warn({ timeoutMs: shutdownTimeoutMs }, 'shutdown timeout: closing remaining connections');
+            app.server.closeAllConnections?.();
+          }, shutdownTimeoutMs);
+          timer.unref();
+          // Stops accepting, then waits for in-flight requests and open streams to finish. A call
+          // that finishes during the drain leaves an idle keep-alive socket: keep closing those.
+          const sweep = setInterval(() => app.server.closeIdleConnections?.(), 100);
+          sweep.unref();
+          await app.close();
+          clearInterval(sweep);
+          clearTimeout(timer);
+          await observers.drain();
+          for (const p of [...plugins].reverse()) {
+            try {
+              await p.instance.close?.();
+            } catch (err) {
+              log.error({ err, plugin: p.id }, 'plugin close failed');
+            }
+          }
+          await Promise.allSettled(registry.all().map((d) => d.adapter.close?.()));
+          await Promise.allSettled([http.close(), counters!.close(), storage.close()]);
+          log.flush();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([http.close(), counters?.close(), storage.close()]);
+    throw err;
+  }
+}
+
+/** Where state lives: DATABASE_URL / REDIS_URL win over the config (Sluice's or LiteLLM's keys). */
+export async function backendLocations(
+  config: SluiceConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<{ dataDir: string; databaseUrl: string | undefined; redisUrl: string | undefined }> {
+  const byEnv = envLookup(env);
+  const dataDir = resolve(config.storage?.data_dir ?? env.SLUICE_DATA_DIR ?? './data');
+  const databaseUrl = env.DATABASE_URL || (await refOrValue(config.storage?.database_url ?? config.general_settings?.database_url, byEnv));
+  const redisUrl = env.REDIS_URL || (await refOrValue(config.storage?.redis_url, byEnv)) || (await redisUrlFromSettings(config, env, byEnv));
+  return { dataDir, databaseUrl: databaseUrl || undefined, redisUrl: redisUrl || undefined };
+}
+
+export async function importPlugins(selected: PluginSelection[]): Promise<Map<string, PluginDefinition<Record<string, unknown>>>> {
+  const defs = new Map<string, PluginDefinition<Record<string, unknown>>>();
+  for (const s of selected) defs.set(s.entry.manifest.id, await importPlugin(s));
+  return defs;
+}
+
+async function refOrValue(value: unknown, lookup: RefLookup): Promise<string | undefined> {
+  if (typeof value !== 'string' || !value) return undefined;
+  return (await resolveEnvRefs(value, lookup)).value;
+}
+
+/** LiteLLM's Redis settings: router_settings.redis_* or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD. */
+async function redisUrlFromSettings(config: SluiceConfig, env: NodeJS.ProcessEnv, lookup: RefLookup): Promise<string | undefined> {
+  const r = config.router_settings ?? {};
+  const url = await refOrValue(r.redis_url, lookup);
+  if (url) return url;
+  const host = (await refOrValue(r.redis_host, lookup)) ?? env.REDIS_HOST;
+  if (!host) return undefined;
+  const port = (await refOrValue(String(r.redis_port ?? ''), lookup)) || env.REDIS_PORT || '6379';
+  const password = (await refOrValue(r.redis_password, lookup)) ?? env.REDIS_PASSWORD;
+  return `redis://${password ? `:${encodeURIComponent(password)}@` : ''}${host}:${port}`;
+}
+
+async function resolveConfig(config: SluiceConfig, lookup: RefLookup, secrets: SecretValues, log: Logger | undefined): Promise<SluiceConfig> {
+  const { value, missing, secrets: found } = await resolveEnvRefs(config, lookup);
+  for (const s of found) secrets.add(s);
+  for (const name of new Set(missing)) log?.warn(`os.environ/${name} is referenced in the config but is not set`);
+  return value;
+}
+
+export function migrationSets(selected: PluginSelection[], defs: Map<string, PluginDefinition<Record<string, unknown>>>): MigrationSet[] {
+  const sets: MigrationSet[] = [KERNEL_MIGRATIONS];
+  for (const s of [...selected].sort((a, b) => a.entry.manifest.id.localeCompare(b.entry.manifest.id))) {
+    const migrations = defs.get(s.entry.manifest.id)?.migrations;
+    if (migrations?.length) sets.push({ owner: s.entry.manifest.id, migrations });
+  }
+  return sets;
+}
+
+function buildDeployments(
+  config: SluiceConfig,
+  file: string,
+  providers: ReturnType<typeof emptyContributions>['providers'],
+  warnings: string[],
+  secrets: SecretValues,
+  catalog: PluginCatalog,
+): RegisteredDeployment[] {
+  const defaults = deploymentDefaults(config);
+  const out: RegisteredDeployment[] = [];
+  (config.model_list ?? []).forEach((entry, i) => {
+    const deployment = toDeployment(entry, i, defaults);
+    secrets.add(deployment.apiKey);
+    const provider = providers.get(deployment.provider);
+    if (!provider) {
+      const servedBy = catalog.latest().find((e) => e.manifest.provides?.providers?.includes(deployment.provider));
+      warnings.push(
+        servedBy
+          ? `model_list[${i}] (${entry.model_name}): provider "${deployment.provider}" needs plugin ${servedBy.manifest.id}, which is disabled; the deployment is skipped`
+          : `model_list[${i}] (${entry.model_name}): provider "${deployment.provider}" is not yet supported; the deployment is skipped`,
+      );
+      return;
+    }
+    let adapter;
+    try {
+      adapter = provider.definition.createAdapter(deployment);
+    } catch (err) {
+      throw new ConfigError(file, `model_list[${i}] (${entry.model_name})`, (err as Error).message);
+    }
+    out.push({
+      config: deployment,
+      info: Object.freeze({ id: deployment.id, modelName: deployment.modelName, provider: deployment.provider, model: deployment.model, apiBase: deployment.apiBase }),
+      adapter,
+      endpoints: new Set(provider.definition.endpoints),
+      providerPlugin: provider.pluginId,
+    });
+  });
+  return out;
+}
+
+function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,126 @@
+/**
+ * Imports the selected plugins, validates their config against their schema, runs `setup` and
+ * collects what they contribute: hook taps, routes, providers and secret resolvers.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import semver from 'semver';
+import {
+  KERNEL_API_VERSION,
+  type PluginDefinition,
+  type PluginInstance,
+  type PostCallHooks,
+  type ResponseHandler,
+  type RouteDefinition,
+} from '../../plugin-sdk/define-plugin.js';
+import type { PluginContext, SecretResolver } from '../../plugin-sdk/capabilities.js';
+import type { ProviderDefinition } from '../../plugin-sdk/provider.js';
+import type { SluiceConfig } from '../../schemas/generated/config.js';
+import { ConfigError } from '../config/config-error.js';
+import { assertValid } from '../config/schema-validator.js';
+import { pluginEntryModule } from '../paths.js';
+import { HOOK_NAMES, type HookName, type StageName } from '../stages.js';
+import { defaultPolicy, type FailurePolicy, type PendingTap } from './hook-taps.js';
+import { composePluginConfig, type PluginSelection } from './resolve-plugins.js';
+
+export interface LoadedPlugin {
+  id: string;
+  version: string;
+  because: PluginSelection['because'];
+  instance: PluginInstance;
+  /** Config after defaults, as the plugin received it. */
+  config: Record<string, unknown>;
+}
+
+export interface Contributions {
+  taps: PendingTap[];
+  routes: { pluginId: string; route: RouteDefinition }[];
+  providers: Map<string, { pluginId: string; definition: ProviderDefinition }>;
+  secretResolvers: SecretResolver[];
+  /** Whether any plugin holds whole streams for its postCall (`streaming: buffer`). */
+  buffersStreams: boolean;
+}
+
+export function emptyContributions(): Contributions {
+  return { taps: [], routes: [], providers: new Map(), secretResolvers: [], buffersStreams: false };
+}
+
+export async function importPlugin(selection: PluginSelection): Promise<PluginDefinition<Record<string, unknown>>> {
+  const { manifest, dir } = selection.entry;
+  const manifestFile = join(dir, 'plugin.json');
+  if (!semver.satisfies(KERNEL_API_VERSION, manifest.apiVersion)) {
+    throw new ConfigError(
+      manifestFile,
+      'apiVersion',
+      `${manifest.id}@${manifest.version} needs kernel API ${manifest.apiVersion}, but this kernel provides ${KERNEL_API_VERSION}`,
+    );
+  }
+  const module = (await import(pathToFileURL(pluginEntryModule(dir, manifest.main ?? 'src/index.ts')).href)) as {
+    default?: PluginDefinition<Record<string, unknown>>;
+  };
+  const def = module.default;
+  if (!def || typeof def.setup !== 'function') throw new ConfigError(manifestFile, 'main', `the module does not default-export definePlugin(...)`);
+  if (def.id !== manifest.id || def.version !== manifest.version) {
+    throw new ConfigError(manifestFile, 'version', `code says ${def.id}@${def.version} but the manifest says ${manifest.id}@${manifest.version}`);
+  }
+  return def;
+}
+
+/** The plugin's config from every source, with schema defaults applied; throws a ConfigError naming the path. */
+export function validatedPluginConfig(selection: PluginSelection, config: SluiceConfig, file: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const { manifest, validateConfig } = selection.entry;
+  const pluginConfig = composePluginConfig(manifest, selection.explicitConfig, config, env);
+  if (validateConfig) assertValid(validateConfig, pluginConfig, file, `${selection.origin} (${manifest.id}) config`);
+  return pluginConfig;
+}
+
+export async function setupPlugin(
+  selection: PluginSelection,
+  def: PluginDefinition<Record<string, unknown>>,
+  pluginConfig: Record<string, unknown>,
+  makeContext: (id: string, version: string) => PluginContext,
+  into: Contributions,
+): Promise<LoadedPlugin> {
+  const { manifest } = selection.entry;
+  const instance = await def.setup(makeContext(manifest.id, manifest.version), pluginConfig);
+  collect(selection, instance, into);
+  return { id: manifest.id, version: manifest.version, because: selection.because, instance, config: pluginConfig };
+}
+
+function collect(selection: PluginSelection, instance: PluginInstance, into: Contributions): void {
+  const { manifest, dir } = selection.entry;
+  const manifestFile = join(dir, 'plugin.json');
+  for (const hook of HOOK_NAMES) {
+    const handler = instance[hook];
+    if (handler === undefined) continue;
+    const decl = manifest.hooks?.[hook];
+    if (!decl) throw new ConfigError(manifestFile, `hooks.${hook}`, `${manifest.id} taps ${hook} but its manifest does not declare it`);
+    const stage = (selection.stages[hook] ?? decl.stage ?? 'DEFAULT') as StageName;
+    const policy: FailurePolicy =
+      selection.failurePolicy ?? manifest.failurePolicy?.[hook] ?? manifest.failurePolicy?.default ?? defaultPolicy(hook);
+    const base = { hook, pluginId: manifest.id, pluginVersion: manifest.version, stage, policy, timeoutMs: decl.timeoutMs };
+    if (hook === 'postCall') {
+      const post: PostCallHooks =
+        typeof handler === 'function' ? { streaming: decl.streaming ?? 'none', response: handler as ResponseHandler } : (handler as PostCallHooks);
+      if (post.response) {
+        const respond = post.response;
+        const streaming = post.streaming;
+        // Streamed responses reach response() only for plugins that buffer streams.
+        into.taps.push({ ...base, lane: 'postCall', fn: ((ctx: { streamed: boolean }) => (ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never))) as PendingTap['fn'] });
+        if (streaming === 'buffer') into.buffersStreams = true;
+      }
+      if (post.chunk && post.streaming === 'chunk') into.taps.push({ ...base, lane: 'postCallChunk', fn: post.chunk as PendingTap['fn'] });
+      continue;
+    }
+    into.taps.push({ ...base, lane: hook as HookName, fn: handler as PendingTap['fn'] });
+  }
+  for (const route of instance.routes ?? []) into.routes.push({ pluginId: manifest.id, route });
+  for (const definition of instance.providers ?? []) {
+    for (const name of definition.names) {
+      const other = into.providers.get(name);
+      if (other) throw new ConfigError(manifestFile, 'provides.providers', `provider ${name} is served by both ${other.pluginId} and ${manifest.id}`);
+      into.providers.set(name, { pluginId: manifest.id, definition });
+    }
+  }
+  into.secretResolvers.push(...(instance.secretResolvers ?? []));
+}

@@ -1,0 +1,145 @@
+/**
+ * Decides which plugins run, in which version, with which config — from the `plugins:` list and
+ * from what a LiteLLM config implies (callbacks, providers of model_list, default plugins).
+ */
+import type { SluiceConfig } from '../../schemas/generated/config.js';
+import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
+import { ConfigError } from '../config/config-error.js';
+import { PLANNED_CALLBACKS, type SettingClaims } from '../config/litellm-settings.js';
+import { splitProviderModel } from '../models/deployments.js';
+import type { CatalogEntry, PluginCatalog } from './plugin-catalog.js';
+import type { HookName, StageName } from '../stages.js';
+
+export type EnabledBecause = 'config' | 'default' | 'callback' | 'provider';
+
+export interface PluginSelection {
+  entry: CatalogEntry;
+  because: EnabledBecause;
+  /** Where its config came from, for error messages: `plugins[2]` or the implying setting. */
+  origin: string;
+  /** The `config:` given in YAML, before LiteLLM settings, env and defaults are merged. */
+  explicitConfig: Record<string, unknown>;
+  stages: Partial<Record<HookName, StageName>>;
+  failurePolicy: 'fail-closed' | 'fail-open' | undefined;
+}
+
+export interface PluginResolution {
+  selected: PluginSelection[];
+  warnings: string[];
+  claims: SettingClaims;
+}
+
+const CALLBACK_SETTINGS = ['callbacks', 'success_callback', 'failure_callback'] as const;
+
+export function parseUse(use: string): { id: string; range: string } {
+  const at = use.lastIndexOf('@');
+  if (at <= 0) return { id: use, range: '*' };
+  return { id: use.slice(0, at), range: use.slice(at + 1) || '*' };
+}
+
+export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, file: string): PluginResolution {
+  const selected = new Map<string, PluginSelection>();
+  const disabled = new Set<string>();
+  const warnings: string[] = [];
+
+  (config.plugins ?? []).forEach((p, i) => {
+    const origin = `plugins[${i}]`;
+    const { id, range } = parseUse(p.use);
+    if (p.enabled === false) {
+      disabled.add(id);
+      return;
+    }
+    const entry = catalog.find(id, range);
+    if (!entry) {
+      const have = catalog.versions(id);
+      throw new ConfigError(
+        file,
+        `${origin}.use`,
+        have.length ? `no installed version of ${id} satisfies ${range} (installed: ${have.join(', ')})` : `no plugin named ${id} is installed`,
+      );
+    }
+    if (selected.has(id)) throw new ConfigError(file, `${origin}.use`, `plugin ${id} is enabled twice`);
+    selected.set(id, {
+      entry,
+      because: 'config',
+      origin,
+      explicitConfig: (p.config ?? {}) as Record<string, unknown>,
+      stages: (p.stages ?? {}) as Partial<Record<HookName, StageName>>,
+      failurePolicy: p.failure_policy,
+    });
+  });
+
+  const imply = (entry: CatalogEntry, because: EnabledBecause, origin: string) => {
+    const id = entry.manifest.id;
+    if (selected.has(id) || disabled.has(id)) return;
+    selected.set(id, { entry, because, origin, explicitConfig: {}, stages: {}, failurePolicy: undefined });
+  };
+
+  for (const entry of catalog.latest()) if (entry.manifest.enabledByDefault) imply(entry, 'default', `default plugin ${entry.manifest.id}`);
+
+  const callbackOwners = new Map<string, CatalogEntry>();
+  for (const entry of catalog.latest()) for (const name of entry.manifest.litellm?.callbacks ?? []) callbackOwners.set(name, entry);
+  for (const setting of CALLBACK_SETTINGS) {
+    const names = config.litellm_settings?.[setting];
+    if (names === undefined) continue;
+    const list = Array.isArray(names) ? names : [names];
+    list.forEach((name, i) => {
+      if (typeof name !== 'string') {
+        warnings.push(`litellm_settings.${setting}[${i}] is not a callback name; it is ignored`);
+        return;
+      }
+      const owner = callbackOwners.get(name);
+      if (owner) imply(owner, 'callback', `litellm_settings.${setting}: ${name}`);
+      else if (PLANNED_CALLBACKS.has(name)) warnings.push(`litellm_settings.${setting}: "${name}" is accepted but not yet supported; it has no effect yet`);
+      else warnings.push(`litellm_settings.${setting}: "${name}" is not a callback Sluice knows; it is ignored`);
+    });
+  }
+
+  const providerOwners = new Map<string, CatalogEntry>();
+  for (const entry of catalog.latest()) for (const name of entry.manifest.provides?.providers ?? []) providerOwners.set(name, entry);
+  for (const deployment of config.model_list ?? []) {
+    const { provider } = splitProviderModel(deployment.litellm_params.model, deployment.litellm_params.custom_llm_provider);
+    const owner = providerOwners.get(provider);
+    if (owner) imply(owner, 'provider', `model_list provider ${provider}`);
+  }
+
+  return { selected: [...selected.values()], warnings, claims: settingClaims(catalog, selected) };
+}
+
+function settingClaims(catalog: PluginCatalog, selected: Map<string, PluginSelection>): SettingClaims {
+  const claims: SettingClaims = { enabled: new Map(), available: new Map() };
+  for (const entry of catalog.latest()) {
+    const id = entry.manifest.id;
+    const target = selected.has(id) ? claims.enabled : claims.available;
+    for (const path of Object.values(entry.manifest.litellm?.settings ?? {})) if (!target.has(path)) target.set(path, id);
+  }
+  return claims;
+}
+
+/** Builds a plugin's config: explicit YAML > LiteLLM settings > environment > schema defaults. */
+export function composePluginConfig(
+  manifest: PluginManifest,
+  explicit: Record<string, unknown>,
+  config: SluiceConfig,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, names] of Object.entries(manifest.litellm?.env ?? {})) {
+    const value = names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+    if (value !== undefined) out[key] = value;
+  }
+  for (const [key, path] of Object.entries(manifest.litellm?.settings ?? {})) {
+    const value = readPath(config, path);
+    if (value !== undefined) out[key] = value;
+  }
+  return { ...out, ...structuredClone(explicit) };
+}
+
+function readPath(root: unknown, path: string): unknown {
+  let node = root;
+  for (const part of path.split('.')) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}

@@ -1,0 +1,51 @@
+/** The OpenAI-compatible surface, with and without the `/v1` prefix. */
+import type { FastifyInstance } from 'fastify';
+import type { Endpoint, Principal } from '../../plugin-sdk/hook-contexts.js';
+import type { ModelListing } from '../../plugin-sdk/capabilities.js';
+import { KernelErrors } from '../errors.js';
+import type { ModelRegistry } from '../models/model-registry.js';
+import { runCall, type PipelineDeps } from './call-pipeline.js';
+
+const CALL_ROUTES: [string, Endpoint][] = [
+  ['/chat/completions', 'chat'],
+  ['/completions', 'completions'],
+  ['/embeddings', 'embeddings'],
+  ['/engines/:model/chat/completions', 'chat'],
+  ['/openai/deployments/:model/chat/completions', 'chat'],
+  ['/openai/deployments/:model/completions', 'completions'],
+  ['/openai/deployments/:model/embeddings', 'embeddings'],
+];
+
+export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): void {
+  for (const [path, endpoint] of CALL_ROUTES) {
+    const handler = async (request: Parameters<typeof runCall>[2], reply: Parameters<typeof runCall>[3]) => {
+      // Azure-style paths carry the model in the URL.
+      const params = request.params as { model?: string };
+      if (params.model && request.body && typeof request.body === 'object' && !(request.body as { model?: unknown }).model) {
+        (request.body as { model?: string }).model = params.model;
+      }
+      await runCall(deps, endpoint, request, reply);
+      return reply;
+    };
+    app.post(path, { config: { access: 'authenticated' } }, handler);
+    if (!path.startsWith('/openai/')) app.post(`/v1${path}`, { config: { access: 'authenticated' } }, handler);
+  }
+
+  const listModels = async (request: { principal: Principal | undefined }) => ({ data: visibleModels(deps.registry, request.principal), object: 'list' });
+  app.get('/models', { config: { access: 'authenticated' } }, listModels);
+  app.get('/v1/models', { config: { access: 'authenticated' } }, listModels);
+  const oneModel = async (request: { principal: Principal | undefined; params: unknown }) => {
+    const id = (request.params as { model: string }).model;
+    const found = visibleModels(deps.registry, request.principal).find((m) => m.id === id);
+    if (!found) throw KernelErrors.MODEL_NOT_FOUND({ route: '/models', model: id }, { param: 'model' });
+    return found;
+  };
+  app.get('/models/:model', { config: { access: 'authenticated' } }, oneModel);
+  app.get('/v1/models/:model', { config: { access: 'authenticated' } }, oneModel);
+}
+
+function visibleModels(registry: ModelRegistry, principal: Principal | undefined): ModelListing[] {
+  const all = registry.list();
+  const allowed = principal?.models;
+  return allowed && allowed.length > 0 ? all.filter((m) => allowed.includes(m.id)) : all;
+}

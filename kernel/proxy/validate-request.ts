@@ -1,0 +1,57 @@
+/** The minimum a request needs before it reaches plugins: the OpenAI-required fields, typed right. */
+import type { JsonObject } from '../../plugin-sdk/json.js';
+import type { Endpoint } from '../../plugin-sdk/hook-contexts.js';
+import { KernelErrors } from '../errors.js';
+
+export function validateBody(endpoint: Endpoint, body: unknown): JsonObject {
+  if (body === undefined || body === null) throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'model' }, { param: 'model' });
+  if (typeof body !== 'object' || Array.isArray(body)) throw KernelErrors.REQUEST_NOT_OBJECT();
+  const b = body as JsonObject;
+  if (b.model === undefined || b.model === null || b.model === '') throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'model' }, { param: 'model' });
+  if (typeof b.model !== 'string') throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'model', reason: 'expected a string.' }, { param: 'model' });
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') {
+    throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'stream', reason: 'expected a boolean.' }, { param: 'stream' });
+  }
+  switch (endpoint) {
+    case 'chat': {
+      if (b.messages === undefined) throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'messages' }, { param: 'messages' });
+      if (!Array.isArray(b.messages)) throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'messages', reason: 'expected an array.' }, { param: 'messages' });
+      if (b.messages.length === 0) {
+        throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'messages', reason: 'expected an array with minimum length 1, but got an empty array instead.' }, { param: 'messages' });
+      }
+      for (let i = 0; i < b.messages.length; i++) {
+        const m = b.messages[i];
+        if (!m || typeof m !== 'object' || Array.isArray(m) || typeof (m as JsonObject).role !== 'string') {
+          throw KernelErrors.REQUEST_INVALID_PARAM({ param: `messages[${i}]`, reason: "expected an object with a string 'role'." }, { param: `messages[${i}]` });
+        }
+      }
+      break;
+    }
+    case 'completions':
+      if (b.prompt === undefined || b.prompt === null) throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'prompt' }, { param: 'prompt' });
+      break;
+    case 'embeddings':
+      if (b.input === undefined || b.input === null) throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'input' }, { param: 'input' });
+      if (typeof b.input !== 'string' && !Array.isArray(b.input)) {
+        throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'input', reason: 'expected a string or an array.' }, { param: 'input' });
+      }
+      break;
+  }
+  return b;
+}
+
+/** Request fields that steer the gateway and must not reach the provider. */
+export const GATEWAY_ONLY_PARAMS = new Set([
+  'metadata',
+  'litellm_metadata',
+  'tags',
+  'guardrails',
+  'mock_response',
+  'mock_testing_fallbacks',
+  'fallbacks',
+  'context_window_fallbacks',
+  'num_retries',
+  'caching',
+  'cache',
+  'proxy_server_request',
+]);

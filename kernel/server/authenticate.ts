@@ -1,0 +1,47 @@
+/**
+ * The auth step: extract the presented credential and ask `preAuth` who it belongs to. The first
+ * plugin that recognises it answers (bail); when none does, the request is refused with 401.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AuthInput, Principal, Role } from '../../plugin-sdk/hook-contexts.js';
+import { KernelErrors, maskKey } from '../errors.js';
+import type { KernelHooks } from '../hooks.js';
+
+/** Header names clients use for the key: OpenAI, Anthropic, Azure and LiteLLM styles. */
+const KEY_HEADERS = ['x-api-key', 'api-key', 'x-litellm-api-key', 'x-goog-api-key'] as const;
+
+export function presentedToken(headers: FastifyRequest['headers']): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === 'string' && auth.length > 0) {
+    const token = auth.startsWith('Bearer ') || auth.startsWith('bearer ') ? auth.slice(7).trim() : auth.trim();
+    if (token) return token;
+  }
+  for (const name of KEY_HEADERS) {
+    const v = headers[name];
+    if (typeof v === 'string' && v.length > 0) return v.startsWith('Bearer ') ? v.slice(7).trim() : v.trim();
+  }
+  return undefined;
+}
+
+export async function authenticate(hooks: KernelHooks, request: FastifyRequest): Promise<Principal> {
+  const token = presentedToken(request.headers);
+  const input: AuthInput = {
+    headers: request.headers,
+    token,
+    method: request.method,
+    path: request.url.split('?', 1)[0]!,
+    ip: request.ip,
+    requestId: request.id,
+  };
+  const principal = hooks.preAuth.isUsed() ? await hooks.preAuth.promise(input) : undefined;
+  if (principal) return principal;
+  if (token === undefined) throw KernelErrors.AUTH_MISSING_KEY();
+  throw KernelErrors.AUTH_INVALID_KEY({ masked: maskKey(token) });
+}
+
+export type Access = 'public' | 'authenticated' | Role[];
+
+export function assertAccess(access: Access, principal: Principal, route: string): void {
+  if (access === 'public' || access === 'authenticated') return;
+  if (!access.includes(principal.role)) throw KernelErrors.AUTH_FORBIDDEN({ role: principal.role, route });
+}

@@ -1,0 +1,106 @@
+/**
+ * The fastify instance: body parsing into OpenAI errors, request ids, the auth step on every
+ * non-public route, the OpenAI routes, health, and the routes plugins contribute.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifySchema } from 'fastify';
+import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
+import { KernelErrors } from '../errors.js';
+import type { KernelHooks } from '../hooks.js';
+import type { Logger } from '../logging/create-logger.js';
+import { registerOpenAIRoutes } from '../proxy/openai-routes.js';
+import type { PipelineDeps } from '../proxy/call-pipeline.js';
+import { assertAccess, authenticate, type Access } from './authenticate.js';
+import { installErrorHandlers } from './error-handler.js';
+import { registerHealthRoutes, type HealthDeps } from './health-routes.js';
+import './request-state.js';
+
+export interface ServerDeps {
+  hooks: KernelHooks;
+  log: Logger;
+  bodyLimitBytes: number;
+  pipeline: PipelineDeps;
+  health: HealthDeps;
+  pluginRoutes: { pluginId: string; route: RouteDefinition }[];
+  /** Routes answered 503 while shutting down. */
+  isShuttingDown(): boolean;
+}
+
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    // Per-request lines are the pipeline's (logging.requests), not fastify's.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes,
+    // Behind a load balancer whose idle timeout is usually 60 s: keep sockets open longer than it.
+    keepAliveTimeout: 72_000,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  });
+
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('receivedAt', 0);
+
+  // OpenAI clients send JSON; curl users often forget the header. Parse any body as JSON, as LiteLLM does.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(KernelErrors.REQUEST_MALFORMED_JSON({ detail: `(${(err as Error).message})` }), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.receivedAt = performance.now();
+    reply.header('x-request-id', request.id);
+    reply.header('x-litellm-call-id', request.id);
+    const access = (request.routeOptions.config as { access?: Access } | undefined)?.access ?? 'public';
+    if (deps.isShuttingDown() && access !== 'public') throw KernelErrors.SHUTTING_DOWN();
+    if (access === 'public') return;
+    const principal = await authenticate(deps.hooks, request);
+    assertAccess(access, principal, request.routeOptions.url ?? request.url);
+    request.principal = principal;
+  });
+
+  installErrorHandlers(app, deps.log, deps.bodyLimitBytes, deps.pipeline.scrub);
+  registerHealthRoutes(app, deps.health);
+  registerOpenAIRoutes(app, deps.pipeline);
+  for (const { pluginId, route } of deps.pluginRoutes) registerPluginRoute(app, pluginId, route);
+  return app;
+}
+
+function registerPluginRoute(app: FastifyInstance, pluginId: string, route: RouteDefinition): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { access: route.access, pluginId },
+    // Read by the swagger plugin when it is enabled.
+    schema: (route.summary || route.tags ? { summary: route.summary, tags: route.tags } : undefined) as FastifySchema | undefined,
+    handler: async (request: FastifyRequest, reply) => {
+      const result = await route.handler({
+        principal: request.principal,
+        body: request.body,
+        query: request.query as Record<string, string | string[] | undefined>,
+        params: request.params as Record<string, string>,
+        headers: request.headers,
+        ip: request.ip,
+        requestId: request.id,
+      });
+      reply.code(result.status ?? 200);
+      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      if (typeof result.body === 'string') return reply.type(result.contentType ?? 'text/plain; charset=utf-8').send(result.body);
+      return reply.type(result.contentType ?? 'application/json').send(JSON.stringify(result.body));
+    },
+  });
+}

@@ -1,0 +1,13 @@
+/** What the kernel attaches to each fastify request. */
+import type { Principal } from '../../plugin-sdk/hook-contexts.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth step for every non-public route. */
+    principal: Principal | undefined;
+    /** `performance.now()` when the request arrived. */
+    receivedAt: number;
+  }
+}
+
+export {};

@@ -1,0 +1,100 @@
+/** What the kernel hands a plugin at setup. First-party plugins get all of it; sandboxed ones get what they were granted. */
+import type { Knex } from 'knex';
+import type { Counters } from './counters.js';
+import type { AuditEvent, Role } from './hook-contexts.js';
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface HttpRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+  /** Time to wait for response headers, ms. */
+  headersTimeoutMs?: number;
+  /** Time allowed between body chunks, ms. */
+  bodyTimeoutMs?: number;
+}
+
+export interface HttpResponseBody extends AsyncIterable<Uint8Array> {
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: HttpResponseBody;
+}
+
+/** Outbound HTTP through the kernel's keep-alive connection pools. */
+export interface HttpClient {
+  request(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+}
+
+export interface KvStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, opts?: { ttlMs?: number }): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  list(prefix?: string, limit?: number): Promise<string[]>;
+}
+
+export interface SecretReader {
+  /** Reads a secret through the configured secret managers, then the environment. */
+  get(name: string): Promise<string | undefined>;
+  /** Marks a value the plugin holds (a generated key, a token) as secret: it is scrubbed from logs and error messages. */
+  redact(value: string): void;
+}
+
+/** Resolves `os.environ/NAME`-style references from a secret manager. */
+export interface SecretResolver {
+  /** Name shown in logs, e.g. `aws_secret_manager`. */
+  name: string;
+  get(name: string): Promise<string | undefined>;
+}
+
+export interface ModelListing {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+export interface ModelCatalog {
+  /** Model groups, in config order. */
+  list(): ModelListing[];
+  has(modelName: string): boolean;
+}
+
+/** The gateway's resolved settings, read-only, for plugins that honour a LiteLLM setting. */
+export interface GatewaySettings {
+  general_settings: Readonly<Record<string, unknown>>;
+  litellm_settings: Readonly<Record<string, unknown>>;
+  router_settings: Readonly<Record<string, unknown>>;
+}
+
+export interface PluginContext {
+  readonly pluginId: string;
+  readonly version: string;
+  readonly log: Logger;
+  readonly http: HttpClient;
+  readonly counters: Counters;
+  /** The gateway's database (SQLite or Postgres) for first-party plugins with their own tables. */
+  readonly database: { readonly knex: Knex; readonly dialect: 'sqlite' | 'postgres' };
+  /** Namespaced key/value store on the gateway's database (namespace = plugin id). */
+  readonly kv: KvStore;
+  readonly secrets: SecretReader;
+  readonly models: ModelCatalog;
+  readonly settings: Readonly<GatewaySettings>;
+  /** Directory for the plugin's own files (created on demand), under the gateway's data dir. */
+  readonly dataDir: string;
+  /** Records a management operation in the audit trail (delivered to `onAudit` observers). */
+  audit(event: Omit<AuditEvent, 'id' | 'at'> & { actor: { id: string; role: Role | 'system' } }): void;
+  now(): number;
+}

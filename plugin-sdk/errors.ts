@@ -1,0 +1,139 @@
+/**
+ * Coded errors. Every error a client sees is rendered from one of these as the OpenAI envelope
+ * `{"error":{"message","type","param","code"}}`. The kernel keeps its own registry
+ * (`SLUICE_ERR_*`); a plugin declares its codes with `definePluginErrors(prefix, specs)`.
+ */
+
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'auth_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'budget_exceeded'
+  | 'bad_request_error'
+  | 'api_error'
+  | 'timeout_error'
+  | 'internal_server_error'
+  | 'service_unavailable'
+  | (string & {});
+
+export interface ErrorSpec {
+  /** HTTP status the client receives. */
+  status: number;
+  /** OpenAI error `type`. */
+  type: OpenAIErrorType;
+  /** Message template; `{name}` placeholders are filled from the params given at throw time. */
+  message: string;
+  /** Default `param` of the envelope (LiteLLM sends the string "None" when it has none). */
+  param?: string | null;
+  /**
+   * `code` of the envelope. Defaults to the HTTP status, which is what LiteLLM clients read;
+   * the registry code always travels in the `x-sluice-error-code` header.
+   */
+  envelopeCode?: string | number | null;
+}
+
+export interface ErrorEnvelope {
+  error: { message: string; type: string; param: string | null; code: string | number | null };
+}
+
+/** A coded error. `verdict` errors are policy decisions (4xx); `fault` errors are failures. */
+export class SluiceError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly type: string;
+  readonly param: string | null;
+  readonly envelopeCode: string | number | null;
+  /** Extra response headers (e.g. `retry-after`). */
+  readonly headers: Record<string, string> | undefined;
+  /** Id of the plugin that raised it, filled by the kernel when it crosses a hook boundary. */
+  pluginId: string | undefined;
+
+  constructor(
+    code: string,
+    spec: ErrorSpec,
+    message: string,
+    opts: { param?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SluiceError';
+    this.code = code;
+    this.status = spec.status;
+    this.type = spec.type;
+    this.param = opts.param !== undefined ? opts.param : (spec.param ?? null);
+    this.envelopeCode = spec.envelopeCode !== undefined ? spec.envelopeCode : spec.status;
+    this.headers = opts.headers;
+    this.pluginId = undefined;
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.envelopeCode } };
+  }
+}
+
+export type ErrorParams = Record<string, string | number | boolean | null | undefined>;
+
+export interface ErrorFactory {
+  readonly code: string;
+  readonly spec: Readonly<ErrorSpec>;
+  /** Build the error; `params` fill the message template, `opts` override param/headers. */
+  (params?: ErrorParams, opts?: { param?: string | null; headers?: Record<string, string>; cause?: unknown }): SluiceError;
+}
+
+const PLACEHOLDER = /\{(\w+)\}/g;
+
+export function formatMessage(template: string, params: ErrorParams | undefined): string {
+  if (!params) return template;
+  return template.replace(PLACEHOLDER, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+/**
+ * Declare a set of coded errors under a prefix, e.g.
+ * `definePluginErrors('BUDGET', { EXCEEDED: { status: 400, type: 'budget_exceeded', message: '…' } })`
+ * gives `errors.EXCEEDED({ spend: 3 })` with code `BUDGET_EXCEEDED`.
+ */
+export function definePluginErrors<K extends string>(
+  prefix: string,
+  specs: Record<K, ErrorSpec>,
+): Readonly<Record<K, ErrorFactory>> {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(prefix)) throw new Error(`error prefix must be SCREAMING_SNAKE: ${prefix}`);
+  const out = {} as Record<K, ErrorFactory>;
+  for (const key of Object.keys(specs) as K[]) {
+    const spec = Object.freeze({ ...specs[key] });
+    const code = `${prefix}_${key}`;
+    const factory = ((params?: ErrorParams, opts?: { param?: string | null; headers?: Record<string, string>; cause?: unknown }) =>
+      new SluiceError(code, spec, formatMessage(spec.message, params), opts)) as ErrorFactory;
+    Object.defineProperty(factory, 'code', { value: code });
+    Object.defineProperty(factory, 'spec', { value: spec });
+    out[key] = factory;
+  }
+  return Object.freeze(out);
+}
+
+export function isSluiceError(e: unknown): e is SluiceError {
+  return e instanceof SluiceError;
+}
+
+/**
+ * Thrown by provider adapters when the upstream answered with an error. The kernel maps it to
+ * the client-facing status (5xx → 502, timeouts → 504, 4xx passed through with the upstream message).
+ */
+export class UpstreamError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfter: string | undefined;
+  readonly timeout: boolean;
+  constructor(message: string, opts: { status: number; body?: unknown; retryAfter?: string; timeout?: boolean; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'UpstreamError';
+    this.status = opts.status;
+    this.body = opts.body;
+    this.retryAfter = opts.retryAfter;
+    this.timeout = opts.timeout ?? false;
+  }
+}

@@ -1,0 +1,9 @@
+/** Everything a plugin may import. Plugins never import from the kernel. */
+export * from './define-plugin.js';
+export * from './errors.js';
+export type * from './hook-contexts.js';
+export type * from './capabilities.js';
+export type * from './counters.js';
+export type * from './provider.js';
+export type * from './json.js';
+export * from './sse.js';

@@ -1,0 +1,55 @@
+/** The provider contract: a plugin turns an OpenAI-format request into a call to one upstream API. */
+import type { JsonObject } from './json.js';
+import type { DeploymentInfo, Endpoint } from './hook-contexts.js';
+
+/** One entry of `model_list`, resolved: secrets are already read, `os.environ/` refs expanded. */
+export interface DeploymentConfig extends DeploymentInfo {
+  /** The deployment's upstream credential. Never logged, never returned by any API. */
+  readonly apiKey: string | undefined;
+  readonly apiVersion: string | undefined;
+  /** Whole-call timeout for non-streamed calls, ms. */
+  readonly timeoutMs: number;
+  /** Time allowed between stream events, ms. */
+  readonly streamTimeoutMs: number;
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
+  /** Every `litellm_params` entry as configured (the api_key is removed). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly modelInfo: Readonly<Record<string, unknown>>;
+}
+
+export interface ProviderRequest {
+  readonly requestId: string;
+  readonly endpoint: Endpoint;
+  /** OpenAI-format body with `model` already set to the deployment's upstream model. */
+  readonly body: JsonObject;
+  readonly stream: boolean;
+  /** Aborted when the client disconnects or the deployment's timeout passes. */
+  readonly signal: AbortSignal;
+}
+
+/** One server-sent event of an OpenAI-format stream: `data` is the JSON text of one chunk. */
+export interface StreamEvent {
+  data: string;
+  /** The parsed chunk when the adapter already has it, to save the kernel a parse. */
+  json?: JsonObject;
+}
+
+export type ProviderResponse =
+  | { kind: 'json'; status: number; body: JsonObject; /** Raw upstream text, sent as-is when unchanged. */ raw?: string }
+  | { kind: 'stream'; status: number; events: AsyncIterable<StreamEvent> };
+
+export interface ProviderAdapter {
+  /** Performs the call. Throws `UpstreamError` for upstream errors and timeouts. */
+  call(request: ProviderRequest): Promise<ProviderResponse>;
+  close?(): Promise<void>;
+}
+
+export interface ProviderDefinition {
+  /** Prefixes of `litellm_params.model` this provider serves, e.g. `['openai', 'groq']`. */
+  names: string[];
+  /** Endpoints it implements. */
+  endpoints: Endpoint[];
+  /** Called once per deployment at config load, never per request. */
+  createAdapter(deployment: DeploymentConfig): ProviderAdapter;
+}

@@ -1,0 +1,205 @@
+/* eslint-disable */
+/**
+ * GENERATED from schemas/config.schema.json by scripts/gen-types.mjs — do not edit.
+ * Run `npm run gen:types` after changing the schema.
+ */
+
+/**
+ * A Sluice config file. It is a superset of LiteLLM's config.yaml: model_list, litellm_settings, general_settings, router_settings and environment_variables are read as LiteLLM reads them; plugins, server, logging and storage are Sluice's own.
+ */
+export interface SluiceConfig {
+  /**
+   * Deployments, as in LiteLLM: several entries may share a model_name (a model group).
+   */
+  model_list?: ModelDeployment[];
+  /**
+   * LiteLLM's litellm_settings. `callbacks` names enable the plugins that claim them; other keys are read by the plugins that declare them.
+   */
+  litellm_settings?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LiteLLM's general_settings (master_key, database_url, …).
+   */
+  general_settings?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LiteLLM's router_settings (routing_strategy, num_retries, fallbacks, …).
+   */
+  router_settings?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Set into the process environment before `os.environ/NAME` references are resolved, as LiteLLM does.
+   */
+  environment_variables?: {
+    [k: string]: string | number | boolean;
+  };
+  /**
+   * Other YAML files merged into this one (their model_list entries are appended).
+   */
+  include?: string[];
+  /**
+   * Plugins to enable, in addition to those implied by the LiteLLM sections.
+   */
+  plugins?: PluginEntry[];
+  server?: ServerSettings;
+  logging?: LoggingSettings;
+  storage?: StorageSettings;
+  [k: string]: unknown;
+}
+/**
+ * One deployment of a model group.
+ */
+export interface ModelDeployment {
+  /**
+   * The name clients send as `model`.
+   */
+  model_name: string;
+  litellm_params: LiteLLMParams;
+  /**
+   * Metadata: id, base_model, prices, mode…
+   */
+  model_info?: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+/**
+ * How to call the deployment. `model` is `<provider>/<upstream model>`.
+ */
+export interface LiteLLMParams {
+  /**
+   * `<provider>/<upstream model>`, e.g. `openai/gpt-4o`.
+   */
+  model: string;
+  /**
+   * Base URL of the upstream API.
+   */
+  api_base?: string;
+  /**
+   * Upstream credential; use `os.environ/NAME`.
+   */
+  api_key?: string;
+  /**
+   * API version (Azure).
+   */
+  api_version?: string;
+  /**
+   * Requests per minute this deployment allows.
+   */
+  rpm?: number;
+  /**
+   * Tokens per minute this deployment allows.
+   */
+  tpm?: number;
+  /**
+   * Whole-call timeout in seconds.
+   */
+  timeout?: number | string;
+  /**
+   * Timeout between stream events, in seconds.
+   */
+  stream_timeout?: number | string;
+  /**
+   * USD per prompt token, overriding the cost map.
+   */
+  input_cost_per_token?: number;
+  /**
+   * USD per completion token, overriding the cost map.
+   */
+  output_cost_per_token?: number;
+  [k: string]: unknown;
+}
+/**
+ * One enabled plugin.
+ */
+export interface PluginEntry {
+  /**
+   * `<id>@<semver range>` of a plugin under plugins/, or a path to a packaged third-party plugin.
+   */
+  use: string;
+  /**
+   * Set false to disable a plugin that would otherwise be enabled.
+   */
+  enabled?: boolean;
+  /**
+   * The plugin's config, validated against its config.schema.json.
+   */
+  config?: {};
+  /**
+   * Override the stage of this plugin's taps, per hook.
+   */
+  stages?: {
+    [k: string]: 'SECURITY' | 'AUTH' | 'BUDGET' | 'GUARDRAIL' | 'DEFAULT' | 'TRANSFORM' | 'OBSERVE';
+  };
+  /**
+   * Override the plugin's failure policy for all its hooks.
+   */
+  failure_policy?: 'fail-closed' | 'fail-open';
+  [k: string]: unknown;
+}
+/**
+ * HTTP server settings.
+ */
+export interface ServerSettings {
+  /**
+   * Interface to listen on.
+   */
+  host?: string;
+  /**
+   * Port to listen on (the CLI's --port and PORT win).
+   */
+  port?: number;
+  /**
+   * Largest request body accepted, in MB.
+   */
+  body_limit_mb?: number;
+  /**
+   * How long graceful shutdown waits for in-flight requests and streams.
+   */
+  shutdown_timeout_ms?: number;
+  /**
+   * Upstream timeout when neither the deployment nor litellm_settings.request_timeout sets one.
+   */
+  default_timeout_s?: number;
+}
+/**
+ * Log settings.
+ */
+export interface LoggingSettings {
+  /**
+   * pino level.
+   */
+  level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /**
+   * Human-readable output (default: when stdout is a TTY).
+   */
+  pretty?: boolean;
+  /**
+   * Log one line per proxied request.
+   */
+  requests?: boolean;
+  /**
+   * Extra pino redaction paths.
+   */
+  redact?: string[];
+}
+/**
+ * Where state lives. Environment variables DATABASE_URL and REDIS_URL win.
+ */
+export interface StorageSettings {
+  /**
+   * Directory for the SQLite file and generated secrets.
+   */
+  data_dir?: string;
+  /**
+   * `postgres://…`, `sqlite:<path>`; default SQLite in data_dir.
+   */
+  database_url?: string;
+  /**
+   * `redis://…`; default in-process counters.
+   */
+  redis_url?: string;
+}

@@ -1,0 +1,122 @@
+/* eslint-disable */
+/**
+ * GENERATED from schemas/plugin-manifest.schema.json by scripts/gen-types.mjs — do not edit.
+ * Run `npm run gen:types` after changing the schema.
+ */
+
+/**
+ * fail-closed refuses the request; fail-open skips the plugin.
+ */
+export type FailurePolicy = 'fail-closed' | 'fail-open';
+
+/**
+ * plugin.json: what a plugin is, which hooks it taps at which stage, and what it needs.
+ */
+export interface PluginManifest {
+  /**
+   * kebab-case `<category>-<name>`.
+   */
+  id: string;
+  /**
+   * The plugin's semver version.
+   */
+  version: string;
+  /**
+   * Semver range of the kernel API it was written for.
+   */
+  apiVersion: string;
+  /**
+   * One line for `sluice config check` and the docs.
+   */
+  description?: string;
+  /**
+   * Entry module relative to the plugin folder.
+   */
+  main?: string;
+  /**
+   * Hooks the plugin taps and at which stage.
+   */
+  hooks?: {
+    preAuth?: HookDecl;
+    preCall?: HookDecl;
+    postCall?: HookDecl;
+    onSpend?: HookDecl;
+    onAudit?: HookDecl;
+  };
+  /**
+   * What happens when the plugin throws something other than a coded verdict. Defaults: fail-closed for pre* hooks, fail-open for post/on* hooks.
+   */
+  failurePolicy?: {
+    default?: FailurePolicy;
+    preAuth?: FailurePolicy;
+    preCall?: FailurePolicy;
+    postCall?: FailurePolicy;
+    onSpend?: FailurePolicy;
+    onAudit?: FailurePolicy;
+  };
+  /**
+   * Capabilities the plugin uses (enforced for sandboxed plugins).
+   */
+  capabilities?: (
+    'http' | 'kv' | 'secrets' | 'log' | 'now' | 'counters' | 'storage' | 'routes' | 'providers' | 'secret-resolvers'
+  )[];
+  /**
+   * What the plugin contributes besides hooks.
+   */
+  provides?: {
+    /**
+     * Provider prefixes served (`openai`, `groq`…).
+     */
+    providers?: string[];
+    /**
+     * Routes it adds, for docs and `config check`.
+     */
+    routes?: string[];
+    /**
+     * True when it resolves `os.environ/` references from a secret manager.
+     */
+    secretResolver?: boolean;
+  };
+  /**
+   * Enabled unless the config disables it.
+   */
+  enabledByDefault?: boolean;
+  /**
+   * How LiteLLM config maps onto this plugin.
+   */
+  litellm?: {
+    /**
+     * litellm_settings.callbacks names that enable this plugin.
+     */
+    callbacks?: string[];
+    /**
+     * Plugin config key → dotted path in the LiteLLM config it is read from.
+     */
+    settings?: {
+      [k: string]: string;
+    };
+    /**
+     * Plugin config key → environment variables read when nothing else sets it.
+     */
+    env?: {
+      [k: string]: string[];
+    };
+  };
+}
+/**
+ * A tapped hook.
+ */
+export interface HookDecl {
+  /**
+   * Named stage.
+   */
+  stage?: 'SECURITY' | 'AUTH' | 'BUDGET' | 'GUARDRAIL' | 'DEFAULT' | 'TRANSFORM' | 'OBSERVE';
+  /**
+   * postCall only: how streamed responses reach the plugin.
+   */
+  streaming?: 'chunk' | 'buffer' | 'none';
+  /**
+   * Per-call timeout; a call that exceeds it is a fault.
+   */
+  timeoutMs?: number;
+}
