@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Counters } from './counters.js';
 import type { AuditEvent, Role } from './hook-contexts.js';
+import type { AbortSignalLike } from './provider.js';
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -15,7 +16,7 @@ export interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  signal?: AbortSignal;
+  signal?: AbortSignal | AbortSignalLike;
   /** Time to wait for response headers, ms. */
   headersTimeoutMs?: number;
   /** Time allowed between body chunks, ms. */
@@ -33,9 +34,23 @@ export interface HttpResponse {
   body: HttpResponseBody;
 }
 
+/** A URL split once, for callers that hit the same endpoint on every request. */
+export interface HttpTarget {
+  /** `https://host:port` */
+  origin: string;
+  /** Path and query, e.g. `/v1/chat/completions`. */
+  path: string;
+}
+
 /** Outbound HTTP through the kernel's keep-alive connection pools. */
 export interface HttpClient {
-  request(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  /** `url` may be prepared once (`httpTarget(url)`), which saves parsing it on every call. */
+  request(url: string | HttpTarget, options?: HttpRequestOptions): Promise<HttpResponse>;
+}
+
+export function httpTarget(url: string): HttpTarget {
+  const u = new URL(url);
+  return { origin: u.origin, path: u.pathname + u.search };
 }
 
 export interface KvStore {

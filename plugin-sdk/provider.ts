@@ -18,6 +18,28 @@ export interface DeploymentConfig extends DeploymentInfo {
   readonly modelInfo: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What `ProviderRequest.signal` offers: the subset of AbortSignal that undici and most code use.
+ * Call `toAbortSignal(signal)` from the SDK when an API insists on a real AbortSignal (fetch).
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+  toAbortSignal?(): AbortSignal;
+}
+
+/** A real AbortSignal that follows `signal`. */
+export function toAbortSignal(signal: AbortSignalLike): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  if (signal.toAbortSignal) return signal.toAbortSignal();
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason));
+  return controller.signal;
+}
+
 export interface ProviderRequest {
   readonly requestId: string;
   readonly endpoint: Endpoint;
@@ -25,7 +47,7 @@ export interface ProviderRequest {
   readonly body: JsonObject;
   readonly stream: boolean;
   /** Aborted when the client disconnects or the deployment's timeout passes. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
 }
 
 /** One server-sent event of an OpenAI-format stream: `data` is the JSON text of one chunk. */
@@ -37,7 +59,21 @@ export interface StreamEvent {
 
 export type ProviderResponse =
   | { kind: 'json'; status: number; body: JsonObject; /** Raw upstream text, sent as-is when unchanged. */ raw?: string }
-  | { kind: 'stream'; status: number; events: AsyncIterable<StreamEvent> };
+  | {
+      kind: 'stream';
+      status: number;
+      /** Chunks in the order received, grouped as they arrived (one batch per network read). */
+      batches: AsyncIterable<StreamEvent[]>;
+    }
+  | {
+      /**
+       * The upstream's own bytes, already an OpenAI-format SSE stream (`data: {chunk}` events and
+       * `data: [DONE]`). The gateway relays them as they are unless a plugin needs parsed chunks.
+       */
+      kind: 'sse';
+      status: number;
+      body: AsyncIterable<Uint8Array>;
+    };
 
 export interface ProviderAdapter {
   /** Performs the call. Throws `UpstreamError` for upstream errors and timeouts. */

@@ -1,4 +1,4 @@
-/** Server-sent events: reading an upstream OpenAI-style stream into events. */
+/** Server-sent events: reading an upstream OpenAI-style stream into batches of events. */
 import type { StreamEvent } from './provider.js';
 
 export interface SseMessage {
@@ -7,26 +7,31 @@ export interface SseMessage {
 }
 
 /**
- * Splits a byte stream into SSE messages. Handles `\n` and `\r\n` line ends, multi-line `data:`,
- * comments and messages split across network chunks.
+ * Splits a byte stream into SSE messages, one batch per network read (so the gateway writes a
+ * read's worth of events to the client at once). Handles `\n` and `\r\n` line ends, multi-line
+ * `data:`, comments and messages split across reads. Always reads the body to its end: leaving
+ * the loop early would destroy the upstream response and cost an AbortError per call.
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage[]> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const bytes of body) {
     buffer += decoder.decode(bytes, { stream: true });
     if (buffer.includes('\r')) buffer = buffer.replace(/\r\n?/g, '\n');
+    const batch: SseMessage[] = [];
+    let start = 0;
     let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const message = parseBlock(block);
-      if (message) yield message;
+    while ((end = buffer.indexOf('\n\n', start)) !== -1) {
+      const message = parseBlock(buffer.slice(start, end));
+      if (message) batch.push(message);
+      start = end + 2;
     }
+    if (start > 0) buffer = buffer.slice(start);
+    if (batch.length > 0) yield batch;
   }
   buffer += decoder.decode();
   const last = parseBlock(buffer.replace(/\r\n?/g, '\n').trim());
-  if (last) yield last;
+  if (last) yield [last];
 }
 
 function parseBlock(block: string): SseMessage | undefined {
@@ -50,11 +55,11 @@ function parseBlock(block: string): SseMessage | undefined {
   return { event, data: data.join('\n') };
 }
 
-/** OpenAI-format chunks of an upstream stream, ending at `data: [DONE]`. */
-export async function* readOpenAIStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEvent> {
-  for await (const message of readSse(body)) {
-    if (message.data === '[DONE]') return;
-    if (message.data.length === 0) continue;
-    yield { data: message.data };
+/** OpenAI-format chunks of an upstream stream, in batches; `data: [DONE]` and empty messages are dropped. */
+export async function* readOpenAIStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEvent[]> {
+  for await (const messages of readSse(body)) {
+    const batch: StreamEvent[] = [];
+    for (const m of messages) if (m.data.length > 0 && m.data !== '[DONE]') batch.push({ data: m.data });
+    if (batch.length > 0) yield batch;
   }
 }

@@ -2,9 +2,9 @@
  * Outbound HTTP for providers and plugins: one undici Agent with keep-alive pools per origin, so
  * upstream connections are reused across requests.
  */
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { UpstreamError } from '../../plugin-sdk/errors.js';
-import type { HttpClient, HttpRequestOptions, HttpResponse } from '../../plugin-sdk/capabilities.js';
+import { httpTarget, type HttpClient, type HttpRequestOptions, type HttpResponse, type HttpTarget } from '../../plugin-sdk/capabilities.js';
 
 export interface HttpClientOptions {
   /** Max sockets per upstream origin. */
@@ -13,28 +13,38 @@ export interface HttpClientOptions {
 }
 
 export class UndiciHttpClient implements HttpClient {
-  readonly agent: Agent;
+  /** One pool per upstream origin (what undici's Agent keeps too, minus its per-call dispatch layers). */
+  private readonly pools = new Map<string, Pool>();
+  private readonly poolOptions: Pool.Options;
 
   constructor(opts: HttpClientOptions = {}) {
-    this.agent = new Agent({
+    this.poolOptions = {
       connections: opts.connectionsPerOrigin ?? 256,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
       keepAliveMaxTimeout: 600_000,
       pipelining: 1,
       connect: { timeout: 10_000 },
-    });
+    };
   }
 
-  async request(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
-    const u = new URL(url);
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, this.poolOptions);
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async request(url: string | HttpTarget, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+    const target = typeof url === 'string' ? httpTarget(url) : url;
     try {
-      const res = await this.agent.request({
-        origin: u.origin,
-        path: u.pathname + u.search,
+      const res = await this.pool(target.origin).request({
+        path: target.path,
         method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: options.headers,
         body: options.body,
-        signal: options.signal,
+        signal: options.signal as AbortSignal | undefined,
         headersTimeout: options.headersTimeoutMs,
         bodyTimeout: options.bodyTimeoutMs,
       });
@@ -44,13 +54,14 @@ export class UndiciHttpClient implements HttpClient {
     }
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pools.values()].map((p) => p.close()));
+    this.pools.clear();
   }
 }
 
 /** Network-level failures become UpstreamErrors: timeouts flagged, unreachable hosts status 0. */
-export function toUpstreamError(err: unknown, signal?: AbortSignal): unknown {
+export function toUpstreamError(err: unknown, signal?: { aborted: boolean; reason: unknown }): unknown {
   if (err instanceof UpstreamError) return err;
   if (signal?.aborted) {
     const reason = signal.reason as { name?: string } | undefined;

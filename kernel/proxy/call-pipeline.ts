@@ -11,6 +11,7 @@ import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { ModelRegistry, RegisteredDeployment } from '../models/model-registry.js';
 import type { ObserverQueue } from '../observers.js';
+import { CallAbort } from './call-abort.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
 import { NO_USAGE, costOf, readUsage } from './usage.js';
 import { GATEWAY_ONLY_PARAMS, validateBody } from './validate-request.js';
@@ -28,10 +29,21 @@ export interface PipelineDeps {
 
 const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
-export function overheadHeaders(reply: FastifyReply, overheadMs: number): void {
-  const v = overheadMs.toFixed(3);
-  reply.header('x-litellm-overhead-duration-ms', v);
-  reply.header('x-sluice-overhead-ms', v);
+/**
+ * Writes a successful JSON answer straight to the socket: the body is final, so fastify's reply
+ * pipeline (serializers, onSend hooks) would only add cost.
+ */
+function sendJson(reply: FastifyReply, request: FastifyRequest, body: string, deploymentId: string, overheadMs: number): void {
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': request.id,
+    'x-litellm-call-id': request.id,
+    'x-litellm-model-id': deploymentId,
+    'x-litellm-overhead-duration-ms': overheadMs.toFixed(3),
+  });
+  reply.raw.end(body);
 }
 
 export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -78,12 +90,12 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
 
     // One controller per call, aborted when the client goes away or, for plain calls, when the
     // deployment's timeout passes (a bare timer is far cheaper than AbortSignal.any/timeout).
-    const abort = new AbortController();
+    const abort = new CallAbort();
     let timedOut = false;
     const onClose = () => {
       if (!reply.raw.writableFinished) abort.abort();
     };
-    reply.raw.once('close', onClose);
+    reply.raw.on('close', onClose);
     const timer = stream
       ? undefined
       : setTimeout(() => {
@@ -94,13 +106,13 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
     const upstreamStart = performance.now();
     let result;
     try {
-      result = await deployment.adapter.call({ requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort.signal });
+      result = await deployment.adapter.call({ requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
     } catch (err) {
       clearTimeout(timer);
       if (timedOut || (err instanceof UpstreamError && err.timeout)) {
         throw fromUpstream(new UpstreamError('timeout', { status: 504, timeout: true }), deployment.config.provider, deployment.config.timeoutMs);
       }
-      if (abort.signal.aborted) throw new ClientGone();
+      if (abort.aborted) throw new ClientGone();
       if (err instanceof UpstreamError) throw fromUpstream(err, deployment.config.provider, deployment.config.timeoutMs);
       throw err;
     }
@@ -116,10 +128,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
         raw = undefined; // a plugin may have changed it in place
       }
       reply.raw.off('close', onClose);
-      reply.header('x-litellm-model-id', deployment.config.id);
-      overheadHeaders(reply, performance.now() - request.receivedAt - upstreamMs);
-      reply.code(result.status >= 200 && result.status < 300 ? result.status : 200).type('application/json');
-      void reply.send(raw ?? JSON.stringify(response));
+      sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs);
       const usage = readUsage(response.usage);
       emitSpend(deps, ctx, deployment, 'success', 200, undefined, false, usage, startedAt, request, upstreamMs);
       return;
@@ -128,7 +137,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
     const outcome: StreamOutcome = await relayStream({
       request,
       reply,
-      events: result.events,
+      source: result,
       call: ctx,
       deployment,
       endpoint: endpoint as 'chat' | 'completions',
@@ -177,6 +186,7 @@ function emitSpend(
   request: FastifyRequest,
   upstreamMs: number,
 ): void {
+  if (!deps.logRequests && !deps.hooks.onSpend.isUsed()) return;
   const endedAt = Date.now();
   const overheadMs = performance.now() - request.receivedAt - upstreamMs;
   if (deps.logRequests) {

@@ -27,8 +27,9 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): 
       await runCall(deps, endpoint, request, reply);
       return reply;
     };
-    app.post(path, { config: { access: 'authenticated' } }, handler);
-    if (!path.startsWith('/openai/')) app.post(`/v1${path}`, { config: { access: 'authenticated' } }, handler);
+    const config = { access: 'authenticated', writesOwnHeaders: true };
+    app.post(path, { config }, handler);
+    if (!path.startsWith('/openai/')) app.post(`/v1${path}`, { config }, handler);
   }
 
   const listModels = async (request: { principal: Principal | undefined }) => ({ data: visibleModels(deps.registry, request.principal), object: 'list' });

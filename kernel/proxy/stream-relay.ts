@@ -4,6 +4,7 @@
  * captured from the final chunk and that chunk is dropped when the client did not ask for it.
  */
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
 import type { CallContext, ChunkContext, Usage } from '../../plugin-sdk/hook-contexts.js';
@@ -13,13 +14,17 @@ import { KernelErrors, fromUpstream, toClientError } from '../errors.js';
 import { toUpstreamError } from '../http/http-client.js';
 import type { KernelHooks } from '../hooks.js';
 import type { RegisteredDeployment } from '../models/model-registry.js';
+import { readOpenAIStream } from '../../plugin-sdk/sse.js';
 import { assembleStream, responseToChunks } from './assemble-stream.js';
+import { SsePassThrough } from './sse-passthrough.js';
+import type { CallAbort } from './call-abort.js';
 import { NO_USAGE, chunkHasUsage, readUsage } from './usage.js';
 
 export interface StreamRelayInput {
   request: FastifyRequest;
   reply: FastifyReply;
-  events: AsyncIterable<StreamEvent>;
+  /** The provider's stream: parsed batches, or raw OpenAI-format SSE bytes. */
+  source: { kind: 'stream'; batches: AsyncIterable<StreamEvent[]> } | { kind: 'sse'; body: AsyncIterable<Uint8Array> };
   call: CallContext;
   deployment: RegisteredDeployment;
   endpoint: 'chat' | 'completions';
@@ -28,7 +33,7 @@ export interface StreamRelayInput {
   buffersStreams: boolean;
   scrub: (text: string) => string;
   upstreamStart: number;
-  abort: AbortController;
+  abort: CallAbort;
 }
 
 export interface StreamOutcome {
@@ -56,56 +61,83 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
       'x-request-id': request.id,
       'x-litellm-call-id': request.id,
       'x-litellm-model-id': deployment.config.id,
       'x-litellm-overhead-duration-ms': overhead,
-      'x-sluice-overhead-ms': overhead,
     });
   };
 
-  const write = async (text: string) => {
+  /** Writes; returns a promise only when the socket asked us to wait (backpressure). */
+  const write = (text: string | Buffer): Promise<unknown> | undefined => {
     if (!headersSent) sendHeaders();
-    if (res.destroyed) return;
-    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (res.destroyed || res.write(text)) return undefined;
+    return Promise.race([once(res, 'drain'), once(res, 'close')]);
   };
 
-  const emitChunk = async (chunk: JsonObject) => {
+  const framedChunk = async (chunk: JsonObject): Promise<string> => {
     if (perChunk) {
       const out = await input.hooks.postCallChunk.promise({ call: input.call, deployment: deployment.info, index: index++, chunk } as ChunkContext);
-      if (out.chunk === null) return;
+      if (out.chunk === null) return '';
       chunk = out.chunk;
     }
-    await write(`data: ${JSON.stringify(chunk)}\n\n`);
+    return `data: ${JSON.stringify(chunk)}\n\n`;
   };
 
   try {
+    if (input.source.kind === 'sse' && !perChunk && !input.buffersStreams) {
+      // Nobody needs parsed chunks: relay the upstream's bytes as they are.
+      const relay = new SsePassThrough(input.stripUsage);
+      const body = input.source.body;
+      if (isReadable(body)) {
+        await pumpReadable(body, relay, write, res);
+      } else {
+        for await (const bytes of body) {
+          const out = relay.push(bytes);
+          const wait = out ? write(out) : undefined;
+          if (wait) await wait;
+          if (res.destroyed) break;
+        }
+      }
+      const tail = relay.end();
+      if (tail) write(tail);
+      if (!headersSent) sendHeaders();
+      if (!res.destroyed) res.end(relay.state.sawDone ? undefined : DONE);
+      return { usage: relay.state.usage ?? NO_USAGE, upstreamMs };
+    }
+    const batches = input.source.kind === 'sse' ? readOpenAIStream(input.source.body) : input.source.batches;
     if (input.buffersStreams) {
       const chunks: JsonObject[] = [];
-      for await (const ev of input.events) chunks.push(ev.json ?? (JSON.parse(ev.data) as JsonObject));
+      for await (const batch of batches) for (const ev of batch) chunks.push(ev.json ?? (JSON.parse(ev.data) as JsonObject));
       upstreamMs = performance.now() - input.upstreamStart;
       const assembled = assembleStream(chunks, input.endpoint);
       usage = readUsage(assembled.usage);
       const before = JSON.stringify(assembled);
       const after = (await input.hooks.postCall.promise({ call: input.call, deployment: deployment.info, streamed: true, response: assembled })).response;
-      const out = JSON.stringify(after) === before ? chunks : responseToChunks(after, input.endpoint);
-      for (const chunk of out) {
+      let out = '';
+      for (const chunk of JSON.stringify(after) === before ? chunks : responseToChunks(after, input.endpoint)) {
         if (input.stripUsage && isUsageOnly(chunk)) continue;
-        await emitChunk(chunk);
+        out += await framedChunk(chunk);
       }
+      if (out) await write(out);
     } else {
-      for await (const ev of input.events) {
-        const hasUsage = ev.json ? ev.json.usage != null : chunkHasUsage(ev.data);
-        let json = ev.json;
-        if (hasUsage) {
-          json ??= JSON.parse(ev.data) as JsonObject;
-          usage = readUsage(json.usage);
-          if (input.stripUsage && isUsageOnly(json)) continue;
+      // One client write per upstream read: a read usually carries several events.
+      for await (const batch of batches) {
+        let out = '';
+        for (const ev of batch) {
+          let json = ev.json;
+          if (json ? json.usage != null : chunkHasUsage(ev.data)) {
+            json ??= JSON.parse(ev.data) as JsonObject;
+            usage = readUsage(json.usage);
+            if (input.stripUsage && isUsageOnly(json)) continue;
+          }
+          out += perChunk ? await framedChunk(json ?? (JSON.parse(ev.data) as JsonObject)) : `data: ${ev.data}\n\n`;
         }
-        if (perChunk) await emitChunk(json ?? (JSON.parse(ev.data) as JsonObject));
-        else await write(`data: ${ev.data}\n\n`);
+        if (out) {
+          const wait = write(out);
+          if (wait) await wait;
+        }
         if (res.destroyed) break;
       }
     }
@@ -113,7 +145,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
     if (!res.destroyed) res.end(DONE);
     return { usage, upstreamMs };
   } catch (err) {
-    if (input.abort.signal.aborted) return { usage, upstreamMs, error: KernelErrors.CLIENT_CLOSED() };
+    if (input.abort.aborted) return { usage, upstreamMs, error: KernelErrors.CLIENT_CLOSED() };
     const clientError = streamFailure(err, deployment, request.id);
     if (!headersSent) throw clientError; // nothing sent yet: the error handler answers with its status
     // Mid-stream: the status is gone; tell the client in-band, as OpenAI does, then end the stream.
@@ -134,6 +166,47 @@ function streamFailure(err: unknown, deployment: RegisteredDeployment, requestId
     return fromUpstream(upstream, provider, deployment.config.streamTimeoutMs);
   }
   return toClientError(err, requestId);
+}
+
+function isReadable(body: AsyncIterable<Uint8Array>): body is Readable {
+  return typeof (body as Readable).on === 'function' && typeof (body as Readable).pause === 'function';
+}
+
+/**
+ * Relays a Node stream with 'data' events, pausing on backpressure — what `pipe` does, and
+ * markedly cheaper per chunk than async iteration.
+ */
+function pumpReadable(
+  body: Readable,
+  relay: SsePassThrough,
+  write: (text: string | Buffer) => Promise<unknown> | undefined,
+  res: FastifyReply['raw'],
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onClose = () => {
+      body.destroy();
+      resolve();
+    };
+    const cleanup = () => res.off('close', onClose);
+    body.on('data', (bytes: Buffer) => {
+      const out = relay.push(bytes);
+      if (!out) return;
+      const wait = write(out);
+      if (wait) {
+        body.pause();
+        void wait.then(() => body.resume());
+      }
+    });
+    body.once('end', () => {
+      cleanup();
+      resolve();
+    });
+    body.once('error', (err) => {
+      cleanup();
+      reject(err);
+    });
+    res.once('close', onClose);
+  });
 }
 
 function isUsageOnly(chunk: JsonObject): boolean {

@@ -23,13 +23,18 @@ export function presentedToken(headers: FastifyRequest['headers']): string | und
   return undefined;
 }
 
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 export async function authenticate(hooks: KernelHooks, request: FastifyRequest): Promise<Principal> {
   const token = presentedToken(request.headers);
   const input: AuthInput = {
     headers: request.headers,
     token,
     method: request.method,
-    path: request.url.split('?', 1)[0]!,
+    path: pathOf(request.url),
     ip: request.ip,
     requestId: request.id,
   };

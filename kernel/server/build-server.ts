@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifySchema } from 'fastify';
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
 import { KernelErrors } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
@@ -43,6 +43,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: false,
+    // The kernel logs through its own logger; a pino child per request would be pure overhead.
+    childLoggerFactory: (logger) => logger,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   });
 
@@ -61,16 +63,33 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    request.receivedAt = performance.now();
-    reply.header('x-request-id', request.id);
-    reply.header('x-litellm-call-id', request.id);
-    const access = (request.routeOptions.config as { access?: Access } | undefined)?.access ?? 'public';
-    if (deps.isShuttingDown() && access !== 'public') throw KernelErrors.SHUTTING_DOWN();
-    if (access === 'public') return;
-    const principal = await authenticate(deps.hooks, request);
-    assertAccess(access, principal, request.routeOptions.url ?? request.url);
-    request.principal = principal;
+  // One onRequest step per route, with the route's access rule bound at registration: it stamps
+  // the arrival time and the request id headers, then (unless public) runs the auth step. A single
+  // hook keeps fastify's per-hook machinery off the hot path (an onSend hook, even unused by
+  // hijacked replies, costs ~10% of throughput). Proxy routes write their own headers.
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { access?: Access; writesOwnHeaders?: boolean } | undefined;
+    const access = config?.access ?? 'public';
+    const stampIds = config?.writesOwnHeaders !== true;
+    const url = route.url;
+    const stamp = (request: FastifyRequest, reply: FastifyReply) => {
+      request.receivedAt = performance.now();
+      if (stampIds) reply.header('x-request-id', request.id).header('x-litellm-call-id', request.id);
+    };
+    const step =
+      access === 'public'
+        ? (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+            stamp(request, reply);
+            done();
+          }
+        : async (request: FastifyRequest, reply: FastifyReply) => {
+            stamp(request, reply);
+            if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
+            const principal = await authenticate(deps.hooks, request);
+            assertAccess(access, principal, url);
+            request.principal = principal;
+          };
+    route.onRequest = route.onRequest ? [step, ...[route.onRequest].flat()] : [step];
   });
 
   installErrorHandlers(app, deps.log, deps.bodyLimitBytes, deps.pipeline.scrub);

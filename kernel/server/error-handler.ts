@@ -13,6 +13,7 @@ export function sendError(reply: FastifyReply, err: SluiceError, scrub: Scrub): 
     return;
   }
   reply.code(err.status).header('x-sluice-error-code', err.code);
+  reply.header('x-request-id', reply.request.id).header('x-litellm-call-id', reply.request.id);
   if (err.pluginId) reply.header('x-sluice-plugin', err.pluginId);
   for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
   void reply.type('application/json').send(scrub(JSON.stringify(err.toEnvelope())));

@@ -3,7 +3,7 @@
  * Like LiteLLM's `fake-openai-endpoint`, it lets the default config and tests run without network.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeploymentConfig, JsonObject, ProviderAdapter, ProviderRequest, ProviderResponse, StreamEvent } from '../../../plugin-sdk/index.js';
+import { toAbortSignal, type AbortSignalLike, type DeploymentConfig, type JsonObject, type ProviderAdapter, type ProviderRequest, type ProviderResponse, type StreamEvent } from '../../../plugin-sdk/index.js';
 import type { ProviderFakeConfig } from './config.generated.js';
 import { base64Floats, embeddingOf, fakeId, lastUserText, promptText, streamPieces, usageFor } from './fake-responses.js';
 
@@ -16,7 +16,7 @@ export function createFakeAdapter(deployment: DeploymentConfig, defaults: Requir
 
   return {
     async call(req: ProviderRequest): Promise<ProviderResponse> {
-      if (delayMs > 0) await sleep(delayMs, undefined, { signal: req.signal });
+      if (delayMs > 0) await sleep(delayMs, undefined, { signal: toAbortSignal(req.signal) });
       const body = req.body;
       const model = String(body.model);
       if (req.endpoint === 'embeddings') return { kind: 'json', status: 200, body: embeddings(body, model, dimensions) };
@@ -36,12 +36,13 @@ export function createFakeAdapter(deployment: DeploymentConfig, defaults: Requir
         };
       }
       const includeUsage = (body.stream_options as JsonObject | undefined)?.include_usage === true;
-      return { kind: 'stream', status: 200, events: streamEvents({ id, created, model, chat, reply, usage, includeUsage, delayMs, signal: req.signal }) };
+      return { kind: 'stream', status: 200, batches: streamBatches({ id, created, model, chat, reply, usage, includeUsage, delayMs, signal: req.signal }) };
     },
   };
 }
 
-async function* streamEvents(o: {
+/** Without a delay the whole reply is one batch, as a fast upstream's would arrive in one read. */
+async function* streamBatches(o: {
   id: string;
   created: number;
   model: string;
@@ -50,8 +51,9 @@ async function* streamEvents(o: {
   usage: JsonObject;
   includeUsage: boolean;
   delayMs: number;
-  signal: AbortSignal;
-}): AsyncGenerator<StreamEvent> {
+  signal: AbortSignalLike;
+}): AsyncGenerator<StreamEvent[]> {
+  let batch: StreamEvent[] = [];
   const base = { id: o.id, object: o.chat ? 'chat.completion.chunk' : 'text_completion', created: o.created, model: o.model, system_fingerprint: 'fp_sluice_fake' };
   const choice = (piece: string | null, first: boolean, finish: string | null): JsonObject =>
     o.chat
@@ -59,18 +61,23 @@ async function* streamEvents(o: {
       : { index: 0, text: piece ?? '', finish_reason: finish, logprobs: null };
   const pieces = streamPieces(o.reply);
   for (let i = 0; i < pieces.length; i++) {
-    if (o.delayMs > 0 && i > 0) await sleep(o.delayMs, undefined, { signal: o.signal });
+    if (o.delayMs > 0 && i > 0) {
+      yield batch;
+      batch = [];
+      await sleep(o.delayMs, undefined, { signal: toAbortSignal(o.signal) });
+    }
     const json: JsonObject = { ...base, choices: [choice(pieces[i]!, i === 0, null)] };
     if (o.includeUsage) json.usage = null;
-    yield { data: JSON.stringify(json), json };
+    batch.push({ data: JSON.stringify(json), json });
   }
   const last: JsonObject = { ...base, choices: [choice(null, false, 'stop')] };
   if (o.includeUsage) last.usage = null;
-  yield { data: JSON.stringify(last), json: last };
+  batch.push({ data: JSON.stringify(last), json: last });
   if (o.includeUsage) {
     const usage: JsonObject = { ...base, choices: [], usage: o.usage };
-    yield { data: JSON.stringify(usage), json: usage };
+    batch.push({ data: JSON.stringify(usage), json: usage });
   }
+  yield batch;
 }
 
 function embeddings(body: JsonObject, model: string, defaultDimensions: number): JsonObject {

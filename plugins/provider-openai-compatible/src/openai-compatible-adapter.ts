@@ -4,7 +4,7 @@
  */
 import {
   UpstreamError,
-  readOpenAIStream,
+  httpTarget,
   type DeploymentConfig,
   type Endpoint,
   type HttpClient,
@@ -25,7 +25,7 @@ export interface AdapterOptions {
 
 export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKey }: AdapterOptions): ProviderAdapter {
   const base = apiBase.replace(/\/+$/, '');
-  const urls = { chat: base + PATHS.chat, completions: base + PATHS.completions, embeddings: base + PATHS.embeddings };
+  const urls = { chat: httpTarget(base + PATHS.chat), completions: httpTarget(base + PATHS.completions), embeddings: httpTarget(base + PATHS.embeddings) };
   // Built once: every request to this deployment sends the same headers.
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
@@ -48,7 +48,7 @@ export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKe
         const text = await res.body.text().catch(() => '');
         throw new UpstreamError(`upstream answered ${res.status}`, { status: res.status, body: parseOrText(text), retryAfter: header(res.headers['retry-after']) });
       }
-      if (req.stream) return { kind: 'stream', status: res.status, events: readOpenAIStream(res.body) };
+      if (req.stream) return { kind: 'sse', status: res.status, body: res.body };
       const raw = await res.body.text();
       let body: unknown;
       try {

@@ -1,0 +1,427 @@
+// `npm run bench`: Sluice's throughput and added latency against (a) the mock upstream directly and
+// (b) a bare fastify + undici pass-through. Not a test: it measures and prints, one JSON line per
+// scenario on stdout (progress on stderr), and exits 0 whether or not the targets are met. It exits 1
+// only when a measurement is invalid (a target answered errors or non-2xx). See README.md.
+import { spawn } from 'node:child_process';
+import { get as httpGet } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+// ---- knobs -------------------------------------------------------------------------------------
+const env = process.env;
+const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
+const DURATION = num('BENCH_DURATION', 10);
+const WARMUP = num('BENCH_WARMUP', 2);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
+const ROUNDS = num('BENCH_ROUNDS', 1);
+const C1_REQUESTS = num('BENCH_C1_REQUESTS', 2000);
+const C1_WARMUP = num('BENCH_C1_WARMUP', 200);
+const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
+const PHASES = new Set((env.BENCH_PHASES ?? 'c50,c1').split(',').map((s) => s.trim()));
+const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice').split(',').map((s) => s.trim());
+const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.trim());
+const CPU_PROF_DIR = env.BENCH_CPU_PROF || undefined; // a directory: write bare.cpuprofile and sluice.cpuprofile there
+const profArgs = (name) => (CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+const MASTER_KEY = 'sk-bench-1234';
+const TARGET_RPS_RATIO = 0.8;
+const TARGET_ADDED_P50_MS = 0.2;
+
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+const r3 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
+const r1 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- request bodies ----------------------------------------------------------------------------
+const messages = [
+  { role: 'system', content: 'You are a helpful assistant. Answer briefly.' },
+  { role: 'user', content: 'Say hello and tell me in one sentence what an LLM gateway does.' },
+];
+const BODIES = {
+  nonstream: JSON.stringify({ model: 'bench-model', messages, temperature: 0.2, max_tokens: 64 }),
+  stream: JSON.stringify({ model: 'bench-model', messages, temperature: 0.2, max_tokens: 64, stream: true }),
+};
+
+// ---- child processes ---------------------------------------------------------------------------
+const children = new Set();
+let tmp;
+
+function startChild(name, args, extraEnv = {}, { forwardStdout = false } = {}) {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.name = name;
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => { children.delete(child); resolve({ code, signal }); }));
+  let buf = '';
+  child.ready = new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      const text = d.toString();
+      if (forwardStdout) for (const line of text.split('\n')) if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+      if (buf === null) return;
+      buf += text;
+      const m = /READY (\d+)/.exec(buf);
+      if (m) { buf = null; resolve(Number(m[1])); }
+    });
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited early (code ${code}, signal ${signal})`)));
+  });
+  child.ready.catch(() => undefined);
+  child.stderr.on('data', (d) => { for (const line of d.toString().split('\n')) if (line.trim()) process.stderr.write(`[${name}] ${line}\n`); });
+  return child;
+}
+
+async function stopChildren() {
+  const all = [...children];
+  for (const c of all) c.kill('SIGTERM');
+  await Promise.race([Promise.all(all.map((c) => c.exited)), sleep(5000)]);
+  for (const c of children) c.kill('SIGKILL');
+}
+
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`${sig}: stopping children`);
+    stopChildren().finally(() => process.exit(130));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, child, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.exited.then(() => { exited = true; });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${child.name} exited before it was ready`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name}: ${url} not ready after ${timeoutMs} ms`);
+}
+
+// ---- sanity check: one request per target and mode ---------------------------------------------
+async function check(target) {
+  for (const mode of MODES) {
+    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body: BODIES[mode] });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${target.name} ${mode}: status ${res.status}: ${text.slice(0, 300)}`);
+    if (mode === 'nonstream') {
+      const json = JSON.parse(text);
+      if (!Array.isArray(json.choices) || typeof json.choices[0]?.message?.content !== 'string') throw new Error(`${target.name}: no choices in ${text.slice(0, 300)}`);
+    } else {
+      const events = text.split('\n\n').filter((e) => e.startsWith('data: '));
+      if (events.at(-1) !== 'data: [DONE]') throw new Error(`${target.name} stream: does not end with [DONE]: ${text.slice(-200)}`);
+      const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice(6)));
+      const content = chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
+      if (!content || !chunks.every((c) => Array.isArray(c.choices) && c.choices.length > 0)) {
+        throw new Error(`${target.name} stream: unexpected chunks (empty content or a usage-only chunk the client did not ask for): ${text.slice(0, 300)}`);
+      }
+    }
+  }
+  log(`${target.name}: answers correctly (${MODES.join(', ')})`);
+}
+
+// ---- c=50: autocannon --------------------------------------------------------------------------
+/** Runs autocannon; onFirstTick (optional, async) runs once the first second is over. */
+function cannon(target, mode, seconds, onFirstTick) {
+  return new Promise((resolve, reject) => {
+    let tick;
+    const instance = autocannon(
+      { url: target.url, method: 'POST', headers: target.headers, body: BODIES[mode], connections: CONNECTIONS, duration: seconds, pipelining: 1 },
+      (err, result) => (err ? reject(err) : Promise.resolve(tick).then(() => resolve(result), reject)),
+    );
+    if (onFirstTick) instance.once('tick', () => { tick = onFirstTick(); });
+  });
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!s.length) return null;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+let invalid = false;
+let loadStart;
+let upstreamOrigin;
+const pids = {}; // target name -> pid of the process under test (none for direct); 'upstream' -> the mock
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid) {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
+/** The mock's counters: TCP connections accepted, chat requests answered. Each call opens one connection of its own. */
+function upstreamStats() {
+  return new Promise((resolve, reject) => {
+    httpGet(`${upstreamOrigin}/stats`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve(JSON.parse(text)));
+    }).on('error', reject);
+  });
+}
+
+async function runC50(targets) {
+  const results = {}; // mode -> target -> [{rps,p50,p99,...}]
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const mode of MODES) {
+      for (const t of targets) {
+        if (WARMUP > 0) await cannon(t, mode, WARMUP);
+        // Upstream connections are counted from the end of the first second: the gateway's pool may
+        // have to replace connections it dropped when the previous run's clients disconnected.
+        let before;
+        const cpu0 = [cpuSeconds(pids[t.name]), cpuSeconds(pids.upstream)];
+        const r = await cannon(t, mode, DURATION, async () => { before = await upstreamStats(); });
+        const cpu1 = [cpuSeconds(pids[t.name]), cpuSeconds(pids.upstream)];
+        const after = await upstreamStats();
+        before ??= after;
+        const perReq = (i) => (cpu0[i] == null || cpu1[i] == null ? null : ((cpu1[i] - cpu0[i]) * 1e6) / r.latency.totalCount);
+        const upstreamConnections = after.connections - before.connections - 1; // minus the /stats fetch's own
+        const bad = r.errors + r.timeouts + r.non2xx + r.resets + r.mismatches;
+        const rps = r.latency.totalCount / r.duration;
+        log(`c${CONNECTIONS} ${mode} ${t.name} round ${round}: ${rps.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms` + (bad ? `, ${bad} BAD` : ''));
+        if (bad) {
+          invalid = true;
+          emit({ warning: true, scenario: `c${CONNECTIONS}-${mode}`, target: t.name, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets, mismatches: r.mismatches, status_codes: r.statusCodeStats });
+        }
+        ((results[mode] ??= {})[t.name] ??= []).push({ rps, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, total: r.latency.totalCount, upstreamConnections, proxyCpu: perReq(0), upstreamCpu: perReq(1) });
+      }
+    }
+  }
+  const out = {};
+  for (const mode of MODES) {
+    const agg = {};
+    for (const t of targets) {
+      const rs = results[mode][t.name];
+      agg[t.name] = { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), mean: median(rs.map((x) => x.mean)), total: rs.reduce((a, x) => a + x.total, 0), upstreamConnections: Math.max(...rs.map((x) => x.upstreamConnections)), proxyCpu: median(rs.map((x) => x.proxyCpu)), upstreamCpu: median(rs.map((x) => x.upstreamCpu)) };
+    }
+    for (const t of targets) {
+      const a = agg[t.name];
+      const line = { scenario: `c${CONNECTIONS}-${mode}`, target: t.name, connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, rps: r1(a.rps), p50_ms: a.p50, p99_ms: a.p99, mean_ms: r3(a.mean), requests: a.total, upstream_connections_opened: a.upstreamConnections };
+      if (t.name !== 'direct') line.proxy_cpu_us_per_req = r1(a.proxyCpu);
+      line.upstream_cpu_us_per_req = r1(a.upstreamCpu);
+      if (t.name !== 'direct') line.ratio_vs_direct = agg.direct ? r3(a.rps / agg.direct.rps) : null;
+      if (t.name === 'sluice') line.ratio_vs_bare = agg.bare ? r3(a.rps / agg.bare.rps) : null;
+      emit(line);
+    }
+    out[mode] = agg;
+  }
+  return out;
+}
+
+// ---- c=1: sequential loop with a microsecond timer --------------------------------------------
+function pct(sorted, p) {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+async function oneRequest(pool, target, mode, sample) {
+  const t0 = process.hrtime.bigint();
+  const { statusCode, body } = await pool.request({ path: target.path, method: 'POST', headers: target.headers, body: BODIES[mode] });
+  let ttfb;
+  for await (const chunk of body) {
+    if (ttfb === undefined) ttfb = process.hrtime.bigint();
+    void chunk;
+  }
+  const t1 = process.hrtime.bigint();
+  if (statusCode !== 200) throw new Error(`${target.name} ${mode}: status ${statusCode} in the c=1 loop`);
+  if (sample) {
+    sample.total.push(Number(t1 - t0) / 1e6);
+    sample.ttfb.push(Number((ttfb ?? t1) - t0) / 1e6);
+  }
+}
+
+async function runC1(targets) {
+  const pools = new Map(targets.map((t) => [t.name, new Pool(t.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 })]));
+  const out = {};
+  try {
+    for (const mode of MODES) {
+      const samples = Object.fromEntries(targets.map((t) => [t.name, { total: [], ttfb: [], upstreamConnections: 0 }]));
+      for (const t of targets) for (let i = 0; i < C1_WARMUP; i++) await oneRequest(pools.get(t.name), t, mode, null);
+      // Interleaved blocks, so that drift (thermal, other load) hits every target alike.
+      const perBlock = Math.ceil(C1_REQUESTS / C1_BLOCKS);
+      for (let b = 0; b < C1_BLOCKS; b++) {
+        for (const t of targets) {
+          const n = Math.min(perBlock, C1_REQUESTS - b * perBlock);
+          const before = await upstreamStats();
+          for (let i = 0; i < n; i++) await oneRequest(pools.get(t.name), t, mode, samples[t.name]);
+          const after = await upstreamStats();
+          samples[t.name].upstreamConnections += after.connections - before.connections - 1;
+        }
+      }
+      const agg = {};
+      for (const t of targets) {
+        const s = samples[t.name];
+        const total = s.total.sort((a, b) => a - b);
+        const ttfb = s.ttfb.sort((a, b) => a - b);
+        agg[t.name] = { p50: pct(total, 50), p99: pct(total, 99), ttfb50: pct(ttfb, 50), ttfb99: pct(ttfb, 99), n: total.length, upstreamConnections: s.upstreamConnections };
+      }
+      for (const t of targets) {
+        const a = agg[t.name];
+        const line = { scenario: `c1-${mode}`, target: t.name, requests: a.n, p50_ms: r3(a.p50), p99_ms: r3(a.p99) };
+        if (mode === 'stream') Object.assign(line, { ttfb_p50_ms: r3(a.ttfb50), ttfb_p99_ms: r3(a.ttfb99) });
+        line.upstream_connections_opened = a.upstreamConnections;
+        if (t.name !== 'direct' && agg.direct) {
+          line.added_p50_ms_vs_direct = r3(a.p50 - agg.direct.p50);
+          if (mode === 'stream') line.added_ttfb_p50_ms_vs_direct = r3(a.ttfb50 - agg.direct.ttfb50);
+        }
+        if (t.name === 'sluice' && agg.bare) {
+          line.added_p50_ms_vs_bare = r3(a.p50 - agg.bare.p50);
+          if (mode === 'stream') line.added_ttfb_p50_ms_vs_bare = r3(a.ttfb50 - agg.bare.ttfb50);
+        }
+        log(`c1 ${mode} ${t.name}: p50 ${line.p50_ms} ms, p99 ${line.p99_ms} ms` + (mode === 'stream' ? `, ttfb p50 ${line.ttfb_p50_ms} ms` : ''));
+        emit(line);
+      }
+      out[mode] = agg;
+    }
+  } finally {
+    await Promise.all([...pools.values()].map((p) => p.close()));
+  }
+  return out;
+}
+
+// ---- main --------------------------------------------------------------------------------------
+async function main() {
+  tmp = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  loadStart = loadavg().map(r1);
+  if (loadStart[0] > 0.5) log(`note: load average is ${loadStart.join(' ')} before starting; other work on this machine skews the numbers`);
+  log(`duration ${DURATION}s (+${WARMUP}s warm-up) x ${ROUNDS} round(s), ${CONNECTIONS} connections; c=1: ${C1_REQUESTS} requests after ${C1_WARMUP} warm-up`);
+
+  const mock = startChild('mock-upstream', [join(here, 'mock-upstream.mjs'), '0']);
+  const mockPort = await mock.ready;
+  pids.upstream = mock.pid;
+  const upstream = `http://127.0.0.1:${mockPort}`;
+  upstreamOrigin = upstream;
+
+  const wanted = new Set(TARGETS);
+  let bare;
+  let sluice;
+  const ready = [];
+  if (wanted.has('bare')) {
+    bare = startChild('bare', [...profArgs('bare'), join(here, 'bare-passthrough.mjs'), upstream, '0']);
+    ready.push(bare.ready);
+    pids.bare = bare.pid;
+  }
+  let sluicePort;
+  if (wanted.has('sluice')) {
+    sluicePort = await freePort();
+    const config = join(tmp, 'sluice.yaml');
+    writeFileSync(
+      config,
+      [
+        'model_list:',
+        '  - model_name: bench-model',
+        '    litellm_params:',
+        '      model: openai/bench-model',
+        `      api_base: ${upstream}/v1`,
+        '      api_key: sk-upstream',
+        'storage:',
+        `  data_dir: ${tmp}`,
+        'logging:',
+        '  level: warn',
+        '',
+      ].join('\n'),
+    );
+    const nodeArgs = ['--no-node-snapshot', ...profArgs('sluice')];
+    sluice = startChild('sluice', [...nodeArgs, join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(sluicePort), '--host', '127.0.0.1'], {
+      SLUICE_MASTER_KEY: MASTER_KEY,
+      DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}`,
+      LOG_LEVEL: 'warn',
+    }, { forwardStdout: true });
+    ready.push(waitReady(`http://127.0.0.1:${sluicePort}/health/readiness`, sluice));
+    pids.sluice = sluice.pid;
+  }
+  await Promise.all(ready);
+
+  const targets = [];
+  const mk = (name, port, headers) => ({ name, origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { 'content-type': 'application/json', ...headers } });
+  for (const name of TARGETS) {
+    if (name === 'direct') targets.push(mk('direct', mockPort, { authorization: 'Bearer sk-upstream' }));
+    else if (name === 'bare') targets.push(mk('bare', await bare.ready, {}));
+    else if (name === 'sluice') targets.push(mk('sluice', sluicePort, { authorization: `Bearer ${MASTER_KEY}` }));
+    else throw new Error(`unknown target ${name} in BENCH_TARGETS`);
+  }
+  log(`targets: ${targets.map((t) => `${t.name}=${t.origin}`).join(' ')}`);
+  for (const t of targets) await check(t);
+
+  const c50 = PHASES.has('c50') ? await runC50(targets) : undefined;
+  const c1 = PHASES.has('c1') ? await runC1(targets) : undefined;
+
+  const ratio = (mode) => (c50?.[mode]?.sluice && c50[mode].bare ? c50[mode].sluice.rps / c50[mode].bare.rps : null);
+  const cpuRatio = (mode) => (c50?.[mode]?.sluice?.proxyCpu && c50[mode].bare?.proxyCpu ? c50[mode].sluice.proxyCpu / c50[mode].bare.proxyCpu : null);
+  const added = (mode, key) => (c1?.[mode]?.sluice && c1[mode].bare ? c1[mode].sluice[key] - c1[mode].bare[key] : null);
+  const summary = {
+    summary: true,
+    rps_ratio_vs_bare_nonstream: r3(ratio('nonstream')),
+    rps_ratio_vs_bare_stream: r3(ratio('stream')),
+    added_p50_ms_vs_bare_nonstream: r3(added('nonstream', 'p50')),
+    added_p50_ms_vs_bare_stream: r3(added('stream', 'p50')),
+    added_ttfb_p50_ms_vs_bare: r3(added('stream', 'ttfb50')),
+    cpu_per_req_ratio_vs_bare_nonstream: r3(cpuRatio('nonstream')),
+    cpu_per_req_ratio_vs_bare_stream: r3(cpuRatio('stream')),
+  };
+  const met = (v, ok) => (v == null ? null : ok(v));
+  summary.targets_met = {
+    rps_nonstream_ge_0_8x_bare: met(summary.rps_ratio_vs_bare_nonstream, (v) => v >= TARGET_RPS_RATIO),
+    rps_stream_ge_0_8x_bare: met(summary.rps_ratio_vs_bare_stream, (v) => v >= TARGET_RPS_RATIO),
+    added_p50_nonstream_le_0_2ms: met(summary.added_p50_ms_vs_bare_nonstream, (v) => v <= TARGET_ADDED_P50_MS),
+    added_p50_stream_le_0_2ms: met(summary.added_p50_ms_vs_bare_stream, (v) => v <= TARGET_ADDED_P50_MS),
+    added_ttfb_p50_le_0_2ms: met(summary.added_ttfb_p50_ms_vs_bare, (v) => v <= TARGET_ADDED_P50_MS),
+  };
+  const all = Object.values(summary.targets_met).filter((v) => v !== null);
+  summary.targets_met.all = all.length ? all.every(Boolean) : null;
+  summary.valid = !invalid;
+  summary.loadavg_start = loadStart;
+  summary.loadavg_end = loadavg().map(r1);
+  summary.cpus = cpus().length;
+  emit(summary);
+}
+
+let code = 0;
+try {
+  await main();
+  if (invalid) {
+    log('INVALID: a target answered with errors or non-2xx statuses (see the warning lines); the numbers do not measure the proxy path');
+    code = 1;
+  }
+} catch (err) {
+  log(`failed: ${err?.stack ?? err}`);
+  code = 1;
+} finally {
+  await stopChildren();
+}
+if (CPU_PROF_DIR) log(`CPU profiles in ${CPU_PROF_DIR}; summarise with: node test/bench/cpuprofile-summary.mjs ${CPU_PROF_DIR}/sluice.cpuprofile`);
+process.exit(code);
