@@ -28,7 +28,7 @@ import { DEFAULT_CONFIG, PROJECT_ROOT } from './paths.js';
 import { applyTaps, describeOrder, type PendingTap } from './plugins/hook-taps.js';
 import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, type LoadedPlugin } from './plugins/load-plugins.js';
 import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
-import { resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
+import { readPackages, resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
 import { buildServer } from './server/build-server.js';
 import { KERNEL_MIGRATIONS } from './storage/kernel-migrations.js';
 import { createKvStore } from './storage/kv-store.js';
@@ -85,7 +85,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
 
   const catalog = scanPlugins();
   for (const dir of opts.extraPluginDirs ?? []) catalog.add(readPluginFolder(resolve(dir)));
-  const resolution = resolvePlugins(config, catalog, file);
+  const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file));
 
   const byEnv = envLookup(env);
   const { dataDir, databaseUrl, redisUrl } = await backendLocations(config, env);
@@ -96,11 +96,14 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   const http = new UndiciHttpClient();
   try {
     counters = await openCounters({ redisUrl });
-    const defs = await importPlugins(resolution.selected);
+    const metrics = new KernelMetrics();
+    const defs = await importPlugins(resolution.selected, (pluginId, reason) => {
+      metrics.inc('sandbox_restarts_total', { plugin: pluginId });
+      log.error({ plugin: pluginId, reason }, 'sandboxed plugin contained: isolate disposed and recreated');
+    });
     if (opts.migrate !== false) await storage.migrate(migrationSets(resolution.selected, defs));
 
     const hooks = createHooks();
-    const metrics = new KernelMetrics();
     const observers = new ObserverQueue(hooks, log, metrics);
     const contributions = emptyContributions();
     const resolvers: SecretResolver[] = contributions.secretResolvers;
@@ -247,9 +250,12 @@ export async function backendLocations(
   return { dataDir, databaseUrl: databaseUrl || undefined, redisUrl: redisUrl || undefined };
 }
 
-export async function importPlugins(selected: PluginSelection[]): Promise<Map<string, PluginDefinition<Record<string, unknown>>>> {
+export async function importPlugins(
+  selected: PluginSelection[],
+  onSandboxRestart?: (pluginId: string, reason: string) => void,
+): Promise<Map<string, PluginDefinition<Record<string, unknown>>>> {
   const defs = new Map<string, PluginDefinition<Record<string, unknown>>>();
-  for (const s of selected) defs.set(s.entry.manifest.id, await importPlugin(s));
+  for (const s of selected) defs.set(s.entry.manifest.id, await importPlugin(s, onSandboxRestart));
   return defs;
 }
 

@@ -10,7 +10,9 @@ import { applyEnvironmentVariables, readConfigFile } from '../config/read-config
 import { defaultPolicy } from '../plugins/hook-taps.js';
 import { importPlugin, validatedPluginConfig } from '../plugins/load-plugins.js';
 import { scanPlugins } from '../plugins/plugin-catalog.js';
-import { resolvePlugins } from '../plugins/resolve-plugins.js';
+import { readPackages, resolvePlugins } from '../plugins/resolve-plugins.js';
+import { ConfigError } from '../config/config-error.js';
+import { inspectBundle } from '../sandbox/inspect-bundle.js';
 import { HOOK_NAMES, STAGES, type StageName } from '../stages.js';
 
 export interface ConfigReport {
@@ -25,7 +27,7 @@ export async function checkConfig(path: string, env: NodeJS.ProcessEnv = process
   const { file, config } = readConfigFile(path);
   applyEnvironmentVariables(config, env);
   const catalog = scanPlugins();
-  const resolution = resolvePlugins(config, catalog, file);
+  const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file));
   const { value: resolved, missing } = await resolveEnvRefs<SluiceConfig>(config, envLookup(env));
   const warnings = [...resolution.warnings, ...[...new Set(missing)].map((n) => `os.environ/${n} is referenced in the config but is not set`)];
   const taps: { stage: StageName; line: string; id: string }[] = [];
@@ -33,8 +35,16 @@ export async function checkConfig(path: string, env: NodeJS.ProcessEnv = process
   for (const sel of resolution.selected) {
     const m = sel.entry.manifest;
     await importPlugin(sel);
+    if (sel.entry.sandbox) {
+      const identity = await inspectBundle(sel.entry.sandbox.bundle).catch((err: Error) => {
+        throw new ConfigError(sel.entry.sandbox!.source, 'plugin.js', err.message);
+      });
+      if (identity.id !== m.id || identity.version !== m.version) {
+        throw new ConfigError(sel.entry.sandbox.source, 'plugin.js', `code says ${identity.id}@${identity.version} but plugin.json says ${m.id}@${m.version}`);
+      }
+    }
     validatedPluginConfig(sel, resolved, file, env);
-    plugins.push(`${m.id}@${m.version} (${sel.because}: ${sel.origin})`);
+    plugins.push(`${m.id}@${m.version} (${sel.because}: ${sel.origin}${sel.entry.sandbox ? `, sandboxed from ${sel.entry.sandbox.source}` : ''})`);
     for (const hook of HOOK_NAMES) {
       const decl = m.hooks?.[hook];
       if (!decl) continue;

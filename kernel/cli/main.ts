@@ -7,7 +7,7 @@ import { ConfigError } from '../config/config-error.js';
 import { applyEnvironmentVariables, readConfigFile } from '../config/read-config-file.js';
 import { backendLocations, createGateway, importPlugins, migrationSets, SLUICE_VERSION, type Gateway } from '../gateway.js';
 import { scanPlugins } from '../plugins/plugin-catalog.js';
-import { resolvePlugins } from '../plugins/resolve-plugins.js';
+import { readPackages, resolvePlugins } from '../plugins/resolve-plugins.js';
 import { openStorage } from '../storage/open-storage.js';
 import { checkConfig } from './config-check.js';
 import { parseArgs, stringOption, type ParsedArgs } from './parse-args.js';
@@ -118,7 +118,7 @@ async function configCheck(args: ParsedArgs): Promise<number> {
 async function migrate(args: ParsedArgs): Promise<number> {
   const { file, config } = readConfigFile(stringOption(args, 'config') ?? DEFAULT_CONFIG);
   applyEnvironmentVariables(config);
-  const { selected } = resolvePlugins(config, scanPlugins(), file);
+  const { selected } = resolvePlugins(config, scanPlugins(), file, await readPackages(config, file));
   const { dataDir, databaseUrl } = await backendLocations(config, process.env);
   const storage = openStorage({ databaseUrl, dataDir });
   try {

@@ -22,6 +22,9 @@ import { pluginEntryModule } from '../paths.js';
 import { HOOK_NAMES, type HookName, type StageName } from '../stages.js';
 import { defaultPolicy, type FailurePolicy, type PendingTap } from './hook-taps.js';
 import { composePluginConfig, type PluginSelection } from './resolve-plugins.js';
+import type { CatalogEntry } from './plugin-catalog.js';
+import { sandboxedDefinition } from '../sandbox/sandboxed-definition.js';
+import type { SandboxSource } from '../sandbox/plugin-package.js';
 
 export interface LoadedPlugin {
   id: string;
@@ -45,15 +48,21 @@ export function emptyContributions(): Contributions {
   return { taps: [], routes: [], providers: new Map(), secretResolvers: [], buffersStreams: false };
 }
 
-export async function importPlugin(selection: PluginSelection): Promise<PluginDefinition<Record<string, unknown>>> {
+export async function importPlugin(
+  selection: PluginSelection,
+  onSandboxRestart: (pluginId: string, reason: string) => void = () => undefined,
+): Promise<PluginDefinition<Record<string, unknown>>> {
   const { manifest, dir } = selection.entry;
-  const manifestFile = join(dir, 'plugin.json');
+  const manifestFile = selection.entry.sandbox ? `${selection.entry.sandbox.source}!plugin.json` : join(dir, 'plugin.json');
   if (!semver.satisfies(KERNEL_API_VERSION, manifest.apiVersion)) {
     throw new ConfigError(
       manifestFile,
       'apiVersion',
       `${manifest.id}@${manifest.version} needs kernel API ${manifest.apiVersion}, but this kernel provides ${KERNEL_API_VERSION}`,
     );
+  }
+  if (selection.entry.sandbox && selection.sandbox) {
+    return sandboxedDefinition(selection.entry as CatalogEntry & { sandbox: SandboxSource }, { ...selection.sandbox, onRestart: onSandboxRestart });
   }
   const module = (await import(pathToFileURL(pluginEntryModule(dir, manifest.main ?? 'src/index.ts')).href)) as {
     default?: PluginDefinition<Record<string, unknown>>;

@@ -12,6 +12,7 @@ import { ConfigError } from '../config/config-error.js';
 import { assertValid, compileSchema } from '../config/schema-validator.js';
 import manifestSchema from '../../schemas/plugin-manifest.schema.json' with { type: 'json' };
 import { PLUGINS_DIR } from '../paths.js';
+import type { SandboxSource } from '../sandbox/plugin-package.js';
 
 const validateManifest = compileSchema(manifestSchema);
 
@@ -20,6 +21,8 @@ export interface CatalogEntry {
   dir: string;
   configSchema: object | undefined;
   validateConfig: ValidateFunction | undefined;
+  /** Set for packaged third-party plugins, which run in an isolate. */
+  sandbox?: SandboxSource;
 }
 
 export class PluginCatalog {

@@ -9,6 +9,10 @@ import { PLANNED_CALLBACKS, type SettingClaims } from '../config/litellm-setting
 import { splitProviderModel } from '../models/deployments.js';
 import type { CatalogEntry, PluginCatalog } from './plugin-catalog.js';
 import type { HookName, StageName } from '../stages.js';
+import { dirname } from 'node:path';
+import type { SandboxGrants } from '../sandbox/capability-host.js';
+import { isPackagePath, readPluginPackage } from '../sandbox/plugin-package.js';
+import type { SandboxLimits } from '../sandbox/sandboxed-plugin.js';
 
 export type EnabledBecause = 'config' | 'default' | 'callback' | 'provider';
 
@@ -21,6 +25,21 @@ export interface PluginSelection {
   explicitConfig: Record<string, unknown>;
   stages: Partial<Record<HookName, StageName>>;
   failurePolicy: 'fail-closed' | 'fail-open' | undefined;
+  /** For packaged (third-party) plugins: the isolate's limits and the operator's grants. */
+  sandbox?: { limits: SandboxLimits; grants: SandboxGrants };
+}
+
+/** Packaged plugins named by path in `plugins:`, read ahead of resolution (reading a .tgz is async). */
+export type PackageEntries = Map<string, CatalogEntry>;
+
+export async function readPackages(config: SluiceConfig, file: string): Promise<PackageEntries> {
+  const out: PackageEntries = new Map();
+  const base = file.startsWith('<') ? process.cwd() : dirname(file);
+  for (const p of config.plugins ?? []) {
+    if (p.enabled === false || !isPackagePath(p.use)) continue;
+    out.set(p.use, await readPluginPackage(p.use, base, p.sha256));
+  }
+  return out;
 }
 
 export interface PluginResolution {
@@ -37,19 +56,26 @@ export function parseUse(use: string): { id: string; range: string } {
   return { id: use.slice(0, at), range: use.slice(at + 1) || '*' };
 }
 
-export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, file: string): PluginResolution {
+export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, file: string, packages: PackageEntries = new Map()): PluginResolution {
   const selected = new Map<string, PluginSelection>();
   const disabled = new Set<string>();
   const warnings: string[] = [];
 
   (config.plugins ?? []).forEach((p, i) => {
     const origin = `plugins[${i}]`;
-    const { id, range } = parseUse(p.use);
+    const packaged = packages.get(p.use);
+    const { id, range } = packaged ? { id: packaged.manifest.id, range: '*' } : parseUse(p.use);
     if (p.enabled === false) {
       disabled.add(id);
       return;
     }
-    const entry = catalog.find(id, range);
+    if (p.runtime === 'isolate' && !packaged) {
+      throw new ConfigError(file, `${origin}.runtime`, `${id} is not a package: build it with \`sluice plugin pack\` and name the .tgz in use: to run it in an isolate`);
+    }
+    if (packaged && p.runtime === 'in-process') {
+      throw new ConfigError(file, `${origin}.runtime`, 'plugins loaded from a package always run in an isolate');
+    }
+    const entry = packaged ?? catalog.find(id, range);
     if (!entry) {
       const have = catalog.versions(id);
       throw new ConfigError(
@@ -66,6 +92,12 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
       explicitConfig: (p.config ?? {}) as Record<string, unknown>,
       stages: (p.stages ?? {}) as Partial<Record<HookName, StageName>>,
       failurePolicy: p.failure_policy,
+      sandbox: packaged
+        ? {
+            limits: { memoryMb: p.sandbox?.memory_mb ?? 64, timeoutMs: p.sandbox?.timeout_ms ?? 1000 },
+            grants: { http: p.grants?.http ?? [], kv: p.grants?.kv ?? false, secrets: p.grants?.secrets ?? [] },
+          }
+        : undefined,
     });
   });
 

@@ -138,7 +138,44 @@ export interface PluginEntry {
    * Override the plugin's failure policy for all its hooks.
    */
   failure_policy?: 'fail-closed' | 'fail-open';
-  [k: string]: unknown;
+  /**
+   * Pin for a packaged plugin: the hex SHA-256 of its .tgz (printed by `sluice plugin pack`). Loading refuses a mismatch.
+   */
+  sha256?: string;
+  /**
+   * Where the plugin runs. Packages named by path always run in an isolate; plugins under plugins/ run in-process.
+   */
+  runtime?: 'in-process' | 'isolate';
+  /**
+   * Limits of the plugin's isolate.
+   */
+  sandbox?: {
+    /**
+     * Heap limit of the isolate in MB.
+     */
+    memory_mb?: number;
+    /**
+     * Time allowed per hook call, capability calls included.
+     */
+    timeout_ms?: number;
+  };
+  /**
+   * Capabilities the operator grants a sandboxed plugin; nothing else is reachable.
+   */
+  grants?: {
+    /**
+     * Hosts (`host` or `host:port`) http.fetch may reach.
+     */
+    http?: string[];
+    /**
+     * A key/value store of its own, on the gateway's database.
+     */
+    kv?: boolean;
+    /**
+     * Secret names secrets.get may read.
+     */
+    secrets?: string[];
+  };
 }
 /**
  * HTTP server settings.

@@ -9,7 +9,7 @@
  */
 export interface ProviderFakeConfig {
   /**
-   * Reply template. `{prompt}` is replaced by the last user message (first 200 characters).
+   * Reply template. `{prompt}` is replaced by the last user message (first 1000 characters).
    */
   reply?: string;
   /**

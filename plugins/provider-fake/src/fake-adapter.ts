@@ -12,7 +12,7 @@ export function createFakeAdapter(deployment: DeploymentConfig, defaults: Requir
   const delayMs = typeof deployment.params.delay_ms === 'number' ? deployment.params.delay_ms : defaults.delay_ms;
   const dimensions = typeof deployment.params.dimensions === 'number' ? deployment.params.dimensions : defaults.dimensions;
 
-  const replyFor = (body: JsonObject) => fixed ?? defaults.reply.replace('{prompt}', lastUserText(body).slice(0, 200));
+  const replyFor = (body: JsonObject) => fixed ?? defaults.reply.replace('{prompt}', lastUserText(body).slice(0, 1000));
 
   return {
     async call(req: ProviderRequest): Promise<ProviderResponse> {
