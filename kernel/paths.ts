@@ -16,7 +16,8 @@ export const DEFAULT_CONFIG = join(PROJECT_ROOT, 'config', 'default.yaml');
 /** Turns a plugin's source entry (`src/index.ts`) into the module to import in this mode. */
 export function pluginEntryModule(pluginDir: string, main: string): string {
   const source = resolve(pluginDir, main);
-  if (RUNNING_FROM_SOURCE) return source;
+  // Only the project's own TypeScript sources have compiled copies; anything else loads as is.
+  if (RUNNING_FROM_SOURCE || !source.endsWith('.ts') || !source.startsWith(PROJECT_ROOT + '/')) return source;
   const relativeToRoot = source.slice(PROJECT_ROOT.length + 1);
   return join(CODE_ROOT, relativeToRoot).replace(/\.ts$/, '.js');
 }

@@ -1,8 +1,7 @@
 /** Serves every OpenAI-compatible provider prefix (openai/, hosted_vllm/, groq/…). */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { createOpenAICompatibleAdapter, definePlugin } from '../../../plugin-sdk/index.js';
 import type { ProviderOpenAICompatibleConfig } from './config.generated.js';
 import { KNOWN_PROVIDERS } from './known-providers.js';
-import { createOpenAICompatibleAdapter } from './openai-compatible-adapter.js';
 
 export default definePlugin<ProviderOpenAICompatibleConfig>({
   id: 'provider-openai-compatible',

@@ -1,34 +1,39 @@
 /**
- * Calls one OpenAI-style deployment. The request body is already OpenAI format, so the adapter
- * only adds auth, picks the path and maps errors; streams are split into events, not re-encoded.
+ * The base every OpenAI-style provider reuses: the request body is already OpenAI format, so the
+ * adapter only adds auth, picks the URL and maps errors; streams are relayed as the upstream's
+ * own SSE bytes. Thin providers (OpenAI, Azure, vLLM, Groq…) pass their URLs and auth headers.
  */
-import {
-  UpstreamError,
-  httpTarget,
-  type DeploymentConfig,
-  type Endpoint,
-  type HttpClient,
-  type JsonObject,
-  type ProviderAdapter,
-  type ProviderRequest,
-  type ProviderResponse,
-} from '../../../plugin-sdk/index.js';
+import { UpstreamError } from '../errors.js';
+import { httpTarget, type HttpClient, type HttpTarget } from '../capabilities.js';
+import type { Endpoint } from '../hook-contexts.js';
+import type { JsonObject } from '../json.js';
+import type { DeploymentConfig, ProviderAdapter, ProviderRequest, ProviderResponse } from '../provider.js';
 
-const PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
+export const OPENAI_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
-export interface AdapterOptions {
+export interface OpenAICompatibleOptions {
   http: HttpClient;
   deployment: DeploymentConfig;
+  /** Base URL; the endpoint paths are appended (`/chat/completions`…) unless `urls` is given. */
   apiBase: string;
   apiKey: string | undefined;
+  /** Full URLs per endpoint (Azure's deployment paths with `?api-version=`). */
+  urls?: Partial<Record<Endpoint, string>>;
+  /** Auth headers instead of `Authorization: Bearer <apiKey>` (Azure's `api-key`). */
+  authHeaders?: Record<string, string>;
 }
 
-export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKey }: AdapterOptions): ProviderAdapter {
+export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKey, urls: given, authHeaders }: OpenAICompatibleOptions): ProviderAdapter {
   const base = apiBase.replace(/\/+$/, '');
-  const urls = { chat: httpTarget(base + PATHS.chat), completions: httpTarget(base + PATHS.completions), embeddings: httpTarget(base + PATHS.embeddings) };
+  const urls: Record<Endpoint, HttpTarget> = {
+    chat: httpTarget(given?.chat ?? base + OPENAI_PATHS.chat),
+    completions: httpTarget(given?.completions ?? base + OPENAI_PATHS.completions),
+    embeddings: httpTarget(given?.embeddings ?? base + OPENAI_PATHS.embeddings),
+  };
   // Built once: every request to this deployment sends the same headers.
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  if (authHeaders) Object.assign(headers, authHeaders);
+  else if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   if (typeof deployment.params.organization === 'string') headers['openai-organization'] = deployment.params.organization;
   const extra = deployment.params.extra_headers ?? deployment.params.headers;
   if (extra && typeof extra === 'object') for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
@@ -62,7 +67,8 @@ export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKe
   };
 }
 
-function parseOrText(text: string): unknown {
+/** An upstream error body as JSON when it is JSON, else wrapped as an OpenAI-style error. */
+export function parseOrText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -70,6 +76,6 @@ function parseOrText(text: string): unknown {
   }
 }
 
-function header(value: string | string[] | undefined): string | undefined {
+export function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
