@@ -32,6 +32,11 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
     param: 'model',
     message: 'Authentication Error, API Key not allowed to access model. This key can only access models={allowed}. Tried to access {model}',
   },
+  ROUTER_NO_DEPLOYMENTS: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'No deployments available for selected model, Try again in {seconds} seconds. Passed model={model}. Every deployment is cooling down or has used its rpm/tpm limit.',
+  },
   ENDPOINT_NOT_SUPPORTED: {
     status: 400,
     type: 'invalid_request_error',

@@ -12,7 +12,7 @@ import type { PluginContext, SecretResolver } from '../plugin-sdk/capabilities.j
 import type { PluginDefinition } from '../plugin-sdk/define-plugin.js';
 import type { SluiceConfig } from '../schemas/generated/config.js';
 import { ConfigError } from './config/config-error.js';
-import { envLookup, resolveEnvRefs, type RefLookup } from './config/env-refs.js';
+import { SECRET_KEY, envLookup, resolveEnvRefs, type RefLookup } from './config/env-refs.js';
 import { reportSettings } from './config/litellm-settings.js';
 import { secretValues } from './config/secret-fields.js';
 import { applyEnvironmentVariables, readConfigFile, type ConfigSource } from './config/read-config-file.js';
@@ -22,7 +22,8 @@ import { UndiciHttpClient } from './http/http-client.js';
 import { createLogger, SecretValues, type Logger } from './logging/create-logger.js';
 import { KernelMetrics } from './metrics.js';
 import { deploymentDefaults, toDeployment } from './models/deployments.js';
-import { ModelRegistry, type RegisteredDeployment } from './models/model-registry.js';
+import { ModelRegistry, routableOf, type RegisteredDeployment } from './models/model-registry.js';
+import { createDefaultRouter } from './models/default-router.js';
 import { ObserverQueue } from './observers.js';
 import { DEFAULT_CONFIG, PROJECT_ROOT } from './paths.js';
 import { applyTaps, describeOrder, type PendingTap } from './plugins/hook-taps.js';
@@ -120,6 +121,10 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       router_settings: Object.freeze({ ...(config.router_settings ?? {}) }),
     });
     let registry = new ModelRegistry([]);
+    const dirOf = new Map(resolution.selected.map((s) => [s.entry.manifest.id, s.entry.dir]));
+    // A secret manager reads its own credentials from the environment only: asking the secret
+    // managers (itself included) would recurse.
+    const resolverIds = new Set(resolution.selected.filter((s) => s.entry.manifest.provides?.secretResolver).map((s) => s.entry.manifest.id));
     const ctxFor = (id: string, version: string): PluginContext => ({
       pluginId: id,
       version,
@@ -130,14 +135,15 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       kv: createKvStore(storage, id),
       secrets: {
         get: async (name) => {
-          const value = await lookup(name);
-          secrets.add(value);
+          const value = await (resolverIds.has(id) ? byEnv : lookup)(name);
+          if (SECRET_KEY.test(name)) secrets.add(value);
           return value;
         },
         redact: (value) => secrets.add(value),
       },
       models: { list: () => registry.list(), has: (name) => registry.has(name) },
       settings,
+      pluginDir: dirOf.get(id)!,
       dataDir: ensureDir(join(dataDir, 'plugins', id)),
       audit: (event) => observers.audit({ ...event, id: randomUUID(), at: Date.now() }),
       now: Date.now,
@@ -185,6 +191,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         logRequests: resolved.logging?.requests ?? false,
         buffersStreams: contributions.buffersStreams,
         scrub: (text) => secrets.scrub(text),
+        router: contributions.router?.router ?? createDefaultRouter(),
+        pricing: contributions.pricing?.pricing,
       },
       health: { storage, counters, version: SLUICE_VERSION, isShuttingDown: () => shuttingDown },
       pluginRoutes: contributions.routes,
@@ -324,6 +332,7 @@ function buildDeployments(
     out.push({
       config: deployment,
       info: Object.freeze({ id: deployment.id, modelName: deployment.modelName, provider: deployment.provider, model: deployment.model, apiBase: deployment.apiBase }),
+      route: routableOf(deployment),
       adapter,
       endpoints: new Set(provider.definition.endpoints),
       providerPlugin: provider.pluginId,

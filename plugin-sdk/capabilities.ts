@@ -107,6 +107,8 @@ export interface PluginContext {
   readonly secrets: SecretReader;
   readonly models: ModelCatalog;
   readonly settings: Readonly<GatewaySettings>;
+  /** The plugin's installed folder (where plugin.json is), for data files it ships. */
+  readonly pluginDir: string;
   /** Directory for the plugin's own files (created on demand), under the gateway's data dir. */
   readonly dataDir: string;
   /** Records a management operation in the audit trail (delivered to `onAudit` observers). */

@@ -13,6 +13,8 @@ import type {
   SpendEvent,
 } from './hook-contexts.js';
 import type { ProviderDefinition } from './provider.js';
+import type { Router } from './router.js';
+import type { Pricing } from './pricing.js';
 
 /** The kernel API this SDK describes. Plugins declare a semver range of it in `apiVersion`. */
 export const KERNEL_API_VERSION = '1.0.0';
@@ -74,6 +76,10 @@ export interface PluginInstance {
   routes?: RouteDefinition[];
   providers?: ProviderDefinition[];
   secretResolvers?: SecretResolver[];
+  /** Takes over deployment choice, retries and fallbacks (one router per gateway). */
+  router?: Router;
+  /** Prices calls for spend and the `x-litellm-response-cost` header (one pricing source per gateway). */
+  pricing?: Pricing;
   /** Called on shutdown and config reload, after in-flight requests drained. */
   close?(): Promise<void>;
 }

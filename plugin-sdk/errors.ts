@@ -128,6 +128,9 @@ export class UpstreamError extends Error {
   readonly body: unknown;
   readonly retryAfter: string | undefined;
   readonly timeout: boolean;
+  /** Set by the kernel: which provider and timeout the failed attempt had, for the client message. */
+  provider: string | undefined;
+  timeoutMs: number | undefined;
   constructor(message: string, opts: { status: number; body?: unknown; retryAfter?: string; timeout?: boolean; cause?: unknown }) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'UpstreamError';
@@ -135,5 +138,7 @@ export class UpstreamError extends Error {
     this.body = opts.body;
     this.retryAfter = opts.retryAfter;
     this.timeout = opts.timeout ?? false;
+    this.provider = undefined;
+    this.timeoutMs = undefined;
   }
 }

@@ -9,3 +9,7 @@ export type * from './provider.js';
 export { toAbortSignal } from './provider.js';
 export type * from './json.js';
 export * from './sse.js';
+export * from './sandbox-context.js';
+export * from './providers/openai-compatible.js';
+export type * from './router.js';
+export type * from './pricing.js';

@@ -277,6 +277,7 @@ describe('sluice start', () => {
           '  request_timeout: 30',
           'router_settings:',
           '  routing_strategy: simple-shuffle',
+          '  enable_pre_call_checks: true',
           'environment_variables:',
           '  MY_UPSTREAM_KEY: sk-up-123',
           '',
@@ -300,7 +301,8 @@ describe('sluice start', () => {
 
       const warnings = logLines(proc).filter((l) => l.level === 40).map((l) => l.msg);
       expect(warnings.find((w) => w.includes('langfuse')), warnings.join('\n')).toMatch(/not yet supported/);
-      expect(warnings.find((w) => w.includes('routing_strategy')), warnings.join('\n')).toMatch(/not yet supported/);
+      expect(warnings.find((w) => w.includes('enable_pre_call_checks')), warnings.join('\n')).toMatch(/not yet supported/);
+      expect(warnings.find((w) => w.includes('routing_strategy')), warnings.join('\n')).toBeUndefined(); // the router plugin reads it
       expect(proc.stdout()).not.toContain(master);
       expect(proc.stdout()).not.toContain('sk-up-123');
     } finally {

@@ -19,14 +19,15 @@ model_list:
       rpm: 100
       tpm: 10000
       timeout: 30
-  - model_name: claude
+  - model_name: command-r
     litellm_params:
-      model: anthropic/claude-3-5-sonnet
-      api_key: os.environ/ANTHROPIC_API_KEY
+      model: cohere/command-r
+      api_key: os.environ/COHERE_API_KEY
 litellm_settings:
   callbacks: ["hide_secrets", "made_up_callback"]
   request_timeout: 30
   drop_params: true
+  modify_params: true
   totally_unknown_setting: 1
 general_settings:
   master_key: os.environ/TEST_LITELLM_MASTER
@@ -67,14 +68,16 @@ describe('a LiteLLM config.yaml runs unchanged', () => {
     const w = gw.gateway.warnings.join('\n');
     expect(w).toContain('litellm_settings.callbacks: "hide_secrets" is accepted but not yet supported');
     expect(w).toContain('litellm_settings.callbacks: "made_up_callback" is not a callback Sluice knows');
-    expect(w).toContain('litellm_settings.drop_params is accepted but not yet supported');
+    expect(w).toContain('litellm_settings.modify_params is accepted but not yet supported');
+    expect(w).not.toContain('drop_params'); // read by the provider plugins
+    expect(w).not.toContain('num_retries');
     expect(w).toContain('litellm_settings.totally_unknown_setting is not a setting Sluice knows');
     expect(w).toContain('general_settings.enforced_params is accepted but not yet supported');
-    expect(w).toContain('router_settings.routing_strategy is accepted but not yet supported');
-    expect(w).toContain('model_list[1] (claude): provider "anthropic" is not yet supported; the deployment is skipped');
+    expect(w).not.toContain('routing_strategy'); // read by the router-litellm plugin
+    expect(w).toContain('model_list[1] (command-r): provider "cohere" is not yet supported; the deployment is skipped');
     expect(w).not.toContain('request_timeout');
     expect(w).not.toContain('master_key');
-    expect(gw.logs.some((l) => l.includes('"level":40') && l.includes('routing_strategy'))).toBe(true);
+    expect(gw.logs.some((l) => l.includes('"level":40') && l.includes('modify_params'))).toBe(true);
   });
 
   it('applies the deployment timeout and rpm/tpm from litellm_params', () => {

@@ -24,7 +24,7 @@ describe('kernel error registry', () => {
 
   it('every error renders a valid envelope with its status as code', () => {
     for (const [, f] of entries) {
-      const err = f({ model: 'm', route: '/r', param: 'p', reason: 'r', detail: 'd', limit: 1, provider: 'p', status: 500, timeoutMs: 1, plugin: 'x', hook: 'h', requestId: 'id', masked: 'sk-...1234', role: 'r', method: 'GET', url: '/', contentType: 'x', allowed: '[]', endpoint: 'e' });
+      const err = f({ model: 'm', route: '/r', param: 'p', reason: 'r', detail: 'd', limit: 1, provider: 'p', status: 500, timeoutMs: 1, plugin: 'x', hook: 'h', requestId: 'id', masked: 'sk-...1234', role: 'r', method: 'GET', url: '/', contentType: 'x', allowed: '[]', endpoint: 'e', seconds: 1 });
       expect(validEnvelope(err.toEnvelope())).toBe(true);
       expect(err.toEnvelope().error.code).toBe(f.spec.status);
       expect(err.message).not.toMatch(/\{\w+\}/); // every placeholder filled

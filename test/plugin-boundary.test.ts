@@ -11,11 +11,12 @@ import { scanPlugins } from '../kernel/plugins/plugin-catalog.js';
 import { PLUGINS_DIR, PROJECT_ROOT } from '../kernel/paths.js';
 import semver from 'semver';
 
+/** A plugin's shipped code: tests are excluded, since integration tests drive a real gateway. */
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'node_modules' || name === 'dist' ? [] : sourceFiles(path);
-    return /\.(ts|mts|js|mjs)$/.test(name) ? [path] : [];
+    if (statSync(path).isDirectory()) return ['node_modules', 'dist', 'test'].includes(name) ? [] : sourceFiles(path);
+    return /\.(ts|mts|js|mjs)$/.test(name) && !/\.test\.[mc]?[jt]s$/.test(name) ? [path] : [];
   });
 }
 

@@ -19,6 +19,11 @@ Commands:
                                                 default port: $PORT or 4000)
   config check FILE                             validate a config and print the resolved plugin order
   migrate [--config FILE]                       apply pending database migrations
+  plugin init DIR [--id ID] [--kind guardrail|logger|secret-manager]
+                                                scaffold a sandboxed plugin
+  plugin build DIR                              bundle DIR/src/index.ts into DIR/dist/
+  plugin pack DIR [--out DIR]                   build, verify and write <id>-<version>.tgz; prints its sha256
+  plugin verify PATH                            check a plugin package (.tgz or folder)
 
 Options:
   --detailed_debug    debug-level logs (LiteLLM's flag)
@@ -40,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'start') return await start(args);
     if (command === 'config' && sub === 'check') return await configCheck(args);
     if (command === 'migrate') return await migrate(args);
+    // Loaded on demand: the authoring tools (esbuild, tar) are not part of running the gateway.
+    if (command === 'plugin') return await (await import('./plugin-command.js')).pluginCommand(args);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Config error: ${err.message}\n`);

@@ -14,7 +14,8 @@ export interface ResolvedRefs<T> {
   secrets: string[];
 }
 
-const SECRET_KEY = /key|secret|token|password|credential|auth/i;
+/** Names of settings or variables whose values are credentials (scrubbed from logs). */
+export const SECRET_KEY = /key|secret|token|password|credential|auth/i;
 
 export async function resolveEnvRefs<T>(tree: T, lookup: RefLookup): Promise<ResolvedRefs<T>> {
   const missing: string[] = [];

@@ -14,6 +14,8 @@ export const KERNEL_SETTINGS = new Set([
   'litellm_settings.request_timeout',
   'litellm_settings.set_verbose',
   'litellm_settings.json_logs',
+  // Read by the provider plugins (through ctx.settings), whichever are enabled.
+  'litellm_settings.drop_params',
   'router_settings.redis_host',
   'router_settings.redis_port',
   'router_settings.redis_password',
@@ -34,7 +36,7 @@ const PLANNED: Record<string, string[]> = {
     'router_settings.provider_budget_config', 'router_settings.debug_level', 'router_settings.max_fallbacks',
     'litellm_settings.num_retries', 'litellm_settings.fallbacks', 'litellm_settings.context_window_fallbacks',
     'litellm_settings.content_policy_fallbacks', 'litellm_settings.default_fallbacks', 'litellm_settings.allowed_fails',
-    'litellm_settings.cooldown_time', 'litellm_settings.drop_params', 'litellm_settings.modify_params',
+    'litellm_settings.cooldown_time', 'litellm_settings.modify_params',
     'litellm_settings.model_group_alias',
   ],
   governance: [

@@ -1,102 +1,110 @@
 /**
- * Model groups → deployments, with their provider adapters built once at load. Routing here is
- * plain round-robin across a group's deployments; the router plugin replaces the choice.
+ * Model groups → deployments, with their provider adapters built once at load. The registry
+ * answers "which deployments could serve this model on this endpoint"; choosing among them is the
+ * router's job (kernel/models/default-router.ts when no router plugin is enabled).
  */
 import type { ModelCatalog, ModelListing } from '../../plugin-sdk/capabilities.js';
 import type { DeploymentInfo, Endpoint } from '../../plugin-sdk/hook-contexts.js';
 import type { DeploymentConfig, ProviderAdapter } from '../../plugin-sdk/provider.js';
+import type { RoutableDeployment } from '../../plugin-sdk/router.js';
 
 export interface RegisteredDeployment {
   readonly config: DeploymentConfig;
   /** What observers and plugins may see of the deployment: no credentials. */
   readonly info: DeploymentInfo;
+  /** What the router sees. */
+  readonly route: RoutableDeployment;
   readonly adapter: ProviderAdapter;
   readonly endpoints: ReadonlySet<Endpoint>;
   /** Plugin that serves the provider. */
   readonly providerPlugin: string;
 }
 
-export interface ModelGroup {
-  readonly name: string;
-  readonly deployments: readonly RegisteredDeployment[];
-  /** For wildcard groups (`openai/*`): the part of the requested model matched by `*`. */
-  readonly wildcardMatch?: string;
-  cursor: number;
-}
-
-interface WildcardGroup {
-  pattern: RegExp;
-  group: ModelGroup;
-}
-
+const ENDPOINTS: Endpoint[] = ['chat', 'completions', 'embeddings'];
 const CREATED = 1_677_610_602; // LiteLLM's fixed `created` for config models
 
+interface Group {
+  name: string;
+  deployments: RegisteredDeployment[];
+  /** Routable views per endpoint, precomputed so the hot path allocates nothing. */
+  byEndpoint: Map<Endpoint, RoutableDeployment[]>;
+  pattern?: RegExp;
+}
+
+export function routableOf(config: DeploymentConfig): RoutableDeployment {
+  const { api_key: _secret, ...params } = config.params as Record<string, unknown>;
+  return Object.freeze({
+    id: config.id,
+    modelName: config.modelName,
+    provider: config.provider,
+    model: config.model,
+    rpm: config.rpm,
+    tpm: config.tpm,
+    weight: typeof params.weight === 'number' ? params.weight : undefined,
+    params: Object.freeze(params),
+  });
+}
+
 export class ModelRegistry implements ModelCatalog {
-  private readonly groups = new Map<string, ModelGroup>();
-  private readonly wildcards: WildcardGroup[] = [];
+  private readonly groups = new Map<string, Group>();
+  private readonly wildcards: Group[] = [];
+  private readonly ids = new Map<string, RegisteredDeployment>();
 
   constructor(deployments: RegisteredDeployment[]) {
     for (const d of deployments) {
+      this.ids.set(d.config.id, d);
       const name = d.config.modelName;
       let group = this.groups.get(name);
       if (!group) {
-        group = { name, deployments: [], cursor: 0 };
-        this.groups.set(name, group);
+        group = { name, deployments: [], byEndpoint: new Map() };
         if (name.includes('*')) {
-          const pattern = new RegExp(`^${name.split('*').map(escapeRegExp).join('(.+)')}$`);
-          this.wildcards.push({ pattern, group });
+          group.pattern = new RegExp(`^${name.split('*').map(escapeRegExp).join('(.+)')}$`);
+          this.wildcards.push(group);
         }
+        this.groups.set(name, group);
       }
-      (group.deployments as RegisteredDeployment[]).push(d);
+      group.deployments.push(d);
+    }
+    for (const g of this.groups.values()) {
+      for (const e of ENDPOINTS) g.byEndpoint.set(e, g.deployments.filter((d) => d.endpoints.has(e)).map((d) => d.route));
     }
   }
 
-  /** The group serving `model`, exact names first, then wildcard patterns in config order. */
-  resolve(model: string): { group: ModelGroup; wildcardMatch?: string } | undefined {
+  /**
+   * Deployments that can serve `model` on `endpoint`: an exact group first, then wildcard groups
+   * (`openai/*`) in config order, whose deployments get the matched name substituted.
+   */
+  routable(model: string, endpoint: Endpoint): readonly RoutableDeployment[] | undefined {
     const group = this.groups.get(model);
-    if (group) return { group };
+    if (group && !group.pattern) return group.byEndpoint.get(endpoint);
     for (const w of this.wildcards) {
-      const m = w.pattern.exec(model);
-      if (m) return { group: w.group, wildcardMatch: m[1] };
+      const m = w.pattern!.exec(model);
+      if (!m) continue;
+      return w.byEndpoint.get(endpoint)!.map((r) => (r.model.includes('*') ? Object.freeze({ ...r, model: r.model.replace('*', m[1]!) }) : r));
     }
     return undefined;
   }
 
-  /** Round-robin over the deployments of a group that implement `endpoint`. */
-  pick(group: ModelGroup, endpoint: Endpoint): RegisteredDeployment | undefined {
-    const list = group.deployments;
-    for (let i = 0; i < list.length; i++) {
-      const d = list[(group.cursor + i) % list.length]!;
-      if (d.endpoints.has(endpoint)) {
-        group.cursor = (group.cursor + i + 1) % list.length;
-        return d;
-      }
-    }
-    return undefined;
-  }
-
-  /** The upstream model for a request: wildcard deployments substitute the matched part. */
-  upstreamModel(d: RegisteredDeployment, wildcardMatch: string | undefined): string {
-    if (wildcardMatch === undefined) return d.config.model;
-    return d.config.model.includes('*') ? d.config.model.replace('*', wildcardMatch) : d.config.model;
+  byId(id: string): RegisteredDeployment | undefined {
+    return this.ids.get(id);
   }
 
   list(): ModelListing[] {
     return [...this.groups.values()]
-      .filter((g) => !g.name.includes('*'))
+      .filter((g) => !g.pattern)
       .map((g) => ({ id: g.name, object: 'model' as const, created: CREATED, owned_by: ownerOf(g) }));
   }
 
   has(modelName: string): boolean {
-    return this.resolve(modelName) !== undefined;
+    return this.groups.has(modelName) || this.wildcards.some((w) => w.pattern!.test(modelName));
   }
 
   all(): RegisteredDeployment[] {
-    return [...this.groups.values()].flatMap((g) => g.deployments);
+    return [...this.ids.values()];
   }
 }
 
-function ownerOf(group: ModelGroup): string {
+function ownerOf(group: Group): string {
   const provider = group.deployments[0]?.config.provider;
   return provider === 'fake' ? 'sluice' : provider === undefined || provider === 'openai_compatible' ? 'openai' : provider;
 }

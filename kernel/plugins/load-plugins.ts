@@ -15,6 +15,8 @@ import {
 } from '../../plugin-sdk/define-plugin.js';
 import type { PluginContext, SecretResolver } from '../../plugin-sdk/capabilities.js';
 import type { ProviderDefinition } from '../../plugin-sdk/provider.js';
+import type { Router } from '../../plugin-sdk/router.js';
+import type { Pricing } from '../../plugin-sdk/pricing.js';
 import type { SluiceConfig } from '../../schemas/generated/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { assertValid } from '../config/schema-validator.js';
@@ -40,6 +42,8 @@ export interface Contributions {
   routes: { pluginId: string; route: RouteDefinition }[];
   providers: Map<string, { pluginId: string; definition: ProviderDefinition }>;
   secretResolvers: SecretResolver[];
+  router?: { pluginId: string; router: Router };
+  pricing?: { pluginId: string; pricing: Pricing };
   /** Whether any plugin holds whole streams for its postCall (`streaming: buffer`). */
   buffersStreams: boolean;
 }
@@ -132,4 +136,12 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
     }
   }
   into.secretResolvers.push(...(instance.secretResolvers ?? []));
+  if (instance.router) {
+    if (into.router) throw new ConfigError(manifestFile, 'router', `both ${into.router.pluginId} and ${manifest.id} provide the router; enable one`);
+    into.router = { pluginId: manifest.id, router: instance.router };
+  }
+  if (instance.pricing) {
+    if (into.pricing) throw new ConfigError(manifestFile, 'pricing', `both ${into.pricing.pluginId} and ${manifest.id} provide pricing; enable one`);
+    into.pricing = { pluginId: manifest.id, pricing: instance.pricing };
+  }
 }

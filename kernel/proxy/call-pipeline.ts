@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
 import type { CallContext, DeploymentInfo, Endpoint, ResponseContext, SpendEvent, Usage } from '../../plugin-sdk/hook-contexts.js';
 import type { JsonObject } from '../../plugin-sdk/json.js';
+import type { ProviderResponse } from '../../plugin-sdk/provider.js';
+import type { RoutableDeployment, Router, RoutingOutcome } from '../../plugin-sdk/router.js';
+import type { Pricing } from '../../plugin-sdk/pricing.js';
 import { KernelErrors, fromUpstream, toClientError } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -17,6 +20,8 @@ import { NO_USAGE, costOf, readUsage } from './usage.js';
 import { GATEWAY_ONLY_PARAMS, validateBody } from './validate-request.js';
 
 export interface PipelineDeps {
+  router: Router;
+  pricing: Pricing | undefined;
   hooks: KernelHooks;
   registry: ModelRegistry;
   observers: ObserverQueue;
@@ -33,16 +38,28 @@ const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', compl
  * Writes a successful JSON answer straight to the socket: the body is final, so fastify's reply
  * pipeline (serializers, onSend hooks) would only add cost.
  */
-function sendJson(reply: FastifyReply, request: FastifyRequest, body: string, deploymentId: string, overheadMs: number): void {
+function sendJson(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  body: string,
+  deploymentId: string,
+  overheadMs: number,
+  cost: number,
+  outcome: RoutingOutcome,
+): void {
   reply.hijack();
-  reply.raw.writeHead(200, {
+  const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-request-id': request.id,
     'x-litellm-call-id': request.id,
     'x-litellm-model-id': deploymentId,
     'x-litellm-overhead-duration-ms': overheadMs.toFixed(3),
-  });
+    'x-litellm-response-cost': String(cost),
+  };
+  if (outcome.attemptedFallbacks) headers['x-litellm-attempted-fallbacks'] = outcome.attemptedFallbacks;
+  if (outcome.attemptedRetries) headers['x-litellm-attempted-retries'] = outcome.attemptedRetries;
+  reply.raw.writeHead(200, headers);
   reply.raw.end(body);
 }
 
@@ -66,79 +83,100 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       tags: [],
     };
     if (deps.hooks.preCall.isUsed()) ctx = await deps.hooks.preCall.promise(ctx);
-    const model = ctx.body.model as string;
+    const call = ctx;
+    const model = call.body.model as string;
     const allowed = principal.models;
     if (allowed && allowed.length > 0 && !allowed.includes(model)) {
       throw KernelErrors.MODEL_NOT_ALLOWED({ model, allowed: JSON.stringify(allowed) });
     }
-    const resolved = deps.registry.resolve(model);
-    if (!resolved) throw KernelErrors.MODEL_NOT_FOUND({ route: ROUTE_LABEL[endpoint], model });
-    chosen = deps.registry.pick(resolved.group, endpoint);
-    if (!chosen) throw KernelErrors.ENDPOINT_NOT_SUPPORTED({ model, endpoint: ROUTE_LABEL[endpoint] });
-    const deployment = chosen;
+    const stream = call.body.stream === true && endpoint !== 'embeddings';
+    const opts = call.body.stream_options as JsonObject | undefined;
+    // Usage is always requested upstream for spend; the usage chunk goes back out if unasked for.
+    const stripUsage = stream && (!opts || opts.include_usage !== true);
 
-    const stream = ctx.body.stream === true && endpoint !== 'embeddings';
-    const upstreamBody = upstreamBodyOf(ctx.body, deps.registry.upstreamModel(deployment, resolved.wildcardMatch));
-    let stripUsage = false;
-    if (stream) {
-      const opts = ctx.body.stream_options as JsonObject | undefined;
-      if (!opts || opts.include_usage !== true) {
-        upstreamBody.stream_options = { ...(opts ?? {}), include_usage: true };
-        stripUsage = true;
-      }
-    }
-
-    // One controller per call, aborted when the client goes away or, for plain calls, when the
-    // deployment's timeout passes (a bare timer is far cheaper than AbortSignal.any/timeout).
+    // One abort handle per call, fired when the client goes away; each attempt adds its own timer.
     const abort = new CallAbort();
-    let timedOut = false;
     const onClose = () => {
       if (!reply.raw.writableFinished) abort.abort();
     };
     reply.raw.on('close', onClose);
-    const timer = stream
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          abort.abort();
-        }, deployment.config.timeoutMs);
+    let upstreamStart = 0;
 
-    const upstreamStart = performance.now();
-    let result;
-    try {
-      result = await deployment.adapter.call({ requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
-    } catch (err) {
-      clearTimeout(timer);
-      if (timedOut || (err instanceof UpstreamError && err.timeout)) {
-        throw fromUpstream(new UpstreamError('timeout', { status: 504, timeout: true }), deployment.config.provider, deployment.config.timeoutMs);
+    const attempt = async (route: RoutableDeployment): Promise<ProviderResponse> => {
+      const deployment = deps.registry.byId(route.id)!;
+      chosen = deployment;
+      const upstreamBody = upstreamBodyOf(call.body, route.model);
+      if (stripUsage) upstreamBody.stream_options = { ...(opts ?? {}), include_usage: true };
+      let timedOut = false;
+      const timer = stream
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            abort.abort();
+          }, deployment.config.timeoutMs);
+      upstreamStart = performance.now();
+      try {
+        return await deployment.adapter.call({ requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
+      } catch (err) {
+        if (timedOut || (err instanceof UpstreamError && err.timeout)) {
+          throw Object.assign(new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err }), upstreamOrigin(deployment));
+        }
+        if (abort.aborted) throw new ClientGone();
+        if (err instanceof UpstreamError) throw Object.assign(err, upstreamOrigin(deployment));
+        throw err;
+      } finally {
+        clearTimeout(timer);
       }
-      if (abort.aborted) throw new ClientGone();
-      if (err instanceof UpstreamError) throw fromUpstream(err, deployment.config.provider, deployment.config.timeoutMs);
+    };
+
+    let outcome;
+    try {
+      outcome = await deps.router.route({
+        requestId: request.id,
+        endpoint,
+        model,
+        body: call.body,
+        stream,
+        group: (name) => {
+          const found = deps.registry.routable(name, endpoint);
+          if (found && found.length === 0) throw KernelErrors.ENDPOINT_NOT_SUPPORTED({ model: name, endpoint: ROUTE_LABEL[endpoint] });
+          return found;
+        },
+        attempt,
+        modelNotFound: (name) => KernelErrors.MODEL_NOT_FOUND({ route: ROUTE_LABEL[endpoint], model: name }),
+        noDeploymentsAvailable: (name, seconds) =>
+          KernelErrors.ROUTER_NO_DEPLOYMENTS({ model: name, seconds }, { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } }),
+      });
+    } catch (err) {
+      if (err instanceof UpstreamError) throw fromUpstream(err, err.provider ?? 'upstream', err.timeoutMs ?? 0);
       throw err;
     }
-    clearTimeout(timer);
+    const deployment = deps.registry.byId(outcome.deployment.id)!;
+    chosen = deployment;
+    const result = outcome.response;
 
     if (result.kind === 'json') {
       upstreamMs = performance.now() - upstreamStart;
       let response = result.body;
       let raw = result.raw;
       if (deps.hooks.postCall.isUsed()) {
-        const rctx: ResponseContext = { call: ctx, deployment: deployment.info, streamed: false, response };
+        const rctx: ResponseContext = { call, deployment: deployment.info, streamed: false, response };
         response = (await deps.hooks.postCall.promise(rctx)).response;
         raw = undefined; // a plugin may have changed it in place
       }
       reply.raw.off('close', onClose);
-      sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs);
       const usage = readUsage(response.usage);
-      emitSpend(deps, ctx, deployment, 'success', 200, undefined, false, usage, startedAt, request, upstreamMs);
+      const cost = priceOf(deps, endpoint, usage, deployment);
+      sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome);
+      emitSpend(deps, call, deployment, 'success', 200, undefined, false, usage, cost, startedAt, request, upstreamMs);
       return;
     }
 
-    const outcome: StreamOutcome = await relayStream({
+    const streamed: StreamOutcome = await relayStream({
       request,
       reply,
       source: result,
-      call: ctx,
+      call,
       deployment,
       endpoint: endpoint as 'chat' | 'completions',
       stripUsage,
@@ -147,20 +185,31 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       scrub: deps.scrub,
       upstreamStart,
       abort,
+      attemptedFallbacks: outcome.attemptedFallbacks,
+      attemptedRetries: outcome.attemptedRetries,
     });
     reply.raw.off('close', onClose);
-    upstreamMs = outcome.upstreamMs;
-    emitSpend(deps, ctx, deployment, outcome.error ? 'failure' : 'success', outcome.error ? outcome.error.status : 200, outcome.error?.code, true, outcome.usage, startedAt, request, upstreamMs);
+    upstreamMs = streamed.upstreamMs;
+    const cost = priceOf(deps, endpoint, streamed.usage, deployment);
+    emitSpend(deps, call, deployment, streamed.error ? 'failure' : 'success', streamed.error ? streamed.error.status : 200, streamed.error?.code, true, streamed.usage, cost, startedAt, request, upstreamMs);
   } catch (err) {
     if (err instanceof ClientGone) {
-      if (ctx) emitSpend(deps, ctx, chosen, 'failure', 499, 'SLUICE_ERR_CLIENT_CLOSED', ctx.body.stream === true, NO_USAGE, startedAt, request, upstreamMs);
+      if (ctx) emitSpend(deps, ctx, chosen, 'failure', 499, 'SLUICE_ERR_CLIENT_CLOSED', ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
       return;
     }
     const clientError = toClientError(err, request.id);
     if (!(err instanceof SluiceError)) deps.log.error({ err, requestId: request.id }, 'unexpected error in call pipeline');
-    if (ctx) emitSpend(deps, ctx, chosen, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, startedAt, request, upstreamMs);
+    if (ctx) emitSpend(deps, ctx, chosen, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
     throw clientError;
   }
+}
+
+function upstreamOrigin(d: RegisteredDeployment): { provider: string; timeoutMs: number } {
+  return { provider: d.config.provider, timeoutMs: d.config.timeoutMs };
+}
+
+function priceOf(deps: PipelineDeps, endpoint: Endpoint, usage: Usage, d: RegisteredDeployment): number {
+  return deps.pricing ? deps.pricing.costOf({ endpoint, usage, deployment: d.route, modelInfo: d.config.modelInfo }) : costOf(usage, d.config);
 }
 
 /** The body sent upstream: the client's, minus gateway-only fields, with the upstream model name. */
@@ -182,6 +231,7 @@ function emitSpend(
   errorCode: string | undefined,
   stream: boolean,
   usage: Usage,
+  cost: number,
   startedAt: number,
   request: FastifyRequest,
   upstreamMs: number,
@@ -205,7 +255,7 @@ function emitSpend(
     errorCode,
     stream,
     usage,
-    cost: deployment ? costOf(usage, deployment.config) : 0,
+    cost,
     tags: ctx.tags,
     user: typeof ctx.body.user === 'string' ? ctx.body.user : undefined,
     startedAt,

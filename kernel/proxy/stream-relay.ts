@@ -34,6 +34,9 @@ export interface StreamRelayInput {
   scrub: (text: string) => string;
   upstreamStart: number;
   abort: CallAbort;
+  /** From the router's outcome, for the x-litellm-attempted-* headers. */
+  attemptedFallbacks?: number;
+  attemptedRetries?: number;
 }
 
 export interface StreamOutcome {
@@ -58,7 +61,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
     upstreamMs = performance.now() - input.upstreamStart;
     const overhead = (performance.now() - request.receivedAt - upstreamMs).toFixed(3);
     reply.hijack();
-    res.writeHead(200, {
+    const headers: Record<string, string | number> = {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
@@ -66,7 +69,10 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
       'x-litellm-call-id': request.id,
       'x-litellm-model-id': deployment.config.id,
       'x-litellm-overhead-duration-ms': overhead,
-    });
+    };
+    if (input.attemptedFallbacks) headers['x-litellm-attempted-fallbacks'] = input.attemptedFallbacks;
+    if (input.attemptedRetries) headers['x-litellm-attempted-retries'] = input.attemptedRetries;
+    res.writeHead(200, headers);
   };
 
   /** Writes; returns a promise only when the socket asked us to wait (backpressure). */

@@ -16,6 +16,8 @@ export interface RecordedRequest {
 export interface MockBehaviour {
   /** Status and body to answer with instead of a completion (errors). */
   fail?: { status: number; body: unknown; headers?: Record<string, string> };
+  /** With `fail`: fail only this many more requests, then answer normally (unset: fail every one). */
+  failTimes?: number;
   /** Wait this long before answering headers. */
   delayMs?: number;
   /** Wait this long between stream chunks. */
@@ -24,6 +26,8 @@ export interface MockBehaviour {
   reply?: string;
   /** Send a broken (non-JSON) body. */
   garbage?: boolean;
+  /** Usage reported by completions (default 7 prompt + 5 completion tokens). */
+  usage?: Record<string, unknown>;
   /** Cut the connection after this many stream chunks. */
   dieAfterChunks?: number;
 }
@@ -65,7 +69,7 @@ async function answer(mock: MockOpenAI, req: IncomingMessage, res: ServerRespons
   const b = mock.behaviour;
   if (b.delayMs) await sleep(b.delayMs);
   if (res.destroyed) return;
-  if (b.fail) {
+  if (b.fail && (b.failTimes === undefined || b.failTimes-- > 0)) {
     res.writeHead(b.fail.status, { 'content-type': 'application/json', ...b.fail.headers });
     res.end(JSON.stringify(b.fail.body));
     return;
@@ -85,7 +89,7 @@ async function answer(mock: MockOpenAI, req: IncomingMessage, res: ServerRespons
   }
   const chat = path.endsWith('/chat/completions');
   const reply = b.reply ?? 'Hello from the mock upstream.';
-  const usage = { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 };
+  const usage = b.usage ?? { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 };
   if (body.stream !== true) {
     const choice = chat ? { index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' } : { index: 0, text: reply, finish_reason: 'stop' };
     json(res, { id: 'chatcmpl-mock', object: chat ? 'chat.completion' : 'text_completion', created: 1, model, choices: [choice], usage });

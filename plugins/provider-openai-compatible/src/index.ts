@@ -1,4 +1,4 @@
-/** Serves every OpenAI-compatible provider prefix (openai/, hosted_vllm/, groq/…). */
+/** Serves every OpenAI-compatible provider prefix (hosted_vllm/, groq/, together_ai/…); openai/ is provider-openai. */
 import { createOpenAICompatibleAdapter, definePlugin } from '../../../plugin-sdk/index.js';
 import type { ProviderOpenAICompatibleConfig } from './config.generated.js';
 import { KNOWN_PROVIDERS } from './known-providers.js';

@@ -1,12 +1,13 @@
-/** Default base URLs and key variables of the OpenAI-compatible providers LiteLLM knows by prefix. */
+/**
+ * Default base URLs and key variables of the OpenAI-compatible providers LiteLLM knows by prefix.
+ * OpenAI itself (`openai/`, `text-completion-openai/`) is served by provider-openai.
+ */
 export interface KnownProvider {
   apiBase: string | undefined;
   keyEnv: string | undefined;
 }
 
 export const KNOWN_PROVIDERS: Record<string, KnownProvider> = {
-  openai: { apiBase: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY' },
-  'text-completion-openai': { apiBase: 'https://api.openai.com/v1', keyEnv: 'OPENAI_API_KEY' },
   custom_openai: { apiBase: undefined, keyEnv: 'OPENAI_API_KEY' },
   openai_compatible: { apiBase: undefined, keyEnv: undefined },
   hosted_vllm: { apiBase: undefined, keyEnv: 'HOSTED_VLLM_API_KEY' },

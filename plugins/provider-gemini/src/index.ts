@@ -1,0 +1,61 @@
+/** Google Gemini through AI Studio (`gemini/<model>`) and Vertex AI (`vertex_ai/<model>`): chat and embeddings. */
+import { definePlugin, type DeploymentConfig, type JsonValue, type PluginContext } from '../../../plugin-sdk/index.js';
+import { aiStudioUpstream } from './ai-studio.js';
+import type { ProviderGeminiConfig } from './config.generated.js';
+import { createGeminiAdapter } from './gemini-adapter.js';
+import { AccessTokens, loadServiceAccount, type ServiceAccount } from './vertex-auth.js';
+import { vertexUpstream } from './vertex.js';
+
+export default definePlugin<ProviderGeminiConfig>({
+  id: 'provider-gemini',
+  version: '1.0.0',
+  apiVersion: '^1',
+  async setup(ctx) {
+    // Read once at startup, never per request.
+    const envApiKey = (await ctx.secrets.get('GEMINI_API_KEY')) ?? (await ctx.secrets.get('GOOGLE_API_KEY'));
+    const envCredentialsPath = await ctx.secrets.get('GOOGLE_APPLICATION_CREDENTIALS');
+    // Deployments signed by one service account share its token.
+    const tokensByAccount = new Map<string, AccessTokens>();
+
+    const vertexTokens = (account: ServiceAccount): AccessTokens => {
+      const key = `${account.clientEmail}\0${account.tokenUri}\0${account.privateKeyId ?? ''}`;
+      let tokens = tokensByAccount.get(key);
+      if (!tokens) {
+        tokens = new AccessTokens(ctx.http, account, () => ctx.now(), (token) => ctx.secrets.redact(token));
+        tokensByAccount.set(key, tokens);
+      }
+      return tokens;
+    };
+
+    return {
+      providers: [
+        {
+          names: ['gemini', 'vertex_ai'],
+          endpoints: ['chat', 'embeddings'],
+          createAdapter(deployment) {
+            const defaults = { safetySettings: deployment.params.safety_settings as JsonValue | undefined };
+            if (deployment.provider === 'vertex_ai') {
+              const account = vertexAccount(ctx, deployment, envCredentialsPath);
+              return createGeminiAdapter(ctx.http, deployment, vertexUpstream(deployment, account, vertexTokens(account)), defaults);
+            }
+            const apiKey = deployment.apiKey ?? envApiKey;
+            if (!apiKey) throw new Error('gemini needs litellm_params.api_key, GEMINI_API_KEY or GOOGLE_API_KEY');
+            return createGeminiAdapter(ctx.http, deployment, aiStudioUpstream(deployment, apiKey), defaults);
+          },
+        },
+      ],
+    };
+  },
+});
+
+function vertexAccount(ctx: PluginContext, deployment: DeploymentConfig, envCredentialsPath: string | undefined): ServiceAccount {
+  const source = deployment.params.vertex_credentials ?? envCredentialsPath;
+  if (source === undefined || source === null || source === '') {
+    throw new Error('vertex_ai needs litellm_params.vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS (a service-account key)');
+  }
+  const account = loadServiceAccount(source);
+  // The key may sit in the config as JSON text: keep it (raw and JSON-escaped) out of every log line.
+  ctx.secrets.redact(account.privateKeyPem);
+  ctx.secrets.redact(JSON.stringify(account.privateKeyPem).slice(1, -1));
+  return account;
+}

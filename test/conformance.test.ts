@@ -1,0 +1,40 @@
+/**
+ * Every first-party plugin against the SDK contract, as the gateway loads it: its default export is
+ * the definePlugin(...) its manifest describes, setup succeeds with its schema's defaults, it taps
+ * exactly the hooks its manifest declares (no more, no fewer), and a call still goes through.
+ */
+import { describe, expect, it } from 'vitest';
+import { scanPlugins } from '../kernel/plugins/plugin-catalog.js';
+import { HOOK_NAMES } from '../kernel/stages.js';
+import { MASTER_KEY, startGateway } from './support/gateway.js';
+
+/** Plugins that need settings to start, and the smallest config that satisfies them. */
+const REQUIRED_CONFIG: Record<string, object> = {};
+
+describe('first-party plugins conform to the SDK contract', () => {
+  for (const entry of scanPlugins().latest()) {
+    const { id, version, hooks = {} } = entry.manifest;
+    it(`${id}@${version}`, async () => {
+      const gw = await startGateway({
+        model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }],
+        general_settings: { master_key: MASTER_KEY },
+        plugins: [{ use: `${id}@${version}`, config: REQUIRED_CONFIG[id] ?? {} }],
+      } as never);
+      try {
+        const loaded = gw.gateway.plugins.find((p) => p.id === id);
+        expect(loaded?.version).toBe(version);
+        const tapped = new Set(gw.gateway.hookOrder.filter((l) => l.includes(` ${id}@`)).map((l) => l.trim().split(/\s+/)[0]!.replace('postCallChunk', 'postCall')));
+        const declared = new Set(HOOK_NAMES.filter((h) => hooks[h] !== undefined));
+        expect([...tapped].sort()).toEqual([...declared].sort());
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fake', messages: [{ role: 'user', content: 'conformance' }] }),
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        await gw.close();
+      }
+    });
+  }
+});
