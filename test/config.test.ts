@@ -24,7 +24,7 @@ model_list:
       model: cohere/command-r
       api_key: os.environ/COHERE_API_KEY
 litellm_settings:
-  callbacks: ["hide_secrets", "made_up_callback"]
+  callbacks: ["llmguard_moderations", "made_up_callback"]
   request_timeout: 30
   drop_params: true
   modify_params: true
@@ -58,7 +58,7 @@ describe('a LiteLLM config.yaml runs unchanged', () => {
     const res = await fetch(`${gw.url}/chat/completions`, {
       method: 'POST',
       headers: { authorization: 'Bearer sk-litellm-master-42', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'gpt-4o', user: 'alice', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.status).toBe(200);
     expect(upstream.requests.at(-1)!.headers.authorization).toBe('Bearer sk-from-environment-variables');
@@ -66,13 +66,13 @@ describe('a LiteLLM config.yaml runs unchanged', () => {
 
   it('reports every setting it does not act on, never silently', () => {
     const w = gw.gateway.warnings.join('\n');
-    expect(w).toContain('litellm_settings.callbacks: "hide_secrets" is accepted but not yet supported');
+    expect(w).toContain('litellm_settings.callbacks: "llmguard_moderations" is accepted but not yet supported');
     expect(w).toContain('litellm_settings.callbacks: "made_up_callback" is not a callback Sluice knows');
     expect(w).toContain('litellm_settings.modify_params is accepted but not yet supported');
     expect(w).not.toContain('drop_params'); // read by the provider plugins
     expect(w).not.toContain('num_retries');
     expect(w).toContain('litellm_settings.totally_unknown_setting is not a setting Sluice knows');
-    expect(w).toContain('general_settings.enforced_params is accepted but not yet supported');
+    expect(w).not.toContain('enforced_params'); // policy-enforced-params reads it
     expect(w).not.toContain('routing_strategy'); // read by the router-litellm plugin
     expect(w).toContain('model_list[1] (command-r): provider "cohere" is not yet supported; the deployment is skipped');
     expect(w).not.toContain('request_timeout');

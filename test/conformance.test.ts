@@ -9,7 +9,10 @@ import { HOOK_NAMES } from '../kernel/stages.js';
 import { MASTER_KEY, startGateway } from './support/gateway.js';
 
 /** Plugins that need settings to start, and the smallest config that satisfies them. */
-const REQUIRED_CONFIG: Record<string, object> = {};
+const REQUIRED_CONFIG: Record<string, object> = {
+  // Taps its hooks only when a limit is set (otherwise every response would be re-serialised).
+  'policy-size-limits': { max_request_size_mb: 32, max_response_size_mb: 32 },
+};
 
 describe('first-party plugins conform to the SDK contract', () => {
   for (const entry of scanPlugins().latest()) {

@@ -61,9 +61,8 @@ const PLANNED: Record<string, string[]> = {
     'general_settings.key_management_settings', 'general_settings.enable_oauth2_auth',
   ],
   guardrails: [
-    'general_settings.enforced_params', 'general_settings.max_request_size_mb', 'general_settings.max_response_size_mb',
-    'general_settings.block_robots', 'litellm_settings.guardrails', 'litellm_settings.llm_guard_mode',
-    'litellm_settings.banned_keywords_list', 'litellm_settings.blocked_user_list', 'litellm_settings.llamaguard_model_name',
+    'litellm_settings.guardrails', 'litellm_settings.llm_guard_mode',
+    'litellm_settings.llamaguard_model_name',
     'litellm_settings.llamaguard_unsafe_content_categories', 'litellm_settings.google_moderation_confidence_threshold',
     'litellm_settings.presidio_ad_hoc_recognizers', 'litellm_settings.output_parse_pii',
   ],
@@ -85,8 +84,7 @@ for (const [area, paths] of Object.entries(PLANNED)) for (const p of paths) PLAN
 
 /** LiteLLM callback names that a later plugin will implement. */
 export const PLANNED_CALLBACKS = new Set([
-  'hide_secrets', 'llmguard_moderations', 'llamaguard_moderations', 'google_text_moderation', 'banned_keywords',
-  'blocked_user_check', 'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
+  'hide_secrets', 'llmguard_moderations', 'llamaguard_moderations', 'google_text_moderation', 'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
   'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
   'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
 ]);

@@ -73,7 +73,7 @@ describe('router-litellm: cooldowns', () => {
     expect(r.status).toBe(429);
     expect(r.body).toEqual({
       error: {
-        message: 'No deployments available for selected model, Try again in 5 seconds. Passed model=g. Every deployment is cooling down after failures.',
+        message: 'No deployments available for selected model, Try again in 5 seconds. Passed model=g. Every deployment is cooling down or has used its rpm/tpm limit.',
         type: 'rate_limit_error',
         param: null,
         code: 429,
