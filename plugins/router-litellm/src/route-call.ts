@@ -119,8 +119,9 @@ async function tryGroup(
     if (requested || !(err instanceof SluiceError)) throw err;
   }
   if (!deployments) return { ok: false, missing: true, error: req.modelNotFound(group), retries: 0 };
-  const failedHere = new Set<string>();
-  let lastError: Error = req.modelNotFound(group);
+  // Allocated only on failure: the common call succeeds at once and creates neither.
+  let failedHere: Set<string> | undefined;
+  let lastError: Error | undefined;
   let retries = 0;
   for (;;) {
     const now = Date.now();
@@ -131,7 +132,7 @@ async function tryGroup(
       const waitMs = anyCooling ? cooldowns.soonestBack(deployments.filter((d) => cooldowns.isCooling(d.id, now)).map((d) => d.id), now) : 60_000 - (now % 60_000);
       return { ok: false, missing: false, error: req.noDeploymentsAvailable(group, Math.ceil(waitMs / 1000)), retries };
     }
-    const fresh = healthy.filter((d) => !failedHere.has(d.id));
+    const fresh = failedHere ? healthy.filter((d) => !failedHere!.has(d.id)) : healthy;
     const d = pick(fresh.length > 0 ? fresh : healthy, stats, now);
     stats.started(d.id, now);
     const started = performance.now();
@@ -142,13 +143,13 @@ async function tryGroup(
       stats.finished(d.id);
       if (!(err instanceof UpstreamError)) throw err; // the client went away, or a verdict: stop routing
       lastError = err;
-      failedHere.add(d.id);
+      (failedHere ??= new Set()).add(d.id);
       if (settings.cooldowns) await cooldowns.failed(d.id, err.status, deployments.length);
       if (!retryable(err) || retries === settings.numRetries) break;
       retries++;
       // The upstream's retry-after (and the backoff) is about the deployment that failed: like
       // LiteLLM, a retry that another deployment can take waits only for `retry_after`.
-      const another = healthyOf(deployments, parts, Date.now()).some((x) => !failedHere.has(x.id));
+      const another = healthyOf(deployments, parts, Date.now()).some((x) => !failedHere!.has(x.id));
       const waitMs = another ? settings.retryAfterMs : backoffMs(err, retries - 1, settings.retryAfterMs);
       if (waitMs > 0) await sleep(waitMs);
       continue;
@@ -157,5 +158,5 @@ async function tryGroup(
     // In flight until the response is over: a stream until its end, not its first byte.
     return { ok: true, outcome: { deployment: d, response: withEnd(response, () => stats.finished(d.id)) }, retries };
   }
-  return { ok: false, missing: false, error: lastError, retries };
+  return { ok: false, missing: false, error: lastError ?? req.modelNotFound(group), retries };
 }

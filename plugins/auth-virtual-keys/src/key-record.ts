@@ -1,0 +1,89 @@
+/**
+ * A virtual key as the plugin holds it, and how it is shown: LiteLLM's field names, times as ISO
+ * strings, `token` = the SHA-256 hex of the key (the only form stored).
+ */
+import { createHash } from 'node:crypto';
+
+export interface KeyRecord {
+  token: string;
+  key_alias: string | null;
+  key_name: string;
+  models: string[];
+  metadata: Record<string, unknown>;
+  permissions: Record<string, unknown>;
+  enforced_params: string[];
+  guardrails: string[];
+  tags: string[];
+  max_budget: number | null;
+  soft_budget: number | null;
+  budget_duration: string | null;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  max_parallel_requests: number | null;
+  user_id: string | null;
+  team_id: string | null;
+  organization_id: string | null;
+  project_id: string | null;
+  blocked: boolean;
+  /** Epoch ms; null = never expires. */
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  spend: number;
+}
+
+/** The fields a caller may set through /key/generate, /key/update and /key/regenerate. */
+export type KeyFields = Partial<Omit<KeyRecord, 'token' | 'key_name' | 'created_at' | 'updated_at'>>;
+
+export const TOKEN_HASH = /^[0-9a-f]{64}$/;
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** `key` as a caller names it on the management API: the plain key or its hash. */
+export function tokenOf(key: string): string {
+  return TOKEN_HASH.test(key) ? key : hashKey(key);
+}
+
+/** LiteLLM shows keys as `sk-...abcd`. */
+export function keyNameOf(key: string): string {
+  return `sk-...${key.slice(-4)}`;
+}
+
+export function newRecord(token: string, keyName: string, fields: KeyFields, now: number): KeyRecord {
+  return {
+    token,
+    key_name: keyName,
+    key_alias: fields.key_alias ?? null,
+    models: fields.models ?? [],
+    metadata: fields.metadata ?? {},
+    permissions: fields.permissions ?? {},
+    enforced_params: fields.enforced_params ?? [],
+    guardrails: fields.guardrails ?? [],
+    tags: fields.tags ?? [],
+    max_budget: fields.max_budget ?? null,
+    soft_budget: fields.soft_budget ?? null,
+    budget_duration: fields.budget_duration ?? null,
+    rpm_limit: fields.rpm_limit ?? null,
+    tpm_limit: fields.tpm_limit ?? null,
+    max_parallel_requests: fields.max_parallel_requests ?? null,
+    user_id: fields.user_id ?? null,
+    team_id: fields.team_id ?? null,
+    organization_id: fields.organization_id ?? null,
+    project_id: fields.project_id ?? null,
+    blocked: fields.blocked ?? false,
+    expires_at: fields.expires_at ?? null,
+    created_at: now,
+    updated_at: now,
+    spend: fields.spend ?? 0,
+  };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The record as the API shows it (never the plain key: callers add it where LiteLLM does). */
+export function keyView(r: KeyRecord): Record<string, unknown> {
+  const { expires_at, created_at, updated_at, ...rest } = r;
+  return { ...rest, token_id: r.token, expires: iso(expires_at), created_at: iso(created_at), updated_at: iso(updated_at) };
+}

@@ -1,0 +1,109 @@
+/**
+ * The keys table. JSON columns are text and times bigint (see migrations.ts); pg hands bigints
+ * back as strings and SQLite booleans as 0/1, so every row goes through `fromRow`.
+ */
+import type { Knex } from 'knex';
+import type { KeyRecord } from './key-record.js';
+import { GRACE_TABLE, KEYS_TABLE } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+const JSON_FIELDS = ['models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags'] as const;
+const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at'] as const;
+const FLOAT_FIELDS = ['max_budget', 'soft_budget', 'spend'] as const;
+
+function toRow(r: Partial<KeyRecord>): Row {
+  const { token, ...rest } = r;
+  const row: Row = { ...rest };
+  if (token !== undefined) row.token_hash = token;
+  for (const f of JSON_FIELDS) if (f in row) row[f] = JSON.stringify(row[f]);
+  return row;
+}
+
+function fromRow(row: Row): KeyRecord {
+  const out: Row = { ...row, token: row.token_hash };
+  delete out.token_hash;
+  for (const f of JSON_FIELDS) out[f] = JSON.parse(String(row[f]));
+  for (const f of [...INT_FIELDS, ...FLOAT_FIELDS]) out[f] = row[f] === null || row[f] === undefined ? null : Number(row[f]);
+  out.spend = (out.spend as number | null) ?? 0;
+  out.blocked = row.blocked === true || row.blocked === 1 || row.blocked === '1';
+  return out as unknown as KeyRecord;
+}
+
+export interface ListFilter {
+  user_id?: string;
+  team_id?: string;
+  organization_id?: string;
+  key_alias?: string;
+}
+
+export class KeyStore {
+  constructor(private readonly knex: Knex) {}
+
+  async insert(record: KeyRecord): Promise<void> {
+    await this.knex(KEYS_TABLE).insert(toRow(record));
+  }
+
+  async find(token: string): Promise<KeyRecord | undefined> {
+    const row = await this.knex(KEYS_TABLE).where('token_hash', token).first();
+    return row ? fromRow(row as Row) : undefined;
+  }
+
+  /** The key an old (regenerated) hash stands for while its grace period lasts. */
+  async findGrace(oldToken: string, now: number): Promise<{ token: string; revokeAt: number } | undefined> {
+    const row = await this.knex(GRACE_TABLE).where('old_token_hash', oldToken).where('revoke_at', '>', now).first();
+    return row ? { token: String(row.token_hash), revokeAt: Number(row.revoke_at) } : undefined;
+  }
+
+  async update(token: string, patch: Partial<KeyRecord>): Promise<KeyRecord | undefined> {
+    const changed = await this.knex(KEYS_TABLE).where('token_hash', token).update(toRow(patch));
+    return changed > 0 ? this.find(token) : undefined;
+  }
+
+  /** Deletes the keys and any grace hashes pointing at them; returns how many keys went. */
+  async delete(tokens: string[]): Promise<number> {
+    return this.knex.transaction(async (trx) => {
+      await trx(GRACE_TABLE).whereIn('token_hash', tokens).delete();
+      return Number(await trx(KEYS_TABLE).whereIn('token_hash', tokens).delete());
+    });
+  }
+
+  /**
+   * Moves a key to a new hash in one transaction. With `graceUntil` the old hash keeps working
+   * until then; without it the old hash stops at once (and so do its older grace hashes).
+   */
+  async rehash(oldToken: string, next: KeyRecord, graceUntil: number | undefined): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      await trx(KEYS_TABLE).where('token_hash', oldToken).delete();
+      await trx(KEYS_TABLE).insert(toRow(next));
+      if (graceUntil === undefined) {
+        await trx(GRACE_TABLE).where('token_hash', oldToken).delete();
+      } else {
+        await trx(GRACE_TABLE).where('token_hash', oldToken).update({ token_hash: next.token });
+        await trx(GRACE_TABLE).insert({ old_token_hash: oldToken, token_hash: next.token, revoke_at: graceUntil });
+      }
+    });
+  }
+
+  /** Old hashes that still point at `token` (dropped from caches when it changes). */
+  async graceTokensOf(token: string): Promise<string[]> {
+    const rows = await this.knex(GRACE_TABLE).where('token_hash', token).select('old_token_hash');
+    return rows.map((r: Row) => String(r.old_token_hash));
+  }
+
+  async tokensByAlias(aliases: string[]): Promise<string[]> {
+    const rows = await this.knex(KEYS_TABLE).whereIn('key_alias', aliases).select('token_hash');
+    return rows.map((r: Row) => String(r.token_hash));
+  }
+
+  async list(filter: ListFilter, page: number, size: number): Promise<{ records: KeyRecord[]; total: number }> {
+    const base = () => {
+      let q = this.knex(KEYS_TABLE);
+      for (const [field, value] of Object.entries(filter)) if (value !== undefined) q = q.where(field, value);
+      return q;
+    };
+    const [{ n }] = (await base().count({ n: '*' })) as Array<{ n: number | string }>;
+    const rows = await base().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'token_hash' }]).limit(size).offset((page - 1) * size);
+    return { records: rows.map((r: Row) => fromRow(r)), total: Number(n) };
+  }
+}
