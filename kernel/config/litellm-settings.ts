@@ -84,7 +84,7 @@ for (const [area, paths] of Object.entries(PLANNED)) for (const p of paths) PLAN
 
 /** LiteLLM callback names that a later plugin will implement. */
 export const PLANNED_CALLBACKS = new Set([
-  'hide_secrets', 'llmguard_moderations', 'llamaguard_moderations', 'google_text_moderation', 'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
+  'llmguard_moderations', 'llamaguard_moderations', 'google_text_moderation', 'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
   'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
   'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
 ]);

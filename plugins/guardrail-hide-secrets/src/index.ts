@@ -1,0 +1,38 @@
+/**
+ * LiteLLM's `hide_secrets` guardrail: before the provider sees a request, every secret value in
+ * its texts is replaced by `[REDACTED]`, and a warning names the kinds found (never the values).
+ * The detection is synchronous regex work (src/redact-secrets.ts); see the README for why
+ * secretlint is the reference in tests rather than the request-time engine.
+ */
+import { definePlugin } from '../../../plugin-sdk/index.js';
+import type { GuardrailHideSecretsConfig } from './config.generated.js';
+import { decideSwitch } from './off-switch.js';
+import { createSecretRedactor, type DetectorName } from './redact-secrets.js';
+import { redactRequestTexts } from './request-texts.js';
+
+/** `['Secret Keyword', 'AWS Access Key']`: Python's repr of a list, as LiteLLM's log line prints it. */
+export function pythonList(names: readonly DetectorName[]): string {
+  return `[${names.map((n) => `'${n}'`).join(', ')}]`;
+}
+
+export default definePlugin<GuardrailHideSecretsConfig>({
+  id: 'guardrail-hide-secrets',
+  version: '1.0.0',
+  apiVersion: '^1',
+  setup(ctx, config) {
+    const redact = createSecretRedactor({ disabled: config.disabled_detectors });
+    return {
+      async preCall(call) {
+        const decision = decideSwitch(call.principal, call.body);
+        if (!decision.run) {
+          ctx.log.debug({ requestId: call.requestId }, decision.reason);
+          return;
+        }
+        if (decision.note) ctx.log.debug({ requestId: call.requestId }, decision.note);
+        for (const { field, types } of redactRequestTexts(call.body, redact)) {
+          ctx.log.warn({ requestId: call.requestId }, `Detected and redacted secrets in ${field}: ${pythonList(types)}`);
+        }
+      },
+    };
+  },
+});
