@@ -7,7 +7,7 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
-import { sendJson, sendSse, startFakeUpstream, type FakeUpstream, type SeenRequest } from './fake-upstream.js';
+import { sendJson, sendSse, startFakeUpstream, type FakeUpstream, type SeenRequest } from '../../../test/support/fake-upstream.js';
 
 const API_KEY = 'azure-key-0123456789abcdef';
 const AD_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOi.static-ad-token';

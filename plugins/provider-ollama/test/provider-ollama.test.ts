@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
-import { sendJson, startFakeUpstream, type FakeUpstream, type SeenRequest } from './fake-upstream.js';
+import { sendJson, startFakeUpstream, type FakeUpstream, type SeenRequest } from '../../../test/support/fake-upstream.js';
 
 const OLLAMA_KEY = 'ollama-proxy-key-31337';
 const CREATED_AT = '2025-01-15T10:00:00.123456Z';

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
-import { sendJson, sendSse, startFakeUpstream, type FakeUpstream, type Reply } from './fake-upstream.js';
+import { sendJson, sendSse, startFakeUpstream, type FakeUpstream, type Reply } from '../../../test/support/fake-upstream.js';
 
 const UPSTREAM_KEY = 'sk-proj-upstream-secret-4242';
 const ENV_KEY = 'sk-proj-from-environment-777';
