@@ -13,3 +13,4 @@ export * from './sandbox-context.js';
 export * from './providers/openai-compatible.js';
 export type * from './router.js';
 export type * from './pricing.js';
+export * from './providers/read-json.js';

@@ -8,6 +8,7 @@ import { httpTarget, type HttpClient, type HttpTarget } from '../capabilities.js
 import type { Endpoint } from '../hook-contexts.js';
 import type { JsonObject } from '../json.js';
 import type { DeploymentConfig, ProviderAdapter, ProviderRequest, ProviderResponse } from '../provider.js';
+import { readJsonObject } from './read-json.js';
 
 export const OPENAI_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
@@ -54,15 +55,8 @@ export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKe
         throw new UpstreamError(`upstream answered ${res.status}`, { status: res.status, body: parseOrText(text), retryAfter: header(res.headers['retry-after']) });
       }
       if (req.stream) return { kind: 'sse', status: res.status, body: res.body };
-      const raw = await res.body.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        throw new UpstreamError(`upstream sent a non-JSON body: ${raw.slice(0, 200)}`, { status: 502 });
-      }
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UpstreamError('upstream sent a JSON body that is not an object', { status: 502 });
-      return { kind: 'json', status: res.status, body: body as JsonObject, raw };
+      const { json, raw } = await readJsonObject(res.body, 'upstream');
+      return { kind: 'json', status: res.status, body: json, raw };
     },
   };
 }

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  UpstreamError,
   httpTarget,
   type DeploymentConfig,
   type HttpClient,
@@ -14,6 +13,7 @@ import {
   type ProviderAdapter,
   type ProviderRequest,
   type ProviderResponse,
+  readJsonObject,
 } from '../../../plugin-sdk/index.js';
 import { embed, embeddingFamily, type InvokeResult } from './bedrock-embeddings.js';
 import { firstHeader, fromErrorResponse, unsupported } from './bedrock-errors.js';
@@ -110,13 +110,5 @@ function buildRoutes(endpoint: string, model: string): ModelRoutes {
 }
 
 async function readJson(res: HttpResponse): Promise<JsonObject> {
-  const raw = await res.body.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    throw new UpstreamError(`Bedrock sent a non-JSON body: ${raw.slice(0, 200)}`, { status: 502 });
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UpstreamError('Bedrock sent a JSON body that is not an object', { status: 502 });
-  return body as JsonObject;
+  return (await readJsonObject(res.body, 'Bedrock')).json;
 }

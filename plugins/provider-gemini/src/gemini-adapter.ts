@@ -13,6 +13,7 @@ import {
   type ProviderAdapter,
   type ProviderRequest,
   type ProviderResponse,
+  readJsonObject,
 } from '../../../plugin-sdk/index.js';
 import { toGenerateContentRequest, type RequestDefaults } from './chat-request.js';
 import { toChatCompletion } from './chat-response.js';
@@ -99,13 +100,5 @@ export function createGeminiAdapter(http: HttpClient, deployment: DeploymentConf
 }
 
 async function readJson(res: HttpResponse): Promise<JsonObject> {
-  const raw = await res.body.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    throw new UpstreamError(`Google sent a non-JSON body: ${raw.slice(0, 200)}`, { status: 502 });
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UpstreamError('Google sent a JSON body that is not an object', { status: 502 });
-  return body as JsonObject;
+  return (await readJsonObject(res.body, 'Google')).json;
 }
