@@ -352,6 +352,8 @@ async function main() {
         `  data_dir: ${tmp}`,
         'logging:',
         '  level: warn',
+        // Extra YAML for A/B runs, e.g. disabling a default plugin to measure what it costs.
+        env.BENCH_SLUICE_YAML ?? '',
         '',
       ].join('\n'),
     );
