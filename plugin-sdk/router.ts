@@ -3,7 +3,7 @@
  * when it fails (retries, fallbacks, cooldowns); the kernel performs each attempt. Without a
  * router plugin the kernel tries one deployment per call, round-robin.
  */
-import type { Endpoint } from './hook-contexts.js';
+import type { Endpoint, Usage } from './hook-contexts.js';
 import type { JsonObject } from './json.js';
 import type { ProviderResponse } from './provider.js';
 
@@ -51,6 +51,11 @@ export interface RoutingOutcome {
   attemptedFallbacks?: number;
   /** Retries made (for `x-litellm-attempted-retries`). */
   attemptedRetries?: number;
+  /**
+   * Called once when the call is over — response sent, stream ended, or failed after routing —
+   * with the usage the kernel saw. Cheaper than an onSpend observer for a router's own accounting.
+   */
+  onFinish?(usage: Usage): void;
 }
 
 export interface Router {

@@ -69,6 +69,13 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
   let ctx: CallContext | undefined;
   let chosen: RegisteredDeployment | undefined;
   let upstreamMs = 0;
+  // The router's end-of-call callback, called exactly once whatever happens after routing.
+  let finish: ((usage: Usage) => void) | undefined;
+  const finishOnce = (usage: Usage) => {
+    const f = finish;
+    finish = undefined;
+    f?.(usage);
+  };
   try {
     const body = validateBody(endpoint, request.body);
     ctx = {
@@ -154,6 +161,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
     const deployment = deps.registry.byId(outcome.deployment.id)!;
     chosen = deployment;
     const result = outcome.response;
+    finish = outcome.onFinish;
 
     if (result.kind === 'json') {
       upstreamMs = performance.now() - upstreamStart;
@@ -166,6 +174,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       }
       reply.raw.off('close', onClose);
       const usage = readUsage(response.usage);
+      finishOnce(usage);
       const cost = priceOf(deps, endpoint, usage, deployment);
       sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome);
       emitSpend(deps, call, deployment, 'success', 200, undefined, false, usage, cost, startedAt, request, upstreamMs);
@@ -189,10 +198,12 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       attemptedRetries: outcome.attemptedRetries,
     });
     reply.raw.off('close', onClose);
+    finishOnce(streamed.usage);
     upstreamMs = streamed.upstreamMs;
     const cost = priceOf(deps, endpoint, streamed.usage, deployment);
     emitSpend(deps, call, deployment, streamed.error ? 'failure' : 'success', streamed.error ? streamed.error.status : 200, streamed.error?.code, true, streamed.usage, cost, startedAt, request, upstreamMs);
   } catch (err) {
+    finishOnce(NO_USAGE);
     if (err instanceof ClientGone) {
       if (ctx) emitSpend(deps, ctx, chosen, 'failure', 499, 'SLUICE_ERR_CLIENT_CLOSED', ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
       return;

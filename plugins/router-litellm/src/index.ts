@@ -19,10 +19,6 @@ export default definePlugin<RouterLitellmConfig>({
     const parts: RouterParts = { settings, stats, cooldowns, pick: strategyPick(settings.strategy, settings.latencyBuffer) };
     return {
       router: { route: (req) => routeCall(req, parts) },
-      // Token usage per deployment feeds tpm limits and usage-based routing.
-      async onSpend(event) {
-        if (event.deployment && event.usage.total_tokens > 0) stats.addTokens(event.deployment.id, event.usage.total_tokens, event.endedAt);
-      },
       close: () => cooldowns.close(),
     };
   },

@@ -3,11 +3,10 @@
  * retryable failures (with backoff, preferring another deployment), then walk the fallbacks that
  * match the failure (context window, content policy, general, default).
  */
-import { SluiceError, UpstreamError, type ProviderResponse, type RoutableDeployment, type RoutingOutcome, type RoutingRequest } from '../../../plugin-sdk/index.js';
+import { SluiceError, UpstreamError, type ProviderResponse, type RoutableDeployment, type RoutingOutcome, type RoutingRequest, type Usage } from '../../../plugin-sdk/index.js';
 import type { Cooldowns } from './cooldowns.js';
 import type { DeploymentStats } from './deployment-stats.js';
 import { mockAnswer, mockError } from './mock-response.js';
-import { withEnd } from './response-end.js';
 import type { RouterSettings } from './router-settings.js';
 import type { Pick } from './strategies.js';
 
@@ -80,7 +79,7 @@ export async function routeCall(req: RoutingRequest, parts: RouterParts): Promis
 }
 
 type GroupResult =
-  | { ok: true; outcome: { deployment: RoutableDeployment; response: ProviderResponse }; retries: number }
+  | { ok: true; outcome: { deployment: RoutableDeployment; response: ProviderResponse; onFinish?: (usage: Usage) => void }; retries: number }
   | { ok: false; missing: boolean; error: Error; retries: number };
 
 /**
@@ -156,7 +155,13 @@ async function tryGroup(
     }
     stats.responded(d.id, performance.now() - started);
     // In flight until the response is over: a stream until its end, not its first byte.
-    return { ok: true, outcome: { deployment: d, response: withEnd(response, () => stats.finished(d.id)) }, retries };
+    // In flight until the kernel says the call is over (a stream until its end), and its tokens
+    // feed tpm limits and usage-based routing.
+    const onFinish = (usage: Usage) => {
+      stats.finished(d.id);
+      if (usage.total_tokens > 0) stats.addTokens(d.id, usage.total_tokens, Date.now());
+    };
+    return { ok: true, outcome: { deployment: d, response, onFinish }, retries };
   }
   return { ok: false, missing: false, error: lastError ?? req.modelNotFound(group), retries };
 }
