@@ -10,6 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Counters } from '../plugin-sdk/counters.js';
 import type { PluginContext, SecretResolver } from '../plugin-sdk/capabilities.js';
 import type { PluginDefinition } from '../plugin-sdk/define-plugin.js';
+import type { JsonObject } from '../plugin-sdk/json.js';
+import type { Pricing } from '../plugin-sdk/pricing.js';
 import type { SluiceConfig } from '../schemas/generated/config.js';
 import { ConfigError } from './config/config-error.js';
 import { SECRET_KEY, envLookup, resolveEnvRefs, type RefLookup } from './config/env-refs.js';
@@ -24,7 +26,9 @@ import { KernelMetrics } from './metrics.js';
 import { deploymentDefaults, toDeployment } from './models/deployments.js';
 import { ModelRegistry, routableOf, type RegisteredDeployment } from './models/model-registry.js';
 import { createDefaultRouter } from './models/default-router.js';
+import { completeWith } from './models/model-client.js';
 import { ObserverQueue } from './observers.js';
+import { priceOf } from './proxy/usage.js';
 import { DEFAULT_CONFIG, PROJECT_ROOT } from './paths.js';
 import { applyTaps, describeOrder, type PendingTap } from './plugins/hook-taps.js';
 import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, type LoadedPlugin } from './plugins/load-plugins.js';
@@ -96,7 +100,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   let counters: Counters | undefined;
   const http = new UndiciHttpClient();
   try {
-    counters = await openCounters({ redisUrl });
+    counters = await openCounters({ redisUrl, log });
     const metrics = new KernelMetrics();
     const defs = await importPlugins(resolution.selected, (pluginId, reason) => {
       metrics.inc('sandbox_restarts_total', { plugin: pluginId });
@@ -141,7 +145,12 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         },
         redact: (value) => secrets.add(value),
       },
-      models: { list: () => registry.list(), has: (name) => registry.has(name) },
+      models: {
+        list: () => registry.list(),
+        has: (name) => registry.has(name),
+        estimateCost: (name, promptTokens, completionTokens) => estimateCost(registry, contributions.pricing?.pricing, name, promptTokens, completionTokens),
+        complete: (name, body, options) => completeWith(registry, name, body as JsonObject, options),
+      },
       settings,
       pluginDir: dirOf.get(id)!,
       dataDir: ensureDir(join(dataDir, 'plugins', id)),
@@ -344,4 +353,15 @@ function buildDeployments(
 function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The dearest deployment's price for a call of this size (budget reservations err on the high side). */
+function estimateCost(registry: ModelRegistry, pricing: Pricing | undefined, model: string, promptTokens: number, completionTokens: number): number {
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  let max = 0;
+  for (const d of registry.deploymentsOf(model)) {
+    const endpoint = d.endpoints.has('chat') ? 'chat' : d.endpoints.has('completions') ? 'completions' : 'embeddings';
+    max = Math.max(max, priceOf(pricing, endpoint, usage, d));
+  }
+  return max;
 }

@@ -85,6 +85,16 @@ export interface ModelCatalog {
   /** Model groups, in config order. */
   list(): ModelListing[];
   has(modelName: string): boolean;
+  /**
+   * What a call to `modelName` with these token counts would cost, in USD, at its dearest
+   * deployment (for budget reservations); 0 when the model is unknown or unpriced. A lookup, no I/O.
+   */
+  estimateCost(modelName: string, promptTokens: number, completionTokens: number): number;
+  /**
+   * Calls a chat model group of model_list directly (no hooks run, no spend recorded), trying each
+   * deployment once; resolves to the OpenAI chat completion. For guardrails that ask a model.
+   */
+  complete(modelName: string, body: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
 }
 
 /** The gateway's resolved settings, read-only, for plugins that honour a LiteLLM setting. */

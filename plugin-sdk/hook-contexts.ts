@@ -3,6 +3,7 @@
  * credential, `preCall` may rewrite the request or deny it, `postCall` may rewrite the response,
  * `onSpend`/`onAudit` observe frozen events.
  */
+import type { LimitScope } from './governance.js';
 import type { JsonObject } from './json.js';
 
 export type Role =
@@ -31,6 +32,10 @@ export interface Principal {
   /** Model names this principal may call; absent or empty means all. */
   models?: string[];
   metadata?: Record<string, unknown>;
+  /** Limits that apply to every call of this principal (key, user, team, organization, project). */
+  scopes?: readonly LimitScope[];
+  /** Teams and organizations this principal administers (its role is then `team_admin` / `org_admin`). */
+  adminOf?: { readonly teams: readonly string[]; readonly organizations: readonly string[] };
 }
 
 export interface AuthInput {
@@ -62,6 +67,13 @@ export interface CallContext {
   readonly state: Record<string, unknown>;
   /** Tags for spend reporting (`metadata.tags`, `x-litellm-tags`). */
   tags: string[];
+  /**
+   * Limits enforced on this call: starts as `principal.scopes`; a plugin adds request-named
+   * scopes (customer, tags) by assigning a new array, never by mutating the principal's.
+   */
+  scopes: readonly LimitScope[];
+  /** Headers added to a successful response (e.g. `x-ratelimit-remaining-requests`). Create on first use. */
+  responseHeaders?: Record<string, string>;
 }
 
 export interface Usage {
@@ -117,7 +129,12 @@ export interface SpendEvent {
   /** Cost in USD, 0 when no price is known. */
   cost: number;
   tags: string[];
+  /** The request's `user` field: the customer (end user) the call was made for. */
   user: string | undefined;
+  /** The limits the call was checked against (see `CallContext.scopes`). */
+  scopes: readonly LimitScope[];
+  /** The call's `CallContext.state`, so a plugin can settle what it reserved in `preCall`. */
+  state: Readonly<Record<string, unknown>>;
   startedAt: number;
   endedAt: number;
   /** Milliseconds spent in the gateway itself (excludes the upstream). */

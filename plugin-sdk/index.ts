@@ -14,3 +14,4 @@ export * from './providers/openai-compatible.js';
 export type * from './router.js';
 export type * from './pricing.js';
 export * from './providers/read-json.js';
+export * from './governance.js';

@@ -108,6 +108,7 @@ export async function createTestKernel<Config>(plugin: PluginDefinition<Config>,
     body: { model: 'test-model', messages: [] },
     state: {},
     tags: [],
+    scopes: partial.principal?.scopes ?? [],
     ...partial,
   });
   const deployment = (partial: Partial<DeploymentInfo> = {}): DeploymentInfo => ({ ...TEST_DEPLOYMENT, ...partial });
@@ -208,6 +209,8 @@ function spendEvent(partial: Partial<SpendEvent>, now: () => number): SpendEvent
     cost: 0,
     tags: [],
     user: undefined,
+    scopes: [],
+    state: {},
     startedAt: at,
     endedAt: at,
     overheadMs: 0,

@@ -1,4 +1,6 @@
 import type { Counters } from '../../plugin-sdk/counters.js';
+import type { Logger } from '../logging/create-logger.js';
+import { FailoverCounters } from './failover-counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { RedisCounters } from './redis-counters.js';
 import { redactPassword } from '../net/redact-url.js';
@@ -7,9 +9,10 @@ const CONNECT_TIMEOUT_MS = 2_000;
 
 /**
  * Redis counters when `redisUrl` is set (connected before returning, so a wrong URL fails at
- * startup rather than on the first request), in-process counters otherwise.
+ * startup rather than on the first request; falling back to in-process counters during a later
+ * outage), in-process counters otherwise.
  */
-export async function openCounters(opts: { redisUrl?: string }): Promise<Counters> {
+export async function openCounters(opts: { redisUrl?: string; log?: Pick<Logger, 'warn' | 'info'> }): Promise<Counters> {
   if (!opts.redisUrl) return new MemoryCounters();
   const counters = new RedisCounters({ url: opts.redisUrl, connectTimeoutMs: CONNECT_TIMEOUT_MS });
   let timer: NodeJS.Timeout | undefined;
@@ -18,7 +21,7 @@ export async function openCounters(opts: { redisUrl?: string }): Promise<Counter
   });
   try {
     await Promise.race([counters.connect(), timeout]);
-    return counters;
+    return opts.log ? new FailoverCounters(counters, opts.log) : counters;
   } catch (err) {
     await counters.close();
     const reason = err instanceof Error ? err.message : String(err);

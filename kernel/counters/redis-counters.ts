@@ -77,6 +77,11 @@ export class RedisCounters implements Counters {
     this.client = withErrorListener(connectionTo(opts) as ScriptedRedis, (err) => (this.lastError = err));
   }
 
+  /** Whether the command connection is up (commands would otherwise wait for a reconnect). */
+  get ready(): boolean {
+    return this.client.status === 'ready';
+  }
+
   /** Connects now rather than on the first command; rejects when Redis cannot be reached. */
   async connect(): Promise<void> {
     try {

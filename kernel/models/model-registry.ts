@@ -3,7 +3,7 @@
  * answers "which deployments could serve this model on this endpoint"; choosing among them is the
  * router's job (kernel/models/default-router.ts when no router plugin is enabled).
  */
-import type { ModelCatalog, ModelListing } from '../../plugin-sdk/capabilities.js';
+import type { ModelListing } from '../../plugin-sdk/capabilities.js';
 import type { DeploymentInfo, Endpoint } from '../../plugin-sdk/hook-contexts.js';
 import type { DeploymentConfig, ProviderAdapter } from '../../plugin-sdk/provider.js';
 import type { RoutableDeployment } from '../../plugin-sdk/router.js';
@@ -45,7 +45,7 @@ export function routableOf(config: DeploymentConfig): RoutableDeployment {
   });
 }
 
-export class ModelRegistry implements ModelCatalog {
+export class ModelRegistry {
   private readonly groups = new Map<string, Group>();
   private readonly wildcards: Group[] = [];
   private readonly ids = new Map<string, RegisteredDeployment>();
@@ -97,6 +97,12 @@ export class ModelRegistry implements ModelCatalog {
 
   has(modelName: string): boolean {
     return this.groups.has(modelName) || this.wildcards.some((w) => w.pattern!.test(modelName));
+  }
+
+  /** Every deployment of a group, whichever endpoint it serves (for pricing). */
+  deploymentsOf(model: string): RegisteredDeployment[] {
+    const group = this.groups.get(model) ?? this.wildcards.find((w) => w.pattern!.test(model));
+    return group ? group.deployments : [];
   }
 
   all(): RegisteredDeployment[] {

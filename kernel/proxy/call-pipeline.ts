@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
+import type { LimitScope } from '../../plugin-sdk/governance.js';
 import type { CallContext, DeploymentInfo, Endpoint, ResponseContext, SpendEvent, Usage } from '../../plugin-sdk/hook-contexts.js';
 import type { JsonObject } from '../../plugin-sdk/json.js';
 import type { ProviderResponse } from '../../plugin-sdk/provider.js';
@@ -15,8 +16,9 @@ import type { Logger } from '../logging/create-logger.js';
 import type { ModelRegistry, RegisteredDeployment } from '../models/model-registry.js';
 import type { ObserverQueue } from '../observers.js';
 import { CallAbort } from './call-abort.js';
+import { requestTags } from './request-tags.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
-import { NO_USAGE, costOf, readUsage } from './usage.js';
+import { NO_USAGE, priceOf as priceOfDeployment, readUsage } from './usage.js';
 import { GATEWAY_ONLY_PARAMS, validateBody } from './validate-request.js';
 
 export interface PipelineDeps {
@@ -32,6 +34,8 @@ export interface PipelineDeps {
   scrub: (text: string) => string;
 }
 
+const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
+
 const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
 /**
@@ -46,6 +50,7 @@ function sendJson(
   overheadMs: number,
   cost: number,
   outcome: RoutingOutcome,
+  extra: Record<string, string> | undefined,
 ): void {
   reply.hijack();
   const headers: Record<string, string | number> = {
@@ -59,6 +64,7 @@ function sendJson(
   };
   if (outcome.attemptedFallbacks) headers['x-litellm-attempted-fallbacks'] = outcome.attemptedFallbacks;
   if (outcome.attemptedRetries) headers['x-litellm-attempted-retries'] = outcome.attemptedRetries;
+  if (extra) for (const name in extra) headers[name] = extra[name]!;
   reply.raw.writeHead(200, headers);
   reply.raw.end(body);
 }
@@ -87,7 +93,8 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       receivedAt: startedAt,
       body,
       state: {},
-      tags: [],
+      tags: requestTags(body, request.headers['x-litellm-tags']),
+      scopes: principal.scopes ?? NO_SCOPES,
     };
     if (deps.hooks.preCall.isUsed()) ctx = await deps.hooks.preCall.promise(ctx);
     const call = ctx;
@@ -176,7 +183,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       const usage = readUsage(response.usage);
       finishOnce(usage);
       const cost = priceOf(deps, endpoint, usage, deployment);
-      sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome);
+      sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome, call.responseHeaders);
       emitSpend(deps, call, deployment, 'success', 200, undefined, false, usage, cost, startedAt, request, upstreamMs);
       return;
     }
@@ -196,6 +203,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
       abort,
       attemptedFallbacks: outcome.attemptedFallbacks,
       attemptedRetries: outcome.attemptedRetries,
+      extraHeaders: call.responseHeaders,
     });
     reply.raw.off('close', onClose);
     finishOnce(streamed.usage);
@@ -220,7 +228,7 @@ function upstreamOrigin(d: RegisteredDeployment): { provider: string; timeoutMs:
 }
 
 function priceOf(deps: PipelineDeps, endpoint: Endpoint, usage: Usage, d: RegisteredDeployment): number {
-  return deps.pricing ? deps.pricing.costOf({ endpoint, usage, deployment: d.route, modelInfo: d.config.modelInfo }) : costOf(usage, d.config);
+  return priceOfDeployment(deps.pricing, endpoint, usage, d);
 }
 
 /** The body sent upstream: the client's, minus gateway-only fields, with the upstream model name. */
@@ -269,6 +277,8 @@ function emitSpend(
     cost,
     tags: ctx.tags,
     user: typeof ctx.body.user === 'string' ? ctx.body.user : undefined,
+    scopes: ctx.scopes,
+    state: ctx.state,
     startedAt,
     endedAt,
     overheadMs,

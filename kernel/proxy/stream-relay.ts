@@ -37,6 +37,8 @@ export interface StreamRelayInput {
   /** From the router's outcome, for the x-litellm-attempted-* headers. */
   attemptedFallbacks?: number;
   attemptedRetries?: number;
+  /** Headers plugins added for the response (`CallContext.responseHeaders`). */
+  extraHeaders?: Record<string, string>;
 }
 
 export interface StreamOutcome {
@@ -72,6 +74,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
     };
     if (input.attemptedFallbacks) headers['x-litellm-attempted-fallbacks'] = input.attemptedFallbacks;
     if (input.attemptedRetries) headers['x-litellm-attempted-retries'] = input.attemptedRetries;
+    if (input.extraHeaders) for (const name in input.extraHeaders) headers[name] = input.extraHeaders[name]!;
     res.writeHead(200, headers);
   };
 

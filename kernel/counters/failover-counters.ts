@@ -1,0 +1,97 @@
+/**
+ * Redis counters that never stall a request: while Redis is unreachable (a command fails or times
+ * out, or the connection is not ready), every operation runs on this instance's in-process
+ * counters instead, a warning is logged once per outage, and Redis is tried again after
+ * `retryMs`. Limits then hold per instance rather than across instances until Redis is back.
+ */
+import type { Counters, Reservation, Unsubscribe, WindowHit } from '../../plugin-sdk/counters.js';
+import type { Logger } from '../logging/create-logger.js';
+import { MemoryCounters } from './memory-counters.js';
+import type { RedisCounters } from './redis-counters.js';
+
+export class FailoverCounters implements Counters {
+  readonly kind = 'redis' as const;
+  private readonly local = new MemoryCounters();
+  private downUntil = 0;
+  private outages = 0;
+
+  constructor(
+    private readonly redis: RedisCounters,
+    private readonly log: Pick<Logger, 'warn' | 'info'>,
+    private readonly retryMs = 5_000,
+  ) {}
+
+  /** Whether operations currently go to the in-process fallback. */
+  get degraded(): boolean {
+    return !this.redis.ready || Date.now() < this.downUntil;
+  }
+
+  private run<T>(op: string, remote: (c: Counters) => Promise<T>): Promise<T> {
+    if (this.degraded) return remote(this.local);
+    return remote(this.redis).then(
+      (value) => {
+        if (this.outages > 0 && this.downUntil !== 0) {
+          this.downUntil = 0;
+          this.log.info({ op }, 'Redis is reachable again; counters are shared across instances');
+        }
+        return value;
+      },
+      (err: Error) => {
+        if (this.downUntil === 0 || Date.now() >= this.downUntil) {
+          this.outages++;
+          this.log.warn({ op, err: err.message, retryMs: this.retryMs }, 'Redis unreachable; counters fall back to this instance until it answers again');
+        }
+        this.downUntil = Date.now() + this.retryMs;
+        return remote(this.local);
+      },
+    );
+  }
+
+  hit(key: string, windowMs: number, cost: number, limit: number): Promise<WindowHit> {
+    return this.run('hit', (c) => c.hit(key, windowMs, cost, limit));
+  }
+  peekWindow(key: string, windowMs: number): Promise<WindowHit> {
+    return this.run('peekWindow', (c) => c.peekWindow(key, windowMs));
+  }
+  incrBy(key: string, amount: number, ttlMs?: number): Promise<number> {
+    return this.run('incrBy', (c) => c.incrBy(key, amount, ttlMs));
+  }
+  get(key: string): Promise<number> {
+    return this.run('get', (c) => c.get(key));
+  }
+  reserve(key: string, amount: number, limit: number, ttlMs?: number): Promise<Reservation> {
+    return this.run('reserve', (c) => c.reserve(key, amount, limit, ttlMs));
+  }
+  del(key: string): Promise<void> {
+    return this.run('del', (c) => c.del(key));
+  }
+  acquireLock(key: string, ttlMs: number): Promise<string | null> {
+    return this.run('acquireLock', (c) => c.acquireLock(key, ttlMs));
+  }
+  releaseLock(key: string, token: string): Promise<boolean> {
+    // A lock taken on one side is released on that side; try both.
+    return this.run('releaseLock', async (c) => (await c.releaseLock(key, token)) || (c !== this.local && (await this.local.releaseLock(key, token))));
+  }
+
+  /** While Redis is down a message reaches this instance's subscribers only. */
+  publish(channel: string, message: string): Promise<void> {
+    return this.run('publish', (c) => c.publish(channel, message));
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe> {
+    const offLocal = await this.local.subscribe(channel, handler);
+    const offRemote = await this.redis.subscribe(channel, handler);
+    return async () => {
+      await offLocal();
+      await offRemote();
+    };
+  }
+
+  ping(): Promise<boolean> {
+    return this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.redis.close(), this.local.close()]);
+  }
+}
