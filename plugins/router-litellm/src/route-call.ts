@@ -38,7 +38,63 @@ function backoffMs(err: UpstreamError, attempt: number, minMs: number): number {
   return Math.max(base, minMs);
 }
 
-export async function routeCall(req: RoutingRequest, parts: RouterParts): Promise<RoutingOutcome> {
+/**
+ * The common case without extra async layers: the requested group's deployments are all healthy,
+ * so pick one and hand back the kernel's attempt promise. Anything else (mocks, a failure, an
+ * unhealthy or unknown group) continues on the full path with what already happened.
+ */
+export function routeCall(req: RoutingRequest, parts: RouterParts): Promise<RoutingOutcome> {
+  if (req.body.mock_response !== undefined || req.body.mock_testing_fallbacks === true) return routeFully(req, parts);
+  const { settings, stats } = parts;
+  const primary = settings.aliases.get(req.model) ?? req.model;
+  let deployments: readonly RoutableDeployment[] | undefined;
+  try {
+    deployments = req.group(primary);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const now = Date.now();
+  if (!deployments || deployments.length === 0 || !allHealthy(deployments, parts, now)) return routeFully(req, parts);
+  const d = parts.pick(deployments, stats, now);
+  stats.started(d.id, now);
+  const started = performance.now();
+  return req.attempt(d).then(
+    (response): RoutingOutcome => {
+      stats.responded(d.id, performance.now() - started);
+      return { deployment: d, response, onFinish: finisher(stats, d.id) };
+    },
+    (err: unknown) => {
+      stats.finished(d.id);
+      if (!(err instanceof UpstreamError)) throw err; // the client went away, or a verdict: stop routing
+      return routeFully(req, parts, { deployment: d, error: err });
+    },
+  );
+}
+
+/** In flight until the kernel says the call is over (a stream until its end); its tokens feed tpm limits and usage-based routing. */
+function finisher(stats: DeploymentStats, id: string): (usage: Usage) => void {
+  return (usage) => {
+    stats.finished(id);
+    if (usage.total_tokens > 0) stats.addTokens(id, usage.total_tokens, Date.now());
+  };
+}
+
+function allHealthy(deployments: readonly RoutableDeployment[], { settings, stats, cooldowns }: RouterParts, now: number): boolean {
+  for (const d of deployments) {
+    if (settings.cooldowns && cooldowns.isCooling(d.id, now)) return false;
+    if (d.rpm !== undefined && stats.requestsThisMinute(d.id, now) >= d.rpm) return false;
+    if (d.tpm !== undefined && stats.tokensThisMinute(d.id, now) >= d.tpm) return false;
+  }
+  return true;
+}
+
+/** A failed attempt the full path takes over from. */
+interface PriorFailure {
+  deployment: RoutableDeployment;
+  error: UpstreamError;
+}
+
+async function routeFully(req: RoutingRequest, parts: RouterParts, prior?: PriorFailure): Promise<RoutingOutcome> {
   const { settings } = parts;
   const primary = settings.aliases.get(req.model) ?? req.model;
   const mock = typeof req.body.mock_response === 'string' ? req.body.mock_response : undefined;
@@ -49,7 +105,7 @@ export async function routeCall(req: RoutingRequest, parts: RouterParts): Promis
     return err ? Promise.reject(err) : Promise.resolve(mockAnswer(mock, d, req.endpoint, req.body, req.stream));
   };
 
-  const first = req.body.mock_testing_fallbacks === true ? failForTesting(req, primary) : await tryGroup(req, parts, primary, attempt, true);
+  const first = req.body.mock_testing_fallbacks === true ? failForTesting(req, primary) : await tryGroup(req, parts, primary, attempt, true, prior);
   if (first.ok) return { ...first.outcome, attemptedRetries: first.retries || undefined };
   if (first.missing) throw req.modelNotFound(req.model);
 
@@ -108,6 +164,7 @@ async function tryGroup(
   group: string,
   attempt: (d: RoutableDeployment) => Promise<ProviderResponse>,
   requested: boolean,
+  prior?: PriorFailure,
 ): Promise<GroupResult> {
   const { settings, stats, cooldowns, pick } = parts;
   let deployments: readonly RoutableDeployment[] | undefined;
@@ -122,7 +179,22 @@ async function tryGroup(
   let failedHere: Set<string> | undefined;
   let lastError: Error | undefined;
   let retries = 0;
+  let failure = prior;
   for (;;) {
+    if (failure) {
+      const { deployment: failed, error: err } = failure;
+      failure = undefined;
+      lastError = err;
+      (failedHere ??= new Set()).add(failed.id);
+      if (settings.cooldowns) await cooldowns.failed(failed.id, err.status, deployments.length);
+      if (!retryable(err) || retries === settings.numRetries) break;
+      retries++;
+      // The upstream's retry-after (and the backoff) is about the deployment that failed: like
+      // LiteLLM, a retry that another deployment can take waits only for `retry_after`.
+      const another = healthyOf(deployments, parts, Date.now()).some((x) => !failedHere!.has(x.id));
+      const waitMs = another ? settings.retryAfterMs : backoffMs(err, retries - 1, settings.retryAfterMs);
+      if (waitMs > 0) await sleep(waitMs);
+    }
     const now = Date.now();
     const healthy = healthyOf(deployments, parts, now);
     if (healthy.length === 0) {
@@ -141,27 +213,11 @@ async function tryGroup(
     } catch (err) {
       stats.finished(d.id);
       if (!(err instanceof UpstreamError)) throw err; // the client went away, or a verdict: stop routing
-      lastError = err;
-      (failedHere ??= new Set()).add(d.id);
-      if (settings.cooldowns) await cooldowns.failed(d.id, err.status, deployments.length);
-      if (!retryable(err) || retries === settings.numRetries) break;
-      retries++;
-      // The upstream's retry-after (and the backoff) is about the deployment that failed: like
-      // LiteLLM, a retry that another deployment can take waits only for `retry_after`.
-      const another = healthyOf(deployments, parts, Date.now()).some((x) => !failedHere!.has(x.id));
-      const waitMs = another ? settings.retryAfterMs : backoffMs(err, retries - 1, settings.retryAfterMs);
-      if (waitMs > 0) await sleep(waitMs);
+      failure = { deployment: d, error: err };
       continue;
     }
     stats.responded(d.id, performance.now() - started);
-    // In flight until the response is over: a stream until its end, not its first byte.
-    // In flight until the kernel says the call is over (a stream until its end), and its tokens
-    // feed tpm limits and usage-based routing.
-    const onFinish = (usage: Usage) => {
-      stats.finished(d.id);
-      if (usage.total_tokens > 0) stats.addTokens(d.id, usage.total_tokens, Date.now());
-    };
-    return { ok: true, outcome: { deployment: d, response, onFinish }, retries };
+    return { ok: true, outcome: { deployment: d, response, onFinish: finisher(stats, d.id) }, retries };
   }
   return { ok: false, missing: false, error: lastError ?? req.modelNotFound(group), retries };
 }
