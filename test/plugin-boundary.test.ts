@@ -69,7 +69,7 @@ describe('first-party plugins keep the SDK contract', () => {
       expect(semver.satisfies(KERNEL_API_VERSION, manifest.apiVersion)).toBe(true);
       expect(mod.default.apiVersion).toBe(manifest.apiVersion);
       expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(manifest.id);
-      expect(manifest.id).toMatch(/^[a-z]+-[a-z0-9-]+$/);
+      expect(manifest.id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
       if (entry.configSchema) {
         const schema = entry.configSchema as { additionalProperties?: boolean; properties?: Record<string, { description?: string }> };
         expect(schema.additionalProperties).toBe(false);

@@ -14,6 +14,8 @@ export const KERNEL_SETTINGS = new Set([
   'litellm_settings.request_timeout',
   'litellm_settings.set_verbose',
   'litellm_settings.json_logs',
+  // LiteLLM's first guardrails format (kernel/guardrails/read-guardrails.ts).
+  'litellm_settings.guardrails',
   // Read by the provider plugins (through ctx.settings), whichever are enabled.
   'litellm_settings.drop_params',
   'router_settings.redis_host',
@@ -40,9 +42,7 @@ const PLANNED: Record<string, string[]> = {
     'litellm_settings.model_group_alias',
   ],
   governance: [
-    'general_settings.disable_spend_logs', 'general_settings.maximum_spend_logs_retention_period',
-    'general_settings.maximum_spend_logs_retention_interval', 'general_settings.audit_log_retention',
-    'general_settings.proxy_batch_write_at', 'general_settings.proxy_budget_rescheduler_min_time',
+    'general_settings.disable_spend_logs', 'general_settings.proxy_batch_write_at', 'general_settings.proxy_budget_rescheduler_min_time',
     'general_settings.proxy_budget_rescheduler_max_time', 'general_settings.disable_reset_budget',
     'general_settings.allow_requests_on_db_unavailable', 'general_settings.database_connection_pool_limit',
     'general_settings.disable_master_key_return', 'general_settings.store_model_in_db', 'general_settings.alerting',
@@ -61,7 +61,7 @@ const PLANNED: Record<string, string[]> = {
     'general_settings.key_management_settings', 'general_settings.enable_oauth2_auth',
   ],
   guardrails: [
-    'litellm_settings.guardrails', 'litellm_settings.llm_guard_mode',
+    'litellm_settings.llm_guard_mode',
     'litellm_settings.llamaguard_model_name',
     'litellm_settings.llamaguard_unsafe_content_categories', 'litellm_settings.google_moderation_confidence_threshold',
     'litellm_settings.presidio_ad_hoc_recognizers', 'litellm_settings.output_parse_pii',
@@ -84,7 +84,7 @@ for (const [area, paths] of Object.entries(PLANNED)) for (const p of paths) PLAN
 
 /** LiteLLM callback names that a later plugin will implement. */
 export const PLANNED_CALLBACKS = new Set([
-  'llmguard_moderations', 'llamaguard_moderations', 'google_text_moderation', 'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
+  'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
   'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
   'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
 ]);

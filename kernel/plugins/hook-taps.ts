@@ -21,7 +21,15 @@ export interface PendingTap {
   policy: FailurePolicy;
   timeoutMs: number | undefined;
   fn: (arg: never) => Promise<unknown>;
+  /**
+   * Decides per call whether the tap runs, given the call's argument and the tap's handler (with
+   * its failure policy applied). Guardrails use it to skip a plugin on requests its guardrail is
+   * not active for. Absent: the handler runs on every call, at no extra cost.
+   */
+  gate?: TapGate;
 }
+
+export type TapGate = (arg: unknown, run: (arg: unknown) => Promise<unknown>) => Promise<unknown>;
 
 export function defaultPolicy(hook: HookName): FailurePolicy {
   return hook === 'preAuth' || hook === 'preCall' ? 'fail-closed' : 'fail-open';
@@ -32,7 +40,9 @@ export function applyTaps(hooks: KernelHooks, taps: PendingTap[], log: Logger, m
   const ordered = [...taps].sort((a, b) => STAGES[a.stage] - STAGES[b.stage] || a.pluginId.localeCompare(b.pluginId));
   for (const t of ordered) {
     const hook = hooks[t.lane] as { tapPromise(opts: { name: string; stage: number }, fn: (arg: unknown) => Promise<unknown>): void };
-    hook.tapPromise({ name: t.pluginId, stage: STAGES[t.stage] }, guard(t, log, metrics));
+    const guarded = guard(t, log, metrics);
+    const gate = t.gate;
+    hook.tapPromise({ name: t.pluginId, stage: STAGES[t.stage] }, gate ? (arg) => gate(arg, guarded) : guarded);
   }
   return ordered;
 }

@@ -13,7 +13,8 @@ import {
   type ResponseHandler,
   type RouteDefinition,
 } from '../../plugin-sdk/define-plugin.js';
-import type { PluginContext, SecretResolver } from '../../plugin-sdk/capabilities.js';
+import type { Logger, PluginContext, SecretResolver } from '../../plugin-sdk/capabilities.js';
+import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
 import type { ProviderDefinition } from '../../plugin-sdk/provider.js';
 import type { Router } from '../../plugin-sdk/router.js';
 import type { Pricing } from '../../plugin-sdk/pricing.js';
@@ -23,6 +24,8 @@ import { assertValid } from '../config/schema-validator.js';
 import { pluginEntryModule } from '../paths.js';
 import { HOOK_NAMES, type HookName, type StageName } from '../stages.js';
 import { defaultPolicy, type FailurePolicy, type PendingTap } from './hook-taps.js';
+import { GuardrailRuntime, type GatedLane } from '../guardrails/guardrail-runtime.js';
+import { guardrailsListRoute } from '../guardrails/guardrails-list-route.js';
 import { composePluginConfig, type PluginSelection } from './resolve-plugins.js';
 import type { CatalogEntry } from './plugin-catalog.js';
 import { sandboxedDefinition } from '../sandbox/sandboxed-definition.js';
@@ -46,10 +49,21 @@ export interface Contributions {
   pricing?: { pluginId: string; pricing: Pricing };
   /** Whether any plugin holds whole streams for its postCall (`streaming: buffer`). */
   buffersStreams: boolean;
+  /** The guardrail entries of the loaded plugins and the gates on their taps. */
+  guardrails: GuardrailRuntime;
 }
 
+/** Starts with the kernel's own route: GET /guardrails/list answers even with no guardrail configured. */
 export function emptyContributions(): Contributions {
-  return { taps: [], routes: [], providers: new Map(), secretResolvers: [], buffersStreams: false };
+  const guardrails = new GuardrailRuntime();
+  return {
+    taps: [],
+    routes: [{ pluginId: 'kernel', route: guardrailsListRoute(guardrails) }],
+    providers: new Map(),
+    secretResolvers: [],
+    buffersStreams: false,
+    guardrails,
+  };
 }
 
 export async function importPlugin(
@@ -95,14 +109,25 @@ export async function setupPlugin(
   into: Contributions,
 ): Promise<LoadedPlugin> {
   const { manifest } = selection.entry;
-  const instance = await def.setup(makeContext(manifest.id, manifest.version), pluginConfig);
-  collect(selection, instance, into);
+  const ctx = makeContext(manifest.id, manifest.version);
+  const instance = await def.setup(ctx, pluginConfig);
+  collect(selection, instance, into, ctx.log);
   return { id: manifest.id, version: manifest.version, because: selection.because, instance, config: pluginConfig };
 }
 
-function collect(selection: PluginSelection, instance: PluginInstance, into: Contributions): void {
+function collect(selection: PluginSelection, instance: PluginInstance, into: Contributions, log: Logger): void {
   const { manifest, dir } = selection.entry;
   const manifestFile = join(dir, 'plugin.json');
+  const guardrails = selection.guardrails?.length ? selection.guardrails : undefined;
+  if (guardrails) into.guardrails.register(guardrails, log, guardrailInfo(manifest));
+  // undefined: not a guardrail, the tap always runs; null: no entry runs at this lane, no tap.
+  const gateOf = (lane: GatedLane) => (guardrails ? into.guardrails.gateFor(manifest.id, lane) : undefined);
+  const push = (tap: PendingTap, lane?: GatedLane): boolean => {
+    const gate = lane ? gateOf(lane) : undefined;
+    if (gate === null) return false;
+    into.taps.push(gate ? { ...tap, gate } : tap);
+    return true;
+  };
   for (const hook of HOOK_NAMES) {
     const handler = instance[hook];
     if (handler === undefined) continue;
@@ -119,14 +144,18 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
         const respond = post.response;
         const streaming = post.streaming;
         // Streamed responses reach response() only for plugins that buffer streams.
-        into.taps.push({ ...base, lane: 'postCall', fn: ((ctx: { streamed: boolean }) => (ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never))) as PendingTap['fn'] });
-        if (streaming === 'buffer') into.buffersStreams = true;
+        const tapped = push(
+          { ...base, lane: 'postCall', fn: ((ctx: { streamed: boolean }) => (ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never))) as PendingTap['fn'] },
+          'postCall',
+        );
+        if (tapped && streaming === 'buffer') into.buffersStreams = true;
       }
-      if (post.chunk && post.streaming === 'chunk') into.taps.push({ ...base, lane: 'postCallChunk', fn: post.chunk as PendingTap['fn'] });
+      if (post.chunk && post.streaming === 'chunk') push({ ...base, lane: 'postCallChunk', fn: post.chunk as PendingTap['fn'] }, 'postCallChunk');
       continue;
     }
-    into.taps.push({ ...base, lane: hook as HookName, fn: handler as PendingTap['fn'] });
+    push({ ...base, lane: hook as HookName, fn: handler as PendingTap['fn'] }, hook === 'preCall' ? 'preCall' : undefined);
   }
+  into.taps.push(...into.guardrails.barrierTaps());
   for (const route of instance.routes ?? []) into.routes.push({ pluginId: manifest.id, route });
   for (const definition of instance.providers ?? []) {
     for (const name of definition.names) {
@@ -144,4 +173,14 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
     if (into.pricing) throw new ConfigError(manifestFile, 'pricing', `both ${into.pricing.pluginId} and ${manifest.id} provide pricing; enable one`);
     into.pricing = { pluginId: manifest.id, pricing: instance.pricing };
   }
+}
+
+/** What /guardrails/list adds to an entry's guardrail_info about its implementation. */
+function guardrailInfo(manifest: PluginManifest): Record<string, unknown> {
+  const streaming = manifest.hooks?.postCall?.streaming;
+  return {
+    implemented_by: `${manifest.id}@${manifest.version}`,
+    supported_modes: [...(manifest.guardrail?.modes ?? []), 'logging_only'],
+    ...(manifest.guardrail?.modes.includes('post_call') && { post_call_streaming: streaming === 'buffer' ? 'buffer' : streaming === 'chunk' ? 'chunk' : 'none' }),
+  };
 }

@@ -1,11 +1,14 @@
 /**
  * Decides which plugins run, in which version, with which config — from the `plugins:` list and
- * from what a LiteLLM config implies (callbacks, providers of model_list, default plugins).
+ * from what a LiteLLM config implies (callbacks, `guardrails:`, providers of model_list, default
+ * plugins) — and binds each guardrail plugin to the guardrail entries that say when it runs.
  */
 import type { SluiceConfig } from '../../schemas/generated/config.js';
 import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
 import { ConfigError } from '../config/config-error.js';
 import { PLANNED_CALLBACKS, type SettingClaims } from '../config/litellm-settings.js';
+import type { GuardrailEntry, GuardrailMode } from '../guardrails/guardrail-entry.js';
+import { implementationNames, readGuardrails } from '../guardrails/read-guardrails.js';
 import { splitProviderModel } from '../models/deployments.js';
 import type { CatalogEntry, PluginCatalog } from './plugin-catalog.js';
 import type { HookName, StageName } from '../stages.js';
@@ -14,7 +17,7 @@ import type { SandboxGrants } from '../sandbox/capability-host.js';
 import { isPackagePath, readPluginPackage } from '../sandbox/plugin-package.js';
 import type { SandboxLimits } from '../sandbox/sandboxed-plugin.js';
 
-export type EnabledBecause = 'config' | 'default' | 'callback' | 'provider';
+export type EnabledBecause = 'config' | 'default' | 'callback' | 'setting' | 'guardrail' | 'provider';
 
 export interface PluginSelection {
   entry: CatalogEntry;
@@ -27,6 +30,8 @@ export interface PluginSelection {
   failurePolicy: 'fail-closed' | 'fail-open' | undefined;
   /** For packaged (third-party) plugins: the isolate's limits and the operator's grants. */
   sandbox?: { limits: SandboxLimits; grants: SandboxGrants };
+  /** For guardrail plugins: the entries that decide on which requests and at which modes it runs. */
+  guardrails?: GuardrailEntry[];
 }
 
 /** Packaged plugins named by path in `plugins:`, read ahead of resolution (reading a .tgz is async). */
@@ -109,6 +114,8 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
 
   for (const entry of catalog.latest()) if (entry.manifest.enabledByDefault) imply(entry, 'default', `default plugin ${entry.manifest.id}`);
 
+  /** Guardrail plugins a callback names: always on, as the callback is in LiteLLM. */
+  const callbackNamed = new Map<string, string>();
   const callbackOwners = new Map<string, CatalogEntry>();
   for (const entry of catalog.latest()) for (const name of entry.manifest.litellm?.callbacks ?? []) callbackOwners.set(name, entry);
   for (const setting of CALLBACK_SETTINGS) {
@@ -121,11 +128,27 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
         return;
       }
       const owner = callbackOwners.get(name);
-      if (owner) imply(owner, 'callback', `litellm_settings.${setting}: ${name}`);
+      if (owner) {
+        imply(owner, 'callback', `litellm_settings.${setting}: ${name}`);
+        if (!callbackNamed.has(owner.manifest.id)) callbackNamed.set(owner.manifest.id, name);
+      }
       else if (PLANNED_CALLBACKS.has(name)) warnings.push(`litellm_settings.${setting}: "${name}" is accepted but not yet supported; it has no effect yet`);
       else warnings.push(`litellm_settings.${setting}: "${name}" is not a callback Sluice knows; it is ignored`);
     });
   }
+
+  // Plugins a LiteLLM switch turns on, e.g. `litellm_settings.store_audit_logs: true`.
+  for (const entry of catalog.latest()) {
+    for (const path of entry.manifest.litellm?.enabledBy ?? []) {
+      const [section, key] = path.split('.') as [keyof SluiceConfig, string];
+      if ((config[section] as Record<string, unknown> | undefined)?.[key] === true) imply(entry, 'setting', path);
+    }
+  }
+
+  const declared = readGuardrails(config, catalog, file, disabled);
+  warnings.push(...declared.warnings);
+  for (const { entry, origin } of declared.owners.values()) imply(entry, 'guardrail', origin);
+  bindGuardrails(selected, declared.entries, declared.pluginConfig, callbackNamed);
 
   const providerOwners = new Map<string, CatalogEntry>();
   for (const entry of catalog.latest()) for (const name of entry.manifest.provides?.providers ?? []) providerOwners.set(name, entry);
@@ -136,6 +159,45 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
   }
 
   return { selected: [...selected.values()], warnings, claims: settingClaims(catalog, selected) };
+}
+
+/**
+ * Gives each selected guardrail plugin its entries. A plugin enabled by a callback name, or by
+ * `plugins:` without a `guardrails:` entry, gets an always-on entry: it runs on every request, as
+ * today, but a key's `permissions` can still switch it off.
+ */
+function bindGuardrails(
+  selected: Map<string, PluginSelection>,
+  declared: readonly GuardrailEntry[],
+  pluginConfig: ReadonlyMap<string, Record<string, unknown>>,
+  callbackNamed: ReadonlyMap<string, string>,
+): void {
+  let order = declared.length;
+  for (const sel of selected.values()) {
+    const manifest = sel.entry.manifest;
+    if (!manifest.guardrail) continue;
+    const id = manifest.id;
+    const entries = declared.filter((e) => e.pluginId === id);
+    const callback = callbackNamed.get(id);
+    if ((callback !== undefined || entries.length === 0) && !entries.some((e) => e.name === (callback ?? manifest.guardrail!.names[0]))) {
+      const name = callback ?? manifest.guardrail.names[0]!;
+      const modes = manifest.guardrail.modes.filter((m) => m !== 'during_call') as GuardrailMode[];
+      entries.push({
+        name,
+        pluginId: id,
+        modes: new Set(modes),
+        defaultOn: true,
+        permissionKeys: [name, ...implementationNames(manifest).filter((n) => n !== name)],
+        origin: callback !== undefined ? `litellm_settings.callbacks: ${callback}` : sel.origin,
+        order: order++,
+        listed: { guardrail_name: name, litellm_params: { guardrail: name, mode: modes, default_on: true }, guardrail_info: null, guardrail_definition_location: 'config' },
+      });
+    }
+    sel.guardrails = entries;
+    // Precedence: `plugins:` config > the entries' litellm_params > LiteLLM settings > env > defaults.
+    const fromEntries = pluginConfig.get(id);
+    if (fromEntries) sel.explicitConfig = { ...fromEntries, ...sel.explicitConfig };
+  }
 }
 
 function settingClaims(catalog: PluginCatalog, selected: Map<string, PluginSelection>): SettingClaims {

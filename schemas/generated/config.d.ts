@@ -5,6 +5,11 @@
  */
 
 /**
+ * A guardrail event hook.
+ */
+export type GuardrailMode = 'pre_call' | 'post_call' | 'during_call' | 'logging_only';
+
+/**
  * A Sluice config file. It is a superset of LiteLLM's config.yaml: model_list, litellm_settings, general_settings, router_settings and environment_variables are read as LiteLLM reads them; plugins, server, logging and storage are Sluice's own.
  */
 export interface SluiceConfig {
@@ -40,6 +45,10 @@ export interface SluiceConfig {
    * Other YAML files merged into this one (their model_list entries are appended).
    */
   include?: string[];
+  /**
+   * LiteLLM's guardrails list: each entry enables the plugin that implements `litellm_params.guardrail` and says when it runs (`mode`, `default_on`). Listed by GET /guardrails/list.
+   */
+  guardrails?: GuardrailEntry[];
   /**
    * Plugins to enable, in addition to those implied by the LiteLLM sections.
    */
@@ -110,6 +119,41 @@ export interface LiteLLMParams {
    * USD per completion token, overriding the cost map.
    */
   output_cost_per_token?: number;
+  [k: string]: unknown;
+}
+/**
+ * One guardrail, as LiteLLM writes it.
+ */
+export interface GuardrailEntry {
+  /**
+   * The name requests, keys and teams use to switch it on (`guardrails: [name]`) and `permissions` to switch it off.
+   */
+  guardrail_name: string;
+  litellm_params: GuardrailParams;
+  /**
+   * Free-form information returned by GET /guardrails/list.
+   */
+  guardrail_info?: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+/**
+ * Which implementation, when it runs, and its settings. Other keys are passed to the implementing plugin where its config schema has them.
+ */
+export interface GuardrailParams {
+  /**
+   * The implementation, e.g. `hide-secrets` or `banned_keywords` (see each guardrail plugin's README).
+   */
+  guardrail: string;
+  /**
+   * When it runs: `pre_call` (on the request, before the provider), `during_call` (on the request, alongside the provider call; the response waits for it), `post_call` (on the response), `logging_only` (on what is logged). A list runs it at each.
+   */
+  mode: GuardrailMode | [GuardrailMode, ...GuardrailMode[]];
+  /**
+   * Run on every request (default false: it runs when the request, its key or its team asks for it).
+   */
+  default_on?: boolean;
   [k: string]: unknown;
 }
 /**

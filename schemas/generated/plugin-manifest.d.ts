@@ -82,6 +82,23 @@ export interface PluginManifest {
    */
   enabledByDefault?: boolean;
   /**
+   * Present when the plugin is a guardrail: it can then be named in the config's `guardrails:` list, switched on per request, key or team, and switched off through `permissions`. Its preCall/postCall run only on the requests one of its guardrail entries is active for.
+   */
+  guardrail?: {
+    /**
+     * Names that select this plugin as `litellm_params.guardrail` of a `guardrails:` entry (LiteLLM's spelling first). With the plugin's callback names they are also the `permissions` keys that switch it off for a key.
+     *
+     * @minItems 1
+     */
+    names: [string, ...string[]];
+    /**
+     * The `mode`s it supports: `pre_call` (its preCall, before the provider), `during_call` (its preCall, run alongside the provider call on a copy of the request; the response is refused if it fails), `post_call` (its postCall, on the response; streams per chunk or assembled, as `hooks.postCall.streaming` says). `logging_only` is accepted for every guardrail.
+     *
+     * @minItems 1
+     */
+    modes: ['pre_call' | 'during_call' | 'post_call', ...('pre_call' | 'during_call' | 'post_call')[]];
+  };
+  /**
    * How LiteLLM config maps onto this plugin.
    */
   litellm?: {
@@ -89,6 +106,10 @@ export interface PluginManifest {
      * litellm_settings.callbacks names that enable this plugin.
      */
     callbacks?: string[];
+    /**
+     * Dotted paths of LiteLLM settings that enable this plugin when set to true (e.g. `litellm_settings.store_audit_logs`).
+     */
+    enabledBy?: string[];
     /**
      * Plugin config key → dotted path in the LiteLLM config it is read from.
      */

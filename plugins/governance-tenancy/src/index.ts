@@ -1,88 +1,70 @@
 /**
- * Virtual keys: LiteLLM's /key/* management API and authentication of the keys it issues.
+ * Tenancy: LiteLLM's management API for keys, users, teams, organizations, projects, customers,
+ * tags and budgets; authentication of the keys it issues; the limit scopes of every call.
  *
- * preAuth hashes a presented `sk-` token and answers from this instance's cache, reading the
- * database only on a miss. Every change made through the API publishes the key's hash on
- * `virtual-keys:invalidate`, and every instance drops it from its cache on receipt, so a block
- * or delete takes effect everywhere within the pub/sub latency (Redis when configured).
+ * preAuth hashes a presented `sk-` token and answers from this instance's cache (the principal,
+ * with its scopes, is built on a miss from the key and the records around it). Key changes
+ * publish the key's hash on `governance-tenancy:keys`; changes to any other record publish on
+ * `governance-tenancy:entities`, and every instance then drops its cached principals, customers
+ * and tags. preCall adds the customer and tag scopes; onSpend accumulates spend on the records.
  */
-import { definePlugin, type Principal } from '../../../plugin-sdk/index.js';
-import type { AuthVirtualKeysConfig } from './config.generated.js';
+import { definePlugin } from '../../../plugin-sdk/index.js';
+import type { GovernanceTenancyConfig } from './config.generated.js';
+import { budgetRoutes } from './budget-routes.js';
+import { resetDueBudgets } from './budget-reset.js';
+import { customerRoutes } from './customer-routes.js';
 import { KeyErrors } from './errors.js';
 import { KeyCache, type CacheEntry } from './key-cache.js';
-import { hashKey, type KeyRecord } from './key-record.js';
+import { hashKey } from './key-record.js';
 import { keyRoutes } from './key-routes.js';
-import { KeyStore } from './key-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { organizationRoutes } from './organization-routes.js';
+import { buildPrincipal, loadKeyContext, PLUGIN_ID } from './principal.js';
+import { projectRoutes } from './project-routes.js';
+import { requestScopes } from './request-scopes.js';
+import { SpendAccumulator } from './spend-accumulator.js';
+import { tagRoutes } from './tag-routes.js';
+import { teamRoutes } from './team-routes.js';
+import { auditor, openStores, type TenancyDeps } from './tenancy-deps.js';
+import { userRoutes } from './user-routes.js';
 
-export const INVALIDATE_CHANNEL = 'virtual-keys:invalidate';
+export const KEYS_CHANNEL = 'governance-tenancy:keys';
+export const ENTITIES_CHANNEL = 'governance-tenancy:entities';
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** What other plugins read: `principal.metadata.permissions.hide_secrets`, `.enforced_params`… */
-function principalOf(r: KeyRecord): Principal {
-  const principal: Principal = {
-    id: r.token,
-    authenticatedBy: 'auth-virtual-keys',
-    role: 'internal_user',
-    keyHash: r.token,
-    ...(r.key_alias !== null && { keyAlias: r.key_alias }),
-    ...(r.user_id !== null && { userId: r.user_id }),
-    ...(r.team_id !== null && { teamId: r.team_id }),
-    ...(r.organization_id !== null && { organizationId: r.organization_id }),
-    ...(r.project_id !== null && { projectId: r.project_id }),
-    models: r.models,
-    metadata: {
-      permissions: r.permissions,
-      enforced_params: r.enforced_params,
-      guardrails: r.guardrails,
-      tags: r.tags,
-      rpm_limit: r.rpm_limit,
-      tpm_limit: r.tpm_limit,
-      max_parallel_requests: r.max_parallel_requests,
-      max_budget: r.max_budget,
-      soft_budget: r.soft_budget,
-      budget_duration: r.budget_duration,
-      spend: r.spend,
-      expires_at: r.expires_at,
-      key_name: r.key_name,
-      /** The key's own `metadata` as set through /key/generate or /key/update. */
-      metadata: r.metadata,
-    },
-  };
-  return deepFreeze(principal);
-}
-
-export default definePlugin<AuthVirtualKeysConfig>({
-  id: 'auth-virtual-keys',
-  version: '1.0.0',
+export default definePlugin<GovernanceTenancyConfig>({
+  id: PLUGIN_ID,
+  version: '2.0.0',
   apiVersion: '^1',
   migrations: MIGRATIONS,
   async setup(ctx, config) {
-    const store = new KeyStore(ctx.database.knex);
-    const cache = new KeyCache(config.cache_ttl_ms ?? 60_000, config.negative_cache_ttl_ms ?? 5_000, config.cache_max_entries ?? 10_000);
+    const stores = openStores(ctx);
+    const ttl = config.cache_ttl_ms ?? 60_000;
+    const maxEntries = config.cache_max_entries ?? 10_000;
+    const cache = new KeyCache(ttl, config.negative_cache_ttl_ms ?? 5_000, maxEntries);
+    const perRequest = requestScopes(ctx, stores, ttl, maxEntries);
+    const spend = new SpendAccumulator(stores);
     // Concurrent first requests with one key share one database read.
     const loading = new Map<string, Promise<CacheEntry>>();
 
     const load = async (hash: string): Promise<CacheEntry> => {
       const epoch = cache.currentEpoch;
       const now = ctx.now();
-      let record = await store.find(hash);
+      let record = await stores.keys.find(hash);
       let revokeAt: number | undefined;
       if (!record) {
-        const grace = await store.findGrace(hash, now);
+        const grace = await stores.keys.findGrace(hash, now);
         if (grace) {
-          record = await store.find(grace.token);
+          record = await stores.keys.find(grace.token);
           revokeAt = grace.revokeAt;
         }
       }
-      const entry: CacheEntry = { record, principal: record && principalOf(record), storedAt: now, ...(revokeAt !== undefined && { revokeAt }) };
+      const entry: CacheEntry = { record, principal: undefined, storedAt: now, ...(revokeAt !== undefined && { revokeAt }) };
+      if (record) {
+        const context = await loadKeyContext(stores, record);
+        entry.principal = buildPrincipal(context);
+        if (context.team?.blocked) entry.refusal = () => KeyErrors.TEAM_BLOCKED({ team: context.team!.team_id });
+        else if (context.project?.blocked) entry.refusal = () => KeyErrors.PROJECT_BLOCKED({ project: context.project!.project_id });
+      }
       cache.set(hash, entry, epoch);
       return entry;
     };
@@ -98,17 +80,44 @@ export default definePlugin<AuthVirtualKeysConfig>({
       return pending;
     };
 
-    const unsubscribe = await ctx.counters.subscribe(INVALIDATE_CHANNEL, (hash) => cache.invalidate(hash));
-
-    /** Drops the hashes here at once and tells the other instances. */
-    const invalidate = async (hashes: string[]): Promise<void> => {
-      for (const h of hashes) cache.invalidate(h);
-      for (const h of hashes) {
-        await ctx.counters.publish(INVALIDATE_CHANNEL, h).catch((err: Error) => {
-          ctx.log.warn({ err: err.message }, 'could not publish a key invalidation; other instances keep their cached copy until it expires');
-        });
-      }
+    const dropEntities = () => {
+      cache.clear();
+      perRequest.clear();
     };
+    const unsubscribeKeys = await ctx.counters.subscribe(KEYS_CHANNEL, (hash) => cache.invalidate(hash));
+    const unsubscribeEntities = await ctx.counters.subscribe(ENTITIES_CHANNEL, dropEntities);
+
+    const publish = (channel: string, message: string) =>
+      ctx.counters.publish(channel, message).catch((err: Error) => {
+        ctx.log.warn({ err: err.message, channel }, 'could not publish an invalidation; other instances keep their cached copy until it expires');
+      });
+
+    const deps: TenancyDeps = {
+      ctx,
+      stores,
+      audit: auditor(ctx),
+      async invalidateKeys(hashes) {
+        for (const h of hashes) cache.invalidate(h);
+        for (const h of hashes) await publish(KEYS_CHANNEL, h);
+      },
+      async entityChanged(kind, id) {
+        dropEntities();
+        await publish(ENTITIES_CHANNEL, `${kind}:${id}`);
+      },
+    };
+
+    const flushMs = config.spend_flush_interval_ms ?? 1_000;
+    const flushTimer = setInterval(() => {
+      spend.flush().catch((err: Error) => ctx.log.warn({ err: err.message, pending: spend.size }, 'spend flush failed; kept for the next one'));
+    }, flushMs);
+    flushTimer.unref();
+    const resetMs = config.budget_reset_interval_ms ?? 60_000;
+    const resetTimer = setInterval(() => {
+      resetDueBudgets(ctx, Math.max(resetMs, 5_000))
+        .then((n) => (n > 0 ? deps.entityChanged('budget-reset', String(n)) : undefined))
+        .catch((err: Error) => ctx.log.warn({ err: err.message }, 'budget reset failed; retried next round'));
+    }, resetMs);
+    resetTimer.unref();
 
     return {
       async preAuth(input) {
@@ -123,11 +132,32 @@ export default definePlugin<AuthVirtualKeysConfig>({
         if (record.expires_at !== null && record.expires_at <= now) {
           throw KeyErrors.EXPIRED({ expires: new Date(record.expires_at).toISOString(), now: new Date(now).toISOString() });
         }
+        if (entry.refusal) throw entry.refusal();
         return principal;
       },
-      routes: keyRoutes({ ctx, store, invalidate }),
+      preCall: (call) => perRequest.preCall(call),
+      async onSpend(event) {
+        spend.record(event);
+      },
+      routes: [
+        ...keyRoutes(deps),
+        ...userRoutes(deps),
+        ...teamRoutes(deps),
+        ...organizationRoutes(deps),
+        ...projectRoutes(deps),
+        ...customerRoutes(deps),
+        ...tagRoutes(deps),
+        ...budgetRoutes(deps),
+      ],
       async close() {
-        await unsubscribe();
+        clearInterval(flushTimer);
+        clearInterval(resetTimer);
+        await unsubscribeKeys();
+        await unsubscribeEntities();
+        // Never lose accumulated spend on shutdown: retry a failed final flush a few times.
+        for (let attempt = 0; attempt < 3 && spend.size > 0; attempt++) {
+          await spend.flush().catch((err: Error) => ctx.log.warn({ err: err.message, pending: spend.size }, 'final spend flush failed'));
+        }
       },
     };
   },

@@ -14,6 +14,8 @@ import type { KeyRecord } from './key-record.js';
 export interface CacheEntry {
   record: KeyRecord | undefined;
   principal: Principal | undefined;
+  /** Set when the key's team or project is blocked: auth refuses with it. */
+  refusal?: () => Error;
   /** For an old hash in its grace period: when it stops working. */
   revokeAt?: number;
   storedAt: number;
@@ -56,6 +58,12 @@ export class KeyCache {
     this.entries.delete(hash);
     this.entries.set(hash, entry);
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** Drops everything (an entity the cached principals were built from changed). */
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
   }
 
   invalidate(token: string): void {

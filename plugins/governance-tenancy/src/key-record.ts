@@ -20,6 +20,17 @@ export interface KeyRecord {
   rpm_limit: number | null;
   tpm_limit: number | null;
   max_parallel_requests: number | null;
+  /** LiteLLM shape: `{"gpt-4o": {"budget_limit": 0.0005, "time_period": "1d"}}`. */
+  model_max_budget: Record<string, { budget_limit: number; time_period: string | null }>;
+  model_rpm_limit: Record<string, number>;
+  model_tpm_limit: Record<string, number>;
+  temp_budget_increase: number | null;
+  /** Epoch ms. */
+  temp_budget_expiry: number | null;
+  /** A /budget/new budget whose limits the key takes where it sets none itself. */
+  budget_id: string | null;
+  /** Epoch ms: end of the current budget window (spend goes back to 0 then). */
+  budget_reset_at: number | null;
   user_id: string | null;
   team_id: string | null;
   organization_id: string | null;
@@ -68,6 +79,13 @@ export function newRecord(token: string, keyName: string, fields: KeyFields, now
     rpm_limit: fields.rpm_limit ?? null,
     tpm_limit: fields.tpm_limit ?? null,
     max_parallel_requests: fields.max_parallel_requests ?? null,
+    model_max_budget: fields.model_max_budget ?? {},
+    model_rpm_limit: fields.model_rpm_limit ?? {},
+    model_tpm_limit: fields.model_tpm_limit ?? {},
+    temp_budget_increase: fields.temp_budget_increase ?? null,
+    temp_budget_expiry: fields.temp_budget_expiry ?? null,
+    budget_id: fields.budget_id ?? null,
+    budget_reset_at: fields.budget_reset_at ?? null,
     user_id: fields.user_id ?? null,
     team_id: fields.team_id ?? null,
     organization_id: fields.organization_id ?? null,
@@ -80,10 +98,18 @@ export function newRecord(token: string, keyName: string, fields: KeyFields, now
   };
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 /** The record as the API shows it (never the plain key: callers add it where LiteLLM does). */
 export function keyView(r: KeyRecord): Record<string, unknown> {
-  const { expires_at, created_at, updated_at, ...rest } = r;
-  return { ...rest, token_id: r.token, expires: iso(expires_at), created_at: iso(created_at), updated_at: iso(updated_at) };
+  const { expires_at, created_at, updated_at, temp_budget_expiry, budget_reset_at, ...rest } = r;
+  return {
+    ...rest,
+    token_id: r.token,
+    expires: iso(expires_at),
+    temp_budget_expiry: iso(temp_budget_expiry),
+    budget_reset_at: iso(budget_reset_at),
+    created_at: iso(created_at),
+    updated_at: iso(updated_at),
+  };
 }

@@ -1,54 +1,37 @@
 /**
- * Validation of /key/* bodies. Each field is checked for its type here, once, so the store and
- * the preAuth path can trust records. Unknown fields are refused by name rather than ignored: a
- * LiteLLM field Sluice does not implement must not look as if it took effect.
+ * Validation of /key/* bodies (field checks in field-checks.ts). Unknown fields are refused by
+ * name rather than ignored.
  */
+import { parseDuration } from '../../../plugin-sdk/index.js';
 import type { KeyFields } from './key-record.js';
 import { KeyErrors } from './errors.js';
+import {
+  asObject,
+  bool,
+  budget,
+  durationString,
+  isoTime,
+  LIMIT_FIELDS,
+  modelLimits,
+  modelMaxBudget,
+  nullableString,
+  object,
+  stringList,
+  type Check,
+} from './field-checks.js';
 
-type Check = (value: unknown, field: string) => unknown;
+export { asObject };
 
 const invalid = (field: string, reason: string) => KeyErrors.INVALID_FIELD({ field, reason }, { param: field });
-
-const nullableString: Check = (v, f) => {
-  if (v === null || typeof v === 'string') return v;
-  throw invalid(f, 'expected a string or null');
-};
-const stringList: Check = (v, f) => {
-  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return [...v];
-  throw invalid(f, 'expected a list of strings');
-};
-const object: Check = (v, f) => {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v;
-  throw invalid(f, 'expected a JSON object');
-};
-const budget: Check = (v, f) => {
-  if (v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0)) return v;
-  throw invalid(f, 'expected a number >= 0 or null');
-};
-const limit: Check = (v, f) => {
-  if (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0)) return v;
-  throw invalid(f, 'expected an integer >= 0 or null');
-};
-const durationString: Check = (v, f) => {
-  if (v === null) return v;
-  if (typeof v === 'string' && parseDuration(v) !== undefined) return v;
-  throw invalid(f, `expected a duration like "30s", "30m", "30h", "30d", "2w" or "1mo", got ${JSON.stringify(v)}`);
-};
-const bool: Check = (v, f) => {
-  if (typeof v === 'boolean') return v;
-  throw invalid(f, 'expected true or false');
-};
 
 const FIELDS: Record<string, Check> = {
   key_alias: nullableString,
   models: stringList,
-  max_budget: budget,
-  soft_budget: budget,
-  budget_duration: durationString,
-  rpm_limit: limit,
-  tpm_limit: limit,
-  max_parallel_requests: limit,
+  ...LIMIT_FIELDS,
+  model_max_budget: modelMaxBudget,
+  model_rpm_limit: modelLimits,
+  model_tpm_limit: modelLimits,
+  budget_id: nullableString,
   metadata: object,
   permissions: object,
   enforced_params: stringList,
@@ -61,13 +44,8 @@ const FIELDS: Record<string, Check> = {
   spend: budget,
 };
 
-const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, mo: 2_592_000_000 };
-
-/** LiteLLM durations: `30s`, `30m`, `30h`, `30d`, `2w`, `1mo` (30 days). */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h|d|w|mo)$/.exec(text.trim());
-  return m ? Number(m[1]) * UNITS[m[2]] : undefined;
-}
+/** Only /key/update may grant a temporary increase, as in LiteLLM. */
+const TEMP_FIELDS: Record<string, Check> = { temp_budget_increase: budget, temp_budget_expiry: isoTime };
 
 export interface KeyRequest {
   /** `key` as sent: a chosen plain key on generate, the key to act on elsewhere. */
@@ -83,15 +61,9 @@ export type KeyRoute = '/key/generate' | '/key/update' | '/key/regenerate';
 
 const EXTRA: Record<KeyRoute, string[]> = {
   '/key/generate': ['key', 'duration'],
-  '/key/update': ['key', 'duration', 'blocked'],
+  '/key/update': ['key', 'duration', 'blocked', ...Object.keys(TEMP_FIELDS)],
   '/key/regenerate': ['key', 'duration', 'grace_period', 'new_key'],
 };
-
-export function asObject(body: unknown, route: string): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw KeyErrors.BODY_NOT_OBJECT({ route });
-  return body as Record<string, unknown>;
-}
 
 export function parseKeyRequest(body: unknown, route: KeyRoute): KeyRequest {
   const input = asObject(body, route);
@@ -102,6 +74,10 @@ export function parseKeyRequest(body: unknown, route: KeyRoute): KeyRequest {
   }
   const fields: Record<string, unknown> = {};
   for (const [name, check] of Object.entries(FIELDS)) if (input[name] !== undefined) fields[name] = check(input[name], name);
+  if (route === '/key/update') for (const [name, check] of Object.entries(TEMP_FIELDS)) if (input[name] !== undefined) fields[name] = check(input[name], name);
+  if ((fields.temp_budget_increase ?? null) !== null && (fields.temp_budget_expiry ?? null) === null) {
+    throw invalid('temp_budget_expiry', 'temp_budget_increase needs temp_budget_expiry (when the increase ends)');
+  }
   const out: KeyRequest = { fields: fields as KeyFields };
   if (input.blocked !== undefined) out.fields.blocked = bool(input.blocked, 'blocked') as boolean;
   if (input.key !== undefined && input.key !== null) {

@@ -1,65 +1,59 @@
 /**
  * LiteLLM's /key/* routes, with its field names and response shapes. The plain key appears only
  * in the /key/generate and /key/regenerate responses (and /key/update echoes what the caller
- * sent); audit records carry the record without it.
+ * sent); audit records carry the record without it. Non-admins act only on keys they own or
+ * administer (rbac.ts); a team key must name an existing team and only models the team allows.
  */
 import { randomBytes } from 'node:crypto';
-import type { PluginContext, RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { Principal, RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
 import { KeyErrors } from './errors.js';
+import { nextReset } from './entity-records.js';
+import { first, positiveInt } from './field-checks.js';
 import { hashKey, keyNameOf, keyView, newRecord, tokenOf, type KeyFields, type KeyRecord } from './key-record.js';
 import { asObject, parseKeyRequest } from './key-request.js';
-import type { KeyStore, ListFilter } from './key-store.js';
+import type { ListFilter, OwnerFilter } from './key-store.js';
+import { isUniqueViolation } from './entity-store.js';
+import { accessOf, assertManage, assertRead, forbidden, memberTeams, readsEverything, type Target } from './rbac.js';
+import type { TenancyDeps } from './tenancy-deps.js';
 
-export interface KeyRouteDeps {
-  ctx: PluginContext;
-  store: KeyStore;
-  invalidate(hashes: string[]): Promise<void>;
-}
-
-const ADMIN = ['proxy_admin'] as const;
-const VIEWERS = ['proxy_admin', 'proxy_admin_viewer'] as const;
 const MAX_PAGE_SIZE = 100;
+const ALL_PROXY_MODELS = 'all-proxy-models';
 
 /** 16 random bytes → 22 url-safe characters after `sk-`, as LiteLLM's keys look. */
 function generateKey(): string {
   return `sk-${randomBytes(16).toString('base64url')}`;
 }
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function positiveInt(raw: string | undefined, field: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw KeyErrors.INVALID_FIELD({ field, reason: `expected an integer from 1 to ${max}, got ${JSON.stringify(raw)}` }, { param: field });
-  }
-  return n;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint failed/.test(e.message ?? '');
-}
-
-export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefinition[] {
+export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: TenancyDeps): RouteDefinition[] {
+  const store = stores.keys;
   const audit = (req: RouteRequest, action: string, objectId: string, before?: KeyRecord, after?: KeyRecord) =>
-    ctx.audit({
-      actor: { id: req.principal?.id ?? 'unknown', role: req.principal?.role ?? 'system' },
-      action,
-      objectType: 'virtual_key',
-      objectId,
-      ...(before && { before: keyView(before) }),
-      ...(after && { after: keyView(after) }),
-      ip: req.ip,
-      requestId: req.requestId,
-    });
+    record(req, action, 'virtual_key', objectId, before && keyView(before), after && keyView(after));
 
   const mustFind = async (token: string): Promise<KeyRecord> => {
-    const record = await store.find(token);
-    if (!record) throw KeyErrors.KEY_NOT_FOUND({ tokens: token });
-    return record;
+    const found = await store.find(token);
+    if (!found) throw KeyErrors.KEY_NOT_FOUND({ tokens: token });
+    return found;
+  };
+
+  /** The tenants a key belongs to: its user, team and organization (directly or through its team). */
+  const targetOf = async (k: Pick<KeyRecord, 'user_id' | 'team_id' | 'organization_id'> & { token?: string }): Promise<Target> => {
+    const team = k.team_id ? await stores.teams.find(k.team_id) : undefined;
+    return { userId: k.user_id, keyHash: k.token ?? null, teams: [k.team_id], organizations: [k.organization_id, team?.organization_id] };
+  };
+
+  /** A team key names an existing team, and only models the team allows (LiteLLM's checks). */
+  const checkTeam = async (p: Principal, k: Pick<KeyRecord, 'team_id' | 'models' | 'user_id'>): Promise<void> => {
+    if (!k.team_id) return;
+    const team = await stores.teams.find(k.team_id);
+    if (!team) throw KeyErrors.TEAM_NOT_FOUND({ team: k.team_id });
+    const allowed = team.models;
+    if (allowed.length > 0 && !allowed.includes(ALL_PROXY_MODELS)) {
+      const outside = k.models.find((m) => !allowed.includes(m));
+      if (outside !== undefined) throw KeyErrors.MODEL_NOT_IN_TEAM({ model: outside, allowed: JSON.stringify(allowed), team: team.team_id });
+    }
+    // A user's own key in a team is only for a team they belong to (or administer).
+    const administers = p.role === 'proxy_admin' || p.adminOf?.teams.includes(team.team_id) || (team.organization_id && p.adminOf?.organizations.includes(team.organization_id));
+    if (!administers && !memberTeams(p).includes(team.team_id)) throw forbidden(p, `create keys for team ${team.team_id}`);
   };
 
   const keyParam = (body: Record<string, unknown>, route: string): string => {
@@ -71,16 +65,25 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
   const expiryFrom = (durationMs: number | null | undefined, now: number): Pick<KeyFields, 'expires_at'> =>
     durationMs === undefined ? {} : { expires_at: durationMs === null ? null : now + durationMs };
 
-  const setBlocked = (blocked: boolean, route: string): RouteDefinition => ({
+  const resetFrom = (fields: KeyFields, createdAt: number, now: number): Pick<KeyFields, 'budget_reset_at'> =>
+    fields.budget_duration === undefined ? {} : { budget_reset_at: nextReset(fields.budget_duration, createdAt, now) };
+
+  const managed = async (req: RouteRequest, token: string, what: string): Promise<KeyRecord> => {
+    const before = await mustFind(token);
+    assertManage(req.principal!, 'key', await targetOf(before), what);
+    return before;
+  };
+
+  const setBlocked = (blocked: boolean, route: '/key/block' | '/key/unblock'): RouteDefinition => ({
     method: 'POST',
     url: route,
-    access: [...ADMIN],
+    access: accessOf(route),
     summary: blocked ? 'Block a key' : 'Unblock a key',
     handler: async (req) => {
       const token = tokenOf(keyParam(asObject(req.body, route), route));
-      const before = await mustFind(token);
+      const before = await managed(req, token, `${blocked ? 'block' : 'unblock'} this key`);
       const after = (await store.update(token, { blocked, updated_at: ctx.now() }))!;
-      await invalidate([token]);
+      await invalidateKeys([token, ...(await store.graceTokensOf(token))]);
       audit(req, blocked ? 'key.block' : 'key.unblock', token, before, after);
       return { body: keyView(after) };
     },
@@ -91,15 +94,17 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
     const named = pathKey ?? parsed.key;
     if (!named) throw KeyErrors.KEY_REQUIRED({ route: '/key/regenerate', field: 'key' });
     const oldToken = tokenOf(named);
-    const before = await mustFind(oldToken);
+    const before = await managed(req, oldToken, 'regenerate this key');
     const plain = parsed.newKey ?? generateKey();
     const token = hashKey(plain);
     if (await store.find(token)) throw KeyErrors.KEY_EXISTS();
     const now = ctx.now();
-    const next: KeyRecord = { ...before, ...parsed.fields, ...expiryFrom(parsed.durationMs, now), token, key_name: keyNameOf(plain), updated_at: now };
+    const next: KeyRecord = { ...before, ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, before.created_at, now), token, key_name: keyNameOf(plain), updated_at: now };
+    assertManage(req.principal!, 'key', await targetOf(next), 'move a key there');
+    await checkTeam(req.principal!, next);
     const graceUntil = parsed.gracePeriodMs === undefined ? undefined : now + parsed.gracePeriodMs;
     await store.rehash(oldToken, next, graceUntil);
-    await invalidate([oldToken, token]);
+    await invalidateKeys([oldToken, token]);
     audit(req, 'key.regenerate', token, before, next);
     return {
       body: { ...keyView(next), key: plain, ...(graceUntil !== undefined && { grace_period_ends: new Date(graceUntil).toISOString() }) },
@@ -110,41 +115,50 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
     {
       method: 'POST',
       url: '/key/generate',
-      access: [...ADMIN],
+      access: accessOf('/key/generate'),
       summary: 'Create a virtual key (shown once)',
       handler: async (req) => {
+        const p = req.principal!;
         const parsed = parseKeyRequest(req.body, '/key/generate');
+        // A non-admin's key is its own unless it says otherwise (and may say so only where it administers).
+        if (p.role !== 'proxy_admin' && parsed.fields.user_id === undefined && p.userId) parsed.fields.user_id = p.userId;
         const plain = parsed.key ?? generateKey();
         const token = hashKey(plain);
         const now = ctx.now();
-        const record = newRecord(token, keyNameOf(plain), { ...parsed.fields, ...expiryFrom(parsed.durationMs, now) }, now);
+        const created = newRecord(token, keyNameOf(plain), { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now, now) }, now);
+        assertManage(p, 'key', await targetOf({ ...created, token: undefined }), 'create this key');
+        await checkTeam(p, created);
         try {
-          await store.insert(record);
+          await store.insert(created);
         } catch (err) {
           if (isUniqueViolation(err)) throw KeyErrors.KEY_EXISTS();
           throw err;
         }
         // Clears any "unknown token" answer an instance may have cached for this hash.
-        await invalidate([token]);
-        audit(req, 'key.generate', token, undefined, record);
+        await invalidateKeys([token]);
+        audit(req, 'key.generate', token, undefined, created);
         const duration = (req.body as Record<string, unknown> | null)?.duration ?? null;
-        return { body: { ...keyView(record), duration, key: plain } };
+        return { body: { ...keyView(created), duration, key: plain } };
       },
     },
     {
       method: 'POST',
       url: '/key/update',
-      access: [...ADMIN],
+      access: accessOf('/key/update'),
       summary: 'Change a key (partial update)',
       handler: async (req) => {
         const parsed = parseKeyRequest(req.body, '/key/update');
         if (!parsed.key) throw KeyErrors.KEY_REQUIRED({ route: '/key/update', field: 'key' });
         const token = tokenOf(parsed.key);
-        const before = await mustFind(token);
+        const before = await managed(req, token, 'update this key');
         const now = ctx.now();
-        const after = await store.update(token, { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), updated_at: now });
+        const patch = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, before.created_at, now), updated_at: now };
+        const merged = { ...before, ...patch };
+        assertManage(req.principal!, 'key', await targetOf(merged), 'move a key there');
+        if (parsed.fields.team_id !== undefined || parsed.fields.models !== undefined) await checkTeam(req.principal!, merged);
+        const after = await store.update(token, patch);
         if (!after) throw KeyErrors.KEY_NOT_FOUND({ tokens: token });
-        await invalidate([token]);
+        await invalidateKeys([token, ...(await store.graceTokensOf(token))]);
         audit(req, 'key.update', token, before, after);
         return { body: { ...keyView(after), key: parsed.key } };
       },
@@ -152,7 +166,7 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
     {
       method: 'POST',
       url: '/key/delete',
-      access: [...ADMIN],
+      access: accessOf('/key/delete'),
       summary: 'Delete keys by key, hash or alias',
       handler: async (req) => {
         const body = asObject(req.body, '/key/delete');
@@ -172,40 +186,39 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
         if (missing.length > 0) throw KeyErrors.KEY_NOT_FOUND({ tokens: missing.join(', ') }, { param: 'keys' });
         const aliasTokens = byAlias.length > 0 ? await store.tokensByAlias(byAlias) : [];
         const all = [...new Set([...tokens, ...aliasTokens])];
-        const graced = (await Promise.all(all.map((t) => store.graceTokensOf(t)))).flat();
         const records = await Promise.all(all.map((t) => store.find(t)));
+        for (const r of records) if (r) assertManage(req.principal!, 'key', await targetOf(r), 'delete this key');
+        const graced = (await Promise.all(all.map((t) => store.graceTokensOf(t)))).flat();
         await store.delete(all);
-        await invalidate([...all, ...graced]);
-        records.forEach((r, i) => r && audit(req, 'key.delete', all[i], r, undefined));
+        await invalidateKeys([...all, ...graced]);
+        records.forEach((r, i) => r && audit(req, 'key.delete', all[i]!, r, undefined));
         return { body: { deleted_keys: byAlias.length > 0 ? [...named, ...byAlias] : named } };
       },
     },
     {
       method: 'GET',
       url: '/key/info',
-      access: [...VIEWERS, 'internal_user'],
+      access: accessOf('/key/info'),
       summary: "A key's record (a key may read its own)",
       handler: async (req) => {
-        const principal = req.principal!;
+        const p = req.principal!;
         const named = first(req.query.key);
-        const isViewer = (VIEWERS as readonly string[]).includes(principal.role);
-        if (!named && !isViewer && principal.authenticatedBy !== 'auth-virtual-keys') {
+        const token = named ? tokenOf(named) : p.keyHash;
+        if (!token || (!named && p.authenticatedBy !== 'governance-tenancy' && !readsEverything(p))) {
           throw KeyErrors.KEY_REQUIRED({ route: '/key/info', field: 'key' });
         }
-        const token = named ? tokenOf(named) : principal.keyHash;
-        if (!token) throw KeyErrors.KEY_REQUIRED({ route: '/key/info', field: 'key' });
-        // Non-admins may only read their own key; anything else looks like a missing key.
-        if (!isViewer && token !== principal.keyHash) throw KeyErrors.KEY_NOT_FOUND({ tokens: token });
-        const record = await mustFind(token);
-        return { body: { key: token, info: keyView(record) } };
+        const found = await mustFind(token);
+        assertRead(p, 'key', await targetOf(found), 'read this key');
+        return { body: { key: token, info: keyView(found) } };
       },
     },
     {
       method: 'GET',
       url: '/key/list',
-      access: [...VIEWERS],
+      access: accessOf('/key/list'),
       summary: 'List keys (hashes), paginated',
       handler: async (req) => {
+        const p = req.principal!;
         const page = positiveInt(first(req.query.page), 'page', 1);
         const size = positiveInt(first(req.query.size), 'size', 10, MAX_PAGE_SIZE);
         const filter: ListFilter = {};
@@ -213,8 +226,14 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
           const v = first(req.query[f]);
           if (v) filter[f] = v;
         }
+        let owner: OwnerFilter | undefined;
+        if (!readsEverything(p)) {
+          const orgs = p.adminOf?.organizations ?? [];
+          const orgTeams = orgs.length > 0 ? (await stores.teams.list({ organization_id: orgs }, 1, 10_000)).records.map((t) => t.team_id) : [];
+          owner = { user_id: p.userId, token: p.keyHash, team_ids: [...(p.adminOf?.teams ?? []), ...orgTeams], organization_ids: orgs };
+        }
         const full = first(req.query.return_full_object) === 'true';
-        const { records, total } = await store.list(filter, page, size);
+        const { records, total } = await store.list(filter, page, size, owner);
         return {
           body: {
             keys: full ? records.map(keyView) : records.map((r) => r.token),
@@ -230,14 +249,14 @@ export function keyRoutes({ ctx, store, invalidate }: KeyRouteDeps): RouteDefini
     {
       method: 'POST',
       url: '/key/regenerate',
-      access: [...ADMIN],
+      access: accessOf('/key/regenerate'),
       summary: 'Replace a key with a new one (optional grace_period for the old one)',
       handler: (req) => regenerate(req, undefined),
     },
     {
       method: 'POST',
       url: '/key/:key/regenerate',
-      access: [...ADMIN],
+      access: accessOf('/key/regenerate'),
       summary: 'Replace a key with a new one (optional grace_period for the old one)',
       handler: (req) => regenerate(req, req.params.key),
     },

@@ -8,9 +8,9 @@ import { GRACE_TABLE, KEYS_TABLE } from './migrations.js';
 
 type Row = Record<string, unknown>;
 
-const JSON_FIELDS = ['models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags'] as const;
-const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at'] as const;
-const FLOAT_FIELDS = ['max_budget', 'soft_budget', 'spend'] as const;
+const JSON_FIELDS = ['models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags', 'model_max_budget', 'model_rpm_limit', 'model_tpm_limit'] as const;
+const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at', 'temp_budget_expiry', 'budget_reset_at'] as const;
+const FLOAT_FIELDS = ['max_budget', 'soft_budget', 'spend', 'temp_budget_increase'] as const;
 
 function toRow(r: Partial<KeyRecord>): Row {
   const { token, ...rest } = r;
@@ -35,6 +35,14 @@ export interface ListFilter {
   team_id?: string;
   organization_id?: string;
   key_alias?: string;
+}
+
+/** What a non-admin may see: keys matching any of these (RBAC narrows /key/list with it). */
+export interface OwnerFilter {
+  user_id?: string;
+  team_ids?: readonly string[];
+  organization_ids?: readonly string[];
+  token?: string;
 }
 
 export class KeyStore {
@@ -91,15 +99,39 @@ export class KeyStore {
     return rows.map((r: Row) => String(r.old_token_hash));
   }
 
+  async addSpend(token: string, amount: number): Promise<void> {
+    await this.knex(KEYS_TABLE).where('token_hash', token).increment('spend', amount);
+  }
+
+  async tokensWhere(field: 'team_id' | 'project_id' | 'user_id', ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.knex(KEYS_TABLE).whereIn(field, ids as string[]).select('token_hash');
+    return rows.map((r: Row) => String(r.token_hash));
+  }
+
+  async countBy(field: 'team_id' | 'project_id' | 'user_id', ids: readonly string[]): Promise<number> {
+    const [{ n }] = (await this.knex(KEYS_TABLE).whereIn(field, ids as string[]).count({ n: '*' })) as Array<{ n: number | string }>;
+    return Number(n);
+  }
+
   async tokensByAlias(aliases: string[]): Promise<string[]> {
     const rows = await this.knex(KEYS_TABLE).whereIn('key_alias', aliases).select('token_hash');
     return rows.map((r: Row) => String(r.token_hash));
   }
 
-  async list(filter: ListFilter, page: number, size: number): Promise<{ records: KeyRecord[]; total: number }> {
+  async list(filter: ListFilter, page: number, size: number, owner?: OwnerFilter): Promise<{ records: KeyRecord[]; total: number }> {
     const base = () => {
       let q = this.knex(KEYS_TABLE);
       for (const [field, value] of Object.entries(filter)) if (value !== undefined) q = q.where(field, value);
+      if (owner) {
+        q = q.where((w) => {
+          w.whereRaw('1 = 0');
+          if (owner.user_id) w.orWhere('user_id', owner.user_id);
+          if (owner.token) w.orWhere('token_hash', owner.token);
+          if (owner.team_ids?.length) w.orWhereIn('team_id', owner.team_ids as string[]);
+          if (owner.organization_ids?.length) w.orWhereIn('organization_id', owner.organization_ids as string[]);
+        });
+      }
       return q;
     };
     const [{ n }] = (await base().count({ n: '*' })) as Array<{ n: number | string }>;

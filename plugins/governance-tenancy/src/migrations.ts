@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import { ENTITY_TABLES_MIGRATION, KEY_LIMITS_MIGRATION } from './entity-migrations.js';
 
 export const KEYS_TABLE = 'sluice_virtual_keys';
 /** Old hashes of regenerated keys that keep working until `revoke_at` (the grace period). */
@@ -62,5 +63,25 @@ const MIGRATION_0002_GRACE: PluginMigration = {
   },
 };
 
+/**
+ * The plugin was `auth-virtual-keys`; migrations are recorded per plugin id, so a database it
+ * created has these tables under the old id. Its tables are adopted as they are rather than
+ * created again (the migrations themselves are unchanged).
+ */
+function adoptExisting(table: string, migration: PluginMigration): PluginMigration {
+  return {
+    name: migration.name,
+    async up(knex) {
+      if (!(await knex.schema.hasTable(table))) await migration.up(knex);
+    },
+    down: migration.down,
+  };
+}
+
 /** Append new migrations; never reorder. */
-export const MIGRATIONS: PluginMigration[] = [MIGRATION_0001_KEYS, MIGRATION_0002_GRACE];
+export const MIGRATIONS: PluginMigration[] = [
+  adoptExisting(KEYS_TABLE, MIGRATION_0001_KEYS),
+  adoptExisting(GRACE_TABLE, MIGRATION_0002_GRACE),
+  KEY_LIMITS_MIGRATION,
+  ENTITY_TABLES_MIGRATION,
+];

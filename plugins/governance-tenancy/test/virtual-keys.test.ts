@@ -96,7 +96,10 @@ describe('virtual keys on SQLite', () => {
   });
 
   it('echoes every field given to /key/generate', async () => {
+    // A team key must name an existing team (LiteLLM refuses unknown teams).
+    expect((await api.post('/team/new', { team_id: 'team-1' })).status).toBe(200);
     const fields = {
+      model_max_budget: { a: { budget_limit: 0.0005, time_period: '1d' } }, model_rpm_limit: { a: 3 }, model_tpm_limit: { a: 300 },
       key_alias: 'alias-1', models: ['a'], max_budget: 10, soft_budget: 5, budget_duration: '30d', rpm_limit: 10, tpm_limit: 1000,
       max_parallel_requests: 2, metadata: { team: 'x' }, permissions: { hide_secrets: true }, enforced_params: ['user'],
       guardrails: ['g1'], tags: ['t1'], team_id: 'team-1', user_id: 'user-1', organization_id: 'org-1', project_id: 'proj-1', duration: '30d',

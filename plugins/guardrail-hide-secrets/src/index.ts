@@ -6,7 +6,6 @@
  */
 import { definePlugin } from '../../../plugin-sdk/index.js';
 import type { GuardrailHideSecretsConfig } from './config.generated.js';
-import { decideSwitch } from './off-switch.js';
 import { createSecretRedactor, type DetectorName } from './redact-secrets.js';
 import { redactRequestTexts } from './request-texts.js';
 
@@ -22,13 +21,9 @@ export default definePlugin<GuardrailHideSecretsConfig>({
   setup(ctx, config) {
     const redact = createSecretRedactor({ disabled: config.disabled_detectors });
     return {
+      // Whether it runs for a request (a key's `permissions: {"hide_secrets": false}`, guardrail
+      // entries, request opt-outs the key allows) is the kernel's guardrail framework's decision.
       async preCall(call) {
-        const decision = decideSwitch(call.principal, call.body);
-        if (!decision.run) {
-          ctx.log.debug({ requestId: call.requestId }, decision.reason);
-          return;
-        }
-        if (decision.note) ctx.log.debug({ requestId: call.requestId }, decision.note);
         for (const { field, types } of redactRequestTexts(call.body, redact)) {
           ctx.log.warn({ requestId: call.requestId }, `Detected and redacted secrets in ${field}: ${pythonList(types)}`);
         }

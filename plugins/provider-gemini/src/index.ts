@@ -1,10 +1,13 @@
 /** Google Gemini through AI Studio (`gemini/<model>`) and Vertex AI (`vertex_ai/<model>`): chat and embeddings. */
 import { definePlugin, type DeploymentConfig, type JsonValue, type PluginContext } from '../../../plugin-sdk/index.js';
+import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '../../../plugin-sdk/google-service-account.js';
 import { aiStudioUpstream } from './ai-studio.js';
 import type { ProviderGeminiConfig } from './config.generated.js';
 import { createGeminiAdapter } from './gemini-adapter.js';
-import { AccessTokens, loadServiceAccount, type ServiceAccount } from './vertex-auth.js';
-import { vertexUpstream } from './vertex.js';
+import { vertexTokenExchangeError, vertexUpstream } from './vertex.js';
+
+/** The exchange is shared by every waiting call, so it has its own bound instead of a caller's timeout. */
+const TOKEN_EXCHANGE_TIMEOUT_MS = 30_000;
 
 export default definePlugin<ProviderGeminiConfig>({
   id: 'provider-gemini',
@@ -15,13 +18,18 @@ export default definePlugin<ProviderGeminiConfig>({
     const envApiKey = (await ctx.secrets.get('GEMINI_API_KEY')) ?? (await ctx.secrets.get('GOOGLE_API_KEY'));
     const envCredentialsPath = await ctx.secrets.get('GOOGLE_APPLICATION_CREDENTIALS');
     // Deployments signed by one service account share its token.
-    const tokensByAccount = new Map<string, AccessTokens>();
+    const tokensByAccount = new Map<string, ServiceAccountTokenSource>();
 
-    const vertexTokens = (account: ServiceAccount): AccessTokens => {
+    const vertexTokens = (account: ServiceAccountKey): ServiceAccountTokenSource => {
       const key = `${account.clientEmail}\0${account.tokenUri}\0${account.privateKeyId ?? ''}`;
       let tokens = tokensByAccount.get(key);
       if (!tokens) {
-        tokens = new AccessTokens(ctx.http, account, () => ctx.now(), (token) => ctx.secrets.redact(token));
+        tokens = new ServiceAccountTokenSource(ctx.http, account, {
+          now: () => ctx.now(),
+          timeoutMs: TOKEN_EXCHANGE_TIMEOUT_MS,
+          onToken: (token) => ctx.secrets.redact(token),
+          exchangeError: vertexTokenExchangeError,
+        });
         tokensByAccount.set(key, tokens);
       }
       return tokens;
@@ -48,14 +56,18 @@ export default definePlugin<ProviderGeminiConfig>({
   },
 });
 
-function vertexAccount(ctx: PluginContext, deployment: DeploymentConfig, envCredentialsPath: string | undefined): ServiceAccount {
+function vertexAccount(ctx: PluginContext, deployment: DeploymentConfig, envCredentialsPath: string | undefined): ServiceAccountKey {
   const source = deployment.params.vertex_credentials ?? envCredentialsPath;
   if (source === undefined || source === null || source === '') {
     throw new Error('vertex_ai needs litellm_params.vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS (a service-account key)');
   }
-  const account = loadServiceAccount(source);
-  // The key may sit in the config as JSON text: keep it (raw and JSON-escaped) out of every log line.
-  ctx.secrets.redact(account.privateKeyPem);
-  ctx.secrets.redact(JSON.stringify(account.privateKeyPem).slice(1, -1));
+  let account: ServiceAccountKey;
+  try {
+    account = loadServiceAccountKey(source);
+  } catch (err) {
+    throw new Error(`vertex credentials: ${(err as Error).message}`, { cause: err });
+  }
+  // The key may sit in the config as JSON text: keep it out of every log line in either form.
+  for (const secret of serviceAccountKeySecrets(account)) ctx.secrets.redact(secret);
   return account;
 }

@@ -1,15 +1,16 @@
 /**
  * Vertex AI (`vertex_ai/<model>`): Google's publisher models under a project and location,
- * authorized with a bearer token from a service account (see vertex-auth.ts).
+ * authorized with a bearer token from a service account (plugin-sdk/google-service-account.ts).
  */
-import { httpTarget, type DeploymentConfig } from '../../../plugin-sdk/index.js';
+import { httpTarget, UpstreamError, type DeploymentConfig } from '../../../plugin-sdk/index.js';
+import type { ServiceAccountKey, ServiceAccountTokenSource, TokenExchangeFailure } from '../../../plugin-sdk/google-service-account.js';
 import type { GeminiUpstream, ModelTargets, UpstreamAuth } from './gemini-adapter.js';
 import { extraHeaders } from './extra-headers.js';
-import type { AccessTokens, ServiceAccount } from './vertex-auth.js';
+import { openAIErrorBody } from './google-errors.js';
 
 export const DEFAULT_VERTEX_LOCATION = 'us-central1';
 
-export function vertexUpstream(deployment: DeploymentConfig, account: ServiceAccount, tokens: AccessTokens): GeminiUpstream {
+export function vertexUpstream(deployment: DeploymentConfig, account: ServiceAccountKey, tokens: ServiceAccountTokenSource): GeminiUpstream {
   const project = stringParam(deployment, 'vertex_project') ?? account.projectId;
   if (!project) throw new Error('vertex_ai needs litellm_params.vertex_project (or a project_id in the credentials)');
   const location = stringParam(deployment, 'vertex_location') ?? DEFAULT_VERTEX_LOCATION;
@@ -48,4 +49,18 @@ export function vertexUpstream(deployment: DeploymentConfig, account: ServiceAcc
 function stringParam(deployment: DeploymentConfig, name: string): string | undefined {
   const value = deployment.params[name];
   return typeof value === 'string' && value ? value : undefined;
+}
+
+/**
+ * A refused exchange (`invalid_grant`: wrong key, disabled account, clock skew) is an auth
+ * failure of the deployment; a failing token server is a 5xx like any upstream's.
+ */
+export function vertexTokenExchangeError(failure: TokenExchangeFailure): UpstreamError {
+  const { status } = failure;
+  const message = `Vertex AI: the service account token exchange failed (${failure.detail})`;
+  if (status >= 500 || status < 400) {
+    const upstream = status >= 500 ? status : 502;
+    return new UpstreamError(message, { status: upstream, body: openAIErrorBody(message, 'api_error', upstream) });
+  }
+  return new UpstreamError(message, { status: 401, body: openAIErrorBody(message, 'authentication_error', 401) });
 }

@@ -1,16 +1,16 @@
 /** Where each deployment's calls go, built once from litellm_params. */
 import { describe, expect, it } from 'vitest';
+import type { ServiceAccountKey, ServiceAccountTokenSource } from '../../../plugin-sdk/google-service-account.js';
 import type { DeploymentConfig } from '../../../plugin-sdk/index.js';
 import { aiStudioUpstream } from '../src/ai-studio.js';
-import type { AccessTokens, ServiceAccount } from '../src/vertex-auth.js';
 import { vertexUpstream } from '../src/vertex.js';
 
 function deployment(provider: string, model: string, params: Record<string, unknown>, apiBase?: string): DeploymentConfig {
   return { id: 'd', modelName: 'm', provider, model, apiBase, apiKey: undefined, apiVersion: undefined, timeoutMs: 1000, streamTimeoutMs: 1000, rpm: undefined, tpm: undefined, params, modelInfo: {} };
 }
 
-const account = { projectId: 'sa-project' } as ServiceAccount;
-const tokens = {} as AccessTokens;
+const account = { projectId: 'sa-project' } as ServiceAccountKey;
+const tokens = {} as ServiceAccountTokenSource;
 const url = (t: { origin: string; path: string }) => t.origin + t.path;
 
 describe('upstream URLs', () => {
@@ -28,6 +28,6 @@ describe('upstream URLs', () => {
     expect(url(regional.targetsFor('gemini-2.5-pro').generate)).toBe('https://asia-northeast1-aiplatform.googleapis.com/v1/projects/p1/locations/asia-northeast1/publishers/google/models/gemini-2.5-pro:generateContent');
     const global = vertexUpstream(deployment('vertex_ai', 'gemini-2.5-pro', { vertex_location: 'global' }), account, tokens);
     expect(url(global.targetsFor('gemini-2.5-pro').embed)).toBe('https://aiplatform.googleapis.com/v1/projects/sa-project/locations/global/publishers/google/models/gemini-2.5-pro:predict');
-    expect(() => vertexUpstream(deployment('vertex_ai', 'g', {}), { projectId: undefined } as ServiceAccount, tokens)).toThrow('vertex_ai needs litellm_params.vertex_project');
+    expect(() => vertexUpstream(deployment('vertex_ai', 'g', {}), { projectId: undefined } as ServiceAccountKey, tokens)).toThrow('vertex_ai needs litellm_params.vertex_project');
   });
 });

@@ -1,0 +1,120 @@
+/**
+ * Which budgets a call is checked against: one entry per scope with a hard or soft budget, plus
+ * the key's budget for the requested model, each resolved to the budget window `now` falls in.
+ */
+import { budgetWindowOf, effectiveBudget, parseDuration, type LimitScope, type ScopeKind } from '../../../plugin-sdk/index.js';
+
+/** One scope's spend in one budget window: the unit that is counted, persisted and alerted on. */
+export interface WindowRef {
+  kind: ScopeKind;
+  id: string;
+  /** '' for the scope's overall budget; the model group for a key's model budget. */
+  model: string;
+  /** Epoch ms; 0 when the budget has no duration (one window for ever). */
+  windowStart: number;
+  /** Epoch ms; null when the budget has no duration. */
+  windowEnd: number | null;
+}
+
+export interface BudgetLimit extends WindowRef {
+  /** Counter holding the window's settled spend plus the reservations of calls in flight. */
+  key: string;
+  /** Hard budget in force now (temporary increase included); null when only a soft budget is set. */
+  maxBudget: number | null;
+  softBudget: number | null;
+  alias: string | null;
+  alertEmails: readonly string[];
+}
+
+const NO_EMAILS: readonly string[] = Object.freeze([]);
+
+// Durations come from a handful of distinct strings; parse each once.
+const durations = new Map<string, number | undefined>();
+function durationMs(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  let ms = durations.get(value);
+  if (ms === undefined && !durations.has(value)) {
+    ms = parseDuration(value);
+    if (durations.size < 1_000) durations.set(value, ms);
+  }
+  return ms;
+}
+
+function windowOf(now: number, duration: string | null | undefined, anchor: number | undefined): { start: number; end: number | null } {
+  const ms = durationMs(duration);
+  if (ms === undefined) return { start: 0, end: null };
+  return budgetWindowOf(now, ms, anchor ?? 0);
+}
+
+function counterKey(kind: ScopeKind, id: string, model: string, windowStart: number): string {
+  return model === '' ? `budget:${kind}:${id}:${windowStart}` : `budget:${kind}:${id}:model:${model}:${windowStart}`;
+}
+
+/** Counter of a window's settled spend alone (soft budgets alert on spend, not on reservations). */
+export function settledKey(limit: BudgetLimit): string {
+  return `budget:settled:${limit.key.slice('budget:'.length)}`;
+}
+
+const isSet = (n: number | null | undefined): n is number => n !== null && n !== undefined && Number.isFinite(n);
+
+/**
+ * The budgets that apply to a call to `model`, or undefined when none does — the common case,
+ * answered without allocating.
+ */
+export function budgetLimitsOf(scopes: readonly LimitScope[], model: string, now: number): BudgetLimit[] | undefined {
+  let out: BudgetLimit[] | undefined;
+  for (let i = 0; i < scopes.length; i++) {
+    const s = scopes[i]!;
+    const hard = isSet(s.maxBudget) ? effectiveBudget(s, now)! : null;
+    const soft = isSet(s.softBudget) ? s.softBudget : null;
+    if (hard !== null || soft !== null) {
+      const w = windowOf(now, s.budgetDuration, s.budgetAnchor);
+      (out ??= []).push({
+        kind: s.kind,
+        id: s.id,
+        model: '',
+        windowStart: w.start,
+        windowEnd: w.end,
+        key: counterKey(s.kind, s.id, '', w.start),
+        maxBudget: hard,
+        softBudget: soft,
+        alias: s.alias ?? null,
+        alertEmails: s.alertEmails ?? NO_EMAILS,
+      });
+    }
+    if (s.kind === 'key' && s.modelMaxBudget !== undefined) {
+      const mb = s.modelMaxBudget[model];
+      if (mb && isSet(mb.maxBudget)) {
+        const w = windowOf(now, mb.budgetDuration, s.budgetAnchor);
+        (out ??= []).push({
+          kind: s.kind,
+          id: s.id,
+          model,
+          windowStart: w.start,
+          windowEnd: w.end,
+          key: counterKey(s.kind, s.id, model, w.start),
+          maxBudget: mb.maxBudget,
+          softBudget: null,
+          alias: s.alias ?? null,
+          alertEmails: s.alertEmails ?? NO_EMAILS,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Counters outlive their window by this much, so a call settling just after the window closes still finds its counter. */
+export const WINDOW_GRACE_MS = 60_000;
+/** Budgets without a duration: their once-markers need some TTL; this one outlives any deployment. */
+export const FOREVER_MS = 10 * 365 * 86_400_000;
+
+/** TTL of a window's counters: to the end of the window plus grace; none for a window without end. */
+export function counterTtl(ref: WindowRef, now: number): number | undefined {
+  return ref.windowEnd === null ? undefined : Math.max(1_000, ref.windowEnd - now + WINDOW_GRACE_MS);
+}
+
+/** TTL of a once-marker about a window: as long as the window's counters live. */
+export function markerTtl(ref: WindowRef, now: number): number {
+  return counterTtl(ref, now) ?? FOREVER_MS;
+}

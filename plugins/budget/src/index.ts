@@ -1,0 +1,144 @@
+/**
+ * Budgets: every hard budget of a call's scopes is checked by reserving an estimate of the call's
+ * price in the window's counter before the call (atomic, so concurrent calls cannot all slip
+ * under the limit), and the estimate is replaced by the actual cost when the call ends. Spend is
+ * persisted per scope and window so counters start from it after a restart. Soft budgets alert
+ * once per window. With no budget on any scope of a call, preCall returns at once.
+ */
+import { definePlugin, type CallContext, type PluginContext, type SpendEvent } from '../../../plugin-sdk/index.js';
+import { EmailChannel, WebhookChannel, type AlertChannel } from './alert-channels.js';
+import { budgetLimitsOf, settledKey, type BudgetLimit } from './budget-limits.js';
+import { estimateCompletionTokens, estimatePromptTokens } from './call-estimate.js';
+import type { BudgetConfig } from './config.generated.js';
+import { BudgetErrors } from './errors.js';
+import { MIGRATIONS } from './migrations.js';
+import { SoftBudgetAlerts } from './soft-budget-alerts.js';
+import { WindowCounters, type Refusal } from './window-counters.js';
+import { WindowSpendLedger } from './window-spend-ledger.js';
+
+export const PLUGIN_ID = 'budget';
+
+/** What preCall leaves in `ctx.state.budget` for onSpend to settle. */
+export interface BudgetReservation {
+  /** Reserved on every limit with a hard budget. */
+  estimate: number;
+  limits: BudgetLimit[];
+}
+
+const amount = (n: number): number => Number(n.toFixed(10));
+
+function exceeded({ limit, value }: Refusal) {
+  const params = { id: limit.id, spend: amount(value), budget: limit.maxBudget };
+  if (limit.model !== '') return BudgetErrors.MODEL_EXCEEDED({ ...params, alias: limit.alias ?? 'None', model: limit.model });
+  switch (limit.kind) {
+    case 'key':
+      return BudgetErrors.KEY_EXCEEDED({ ...params, id: limit.alias ?? limit.id });
+    case 'user':
+      return BudgetErrors.USER_EXCEEDED(params);
+    case 'team':
+      return BudgetErrors.TEAM_EXCEEDED(params);
+    case 'organization':
+      return BudgetErrors.ORGANIZATION_EXCEEDED(params);
+    case 'project':
+      return BudgetErrors.PROJECT_EXCEEDED(params);
+    case 'customer':
+      return BudgetErrors.CUSTOMER_EXCEEDED(params);
+    case 'tag':
+      return BudgetErrors.TAG_EXCEEDED(params);
+  }
+}
+
+const truthy = (v: boolean | string | undefined, fallback: boolean): boolean =>
+  v === undefined ? fallback : typeof v === 'boolean' ? v : /^(true|1|yes|on)$/i.test(v.trim());
+
+function alertChannels(ctx: PluginContext, config: BudgetConfig): AlertChannel[] {
+  if (config.soft_budget_alerts === false) return [];
+  if (config.alert_types && !config.alert_types.includes('budget_alerts')) return [];
+  const channels: AlertChannel[] = [];
+  if (config.smtp_host) {
+    if (config.smtp_password) ctx.secrets.redact(config.smtp_password);
+    channels.push(
+      new EmailChannel({
+        host: config.smtp_host,
+        port: Number(config.smtp_port ?? 587),
+        tls: truthy(config.smtp_tls, true),
+        username: config.smtp_username || undefined,
+        password: config.smtp_password,
+        from: config.smtp_sender_email ?? config.smtp_username ?? 'sluice@localhost',
+        fallbackRecipients: config.alert_emails ?? [],
+      }),
+    );
+  }
+  if (config.webhook_url && config.alerting?.includes('webhook')) channels.push(new WebhookChannel(ctx.http, config.webhook_url));
+  return channels;
+}
+
+export default definePlugin<BudgetConfig>({
+  id: PLUGIN_ID,
+  version: '1.0.0',
+  apiVersion: '^1',
+  migrations: MIGRATIONS,
+  setup(ctx, config) {
+    const now = () => ctx.now();
+    const charsPerToken = config.prompt_chars_per_token ?? 3;
+    const defaultCompletionTokens = config.default_completion_tokens ?? 1024;
+    const ledger = new WindowSpendLedger(ctx.database.knex, ctx.log, now);
+    const windows = new WindowCounters(ctx.counters, ledger, ctx.log, now);
+    const channels = alertChannels(ctx, config);
+    const alerts = new SoftBudgetAlerts(channels, ctx.counters, ctx.log, now, {
+      maxAttempts: config.alert_max_attempts ?? 3,
+      baseDelayMs: config.alert_retry_base_ms ?? 1_000,
+    });
+    ledger.start(config.flush_interval_ms ?? 1_000, () => {
+      windows.prune();
+      alerts.prune();
+    });
+    if (channels.length > 0) ctx.log.info({ channels: channels.map((c) => c.name) }, 'soft budget alerts enabled');
+
+    const settle = async (limit: BudgetLimit, reserved: number, cost: number, event: Readonly<SpendEvent>): Promise<void> => {
+      if (limit.maxBudget !== null) await windows.settle(limit, reserved, cost);
+      if (cost <= 0) return;
+      if (limit.softBudget !== null && alerts.enabled) {
+        // Seeded before this cost reaches the ledger, so the seed does not count it twice.
+        const spend = await windows.addSettled(settledKey(limit), limit, cost);
+        ledger.add(limit, cost);
+        await alerts.onSpend(limit, amount(spend), event);
+      } else {
+        ledger.add(limit, cost);
+      }
+    };
+
+    return {
+      async preCall(call: CallContext) {
+        const model = typeof call.body.model === 'string' ? call.body.model : '';
+        const limits = budgetLimitsOf(call.scopes, model, now());
+        if (limits === undefined) return;
+        let estimate = 0;
+        if (limits.some((l) => l.maxBudget !== null)) {
+          const promptTokens = estimatePromptTokens(call.body, charsPerToken);
+          const completionTokens = estimateCompletionTokens(call.endpoint, call.body, defaultCompletionTokens);
+          estimate = ctx.models.estimateCost(model, promptTokens, completionTokens);
+          const refusal = await windows.reserve(limits, estimate);
+          if (refusal) throw exceeded(refusal);
+        }
+        call.state[PLUGIN_ID] = { estimate, limits } satisfies BudgetReservation;
+      },
+
+      async onSpend(event) {
+        const reservation = event.state[PLUGIN_ID] as BudgetReservation | undefined;
+        if (reservation === undefined) return;
+        // A failed call costs nothing: settling it gives the whole reservation back.
+        const cost = Number.isFinite(event.cost) && event.cost > 0 ? event.cost : 0;
+        const results = await Promise.allSettled(reservation.limits.map((l) => settle(l, reservation.estimate, cost, event)));
+        for (const r of results) {
+          if (r.status === 'rejected') ctx.log.error({ err: (r.reason as Error).message, requestId: event.requestId }, 'could not settle a budget reservation');
+        }
+      },
+
+      async close() {
+        await alerts.close();
+        await ledger.close();
+      },
+    };
+  },
+});

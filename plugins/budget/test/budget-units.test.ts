@@ -1,0 +1,95 @@
+/** The pure parts: what a call is estimated to cost, which windows it counts in, and the spend ledger's retry. */
+import { join } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../../plugin-sdk/index.js';
+import { tempDir } from '../../../test/support/gateway.js';
+import { budgetLimitsOf, counterTtl, WINDOW_GRACE_MS } from '../src/budget-limits.js';
+import { estimateCompletionTokens, estimatePromptTokens } from '../src/call-estimate.js';
+import { MIGRATIONS, WINDOW_SPEND_TABLE } from '../src/migrations.js';
+import { WindowSpendLedger } from '../src/window-spend-ledger.js';
+
+describe('call estimate', () => {
+  it('counts every text of the request, generously, plus per-message overhead', () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'abc' },
+        { role: 'user', content: [{ type: 'text', text: 'hello world' }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup', description: 'finds' } }],
+    };
+    // system(6)+abc(3)+user(4)+text(4)+hello world(11) + function(8)+lookup(6)+finds(5) = 47 chars → 16 tokens, + 2×4.
+    expect(estimatePromptTokens(body, 3)).toBe(16 + 8);
+    expect(estimatePromptTokens({ model: 'm', input: ['abcdef', 'ghi'] }, 3)).toBe(3);
+  });
+
+  it('completion: max_completion_tokens, else max_tokens, else the default; times n; none for embeddings', () => {
+    expect(estimateCompletionTokens('chat', { max_completion_tokens: 50, max_tokens: 10 }, 1024)).toBe(50);
+    expect(estimateCompletionTokens('chat', { max_tokens: 10, n: 3 }, 1024)).toBe(30);
+    expect(estimateCompletionTokens('completions', {}, 1024)).toBe(1024);
+    expect(estimateCompletionTokens('embeddings', { max_tokens: 10 }, 1024)).toBe(0);
+  });
+});
+
+describe('budget windows', () => {
+  const anchor = Date.UTC(2025, 0, 1);
+
+  it('no budget on any scope: nothing to check', () => {
+    expect(budgetLimitsOf([{ kind: 'key', id: 'k', rpmLimit: 5 }, { kind: 'team', id: 't' }], 'm', anchor)).toBeUndefined();
+  });
+
+  it('windows are counted from the anchor; without a duration one window for ever', () => {
+    const now = anchor + 45_000;
+    const [windowed, forever] = budgetLimitsOf(
+      [
+        { kind: 'team', id: 't', maxBudget: 1, budgetDuration: '30s', budgetAnchor: anchor },
+        { kind: 'user', id: 'u', softBudget: 2 },
+      ],
+      'm',
+      now,
+    )!;
+    expect(windowed).toMatchObject({ windowStart: anchor + 30_000, windowEnd: anchor + 60_000, maxBudget: 1, softBudget: null });
+    expect(counterTtl(windowed!, now)).toBe(15_000 + WINDOW_GRACE_MS);
+    expect(forever).toMatchObject({ windowStart: 0, windowEnd: null, maxBudget: null, softBudget: 2 });
+    expect(counterTtl(forever!, now)).toBeUndefined();
+    expect(windowed!.key).not.toBe(budgetLimitsOf([{ kind: 'team', id: 't', maxBudget: 1, budgetDuration: '30s', budgetAnchor: anchor }], 'm', now + 30_000)![0]!.key);
+  });
+
+  it("a key's model budget applies to that model only, with its own window", () => {
+    const key = { kind: 'key' as const, id: 'k', budgetAnchor: anchor, modelMaxBudget: { gpt: { maxBudget: 3, budgetDuration: '1d' } } };
+    expect(budgetLimitsOf([key], 'other', anchor + 1)).toBeUndefined();
+    expect(budgetLimitsOf([key], 'gpt', anchor + 90_000_000)).toEqual([
+      expect.objectContaining({ model: 'gpt', maxBudget: 3, windowStart: anchor + 86_400_000, windowEnd: anchor + 2 * 86_400_000 }),
+    ]);
+  });
+
+  it('a temporary increase counts until it expires', () => {
+    const s = { kind: 'user' as const, id: 'u', maxBudget: 10, tempBudgetIncrease: 5, tempBudgetExpiry: anchor + 1_000 };
+    expect(budgetLimitsOf([s], 'm', anchor)![0]!.maxBudget).toBe(15);
+    expect(budgetLimitsOf([s], 'm', anchor + 1_000)![0]!.maxBudget).toBe(10);
+  });
+});
+
+describe('window spend ledger', () => {
+  const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+  let db: Knex | undefined;
+  afterEach(() => db?.destroy());
+
+  it('keeps spend the database refused and writes it on a later flush, added to what came meanwhile', async () => {
+    db = knexFactory({ client: 'better-sqlite3', connection: { filename: join(tempDir(), 'ledger.db') }, useNullAsDefault: true });
+    const ledger = new WindowSpendLedger(db, silent, Date.now);
+    const ref = { kind: 'team' as const, id: 't', model: '', windowStart: 0, windowEnd: null };
+    ledger.add(ref, 0.25);
+    expect(await ledger.flush()).toBe(false); // no table yet: the database refuses
+    ledger.add(ref, 0.5);
+    await MIGRATIONS[0]!.up(db);
+    expect(await ledger.spendOf(ref)).toBe(0.75);
+    expect(await ledger.flush()).toBe(true);
+    ledger.add(ref, 1);
+    await ledger.close();
+    const rows = await db(WINDOW_SPEND_TABLE).select();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].spend).toBe(1.75);
+  });
+});

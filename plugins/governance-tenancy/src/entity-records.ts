@@ -1,0 +1,128 @@
+/** The tenancy records as stored (LiteLLM field names; times epoch ms) and how the API shows them. */
+import { budgetWindowOf, parseDuration } from '../../../plugin-sdk/index.js';
+import { iso } from './key-record.js';
+
+export interface Limits {
+  max_budget: number | null;
+  soft_budget: number | null;
+  budget_duration: string | null;
+  /** End of the current budget window (epoch ms); spend is reset then. */
+  budget_reset_at: number | null;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  max_parallel_requests: number | null;
+  spend: number;
+  created_at: number;
+  updated_at: number;
+  [field: string]: unknown;
+}
+
+export interface UserRecord extends Limits {
+  user_id: string;
+  user_email: string | null;
+  user_alias: string | null;
+  user_role: string;
+  models: string[];
+  metadata: Record<string, unknown>;
+}
+
+export interface TeamRecord extends Limits {
+  team_id: string;
+  team_alias: string | null;
+  organization_id: string | null;
+  models: string[];
+  metadata: Record<string, unknown>;
+  guardrails: string[];
+  tags: string[];
+  model_rpm_limit: Record<string, number>;
+  model_tpm_limit: Record<string, number>;
+  blocked: boolean;
+}
+
+export interface OrgRecord extends Limits {
+  organization_id: string;
+  organization_alias: string | null;
+  budget_id: string | null;
+  models: string[];
+  metadata: Record<string, unknown>;
+}
+
+export interface ProjectRecord extends Limits {
+  project_id: string;
+  project_alias: string | null;
+  description: string | null;
+  team_id: string | null;
+  organization_id: string | null;
+  budget_id: string | null;
+  models: string[];
+  metadata: Record<string, unknown>;
+  tags: string[];
+  model_rpm_limit: Record<string, number>;
+  model_tpm_limit: Record<string, number>;
+  blocked: boolean;
+}
+
+export interface CustomerRecord extends Limits {
+  user_id: string;
+  alias: string | null;
+  blocked: boolean;
+  budget_id: string | null;
+  allowed_model_region: string | null;
+  default_model: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface TagRecord extends Limits {
+  name: string;
+  description: string | null;
+  budget_id: string | null;
+  models: string[];
+  metadata: Record<string, unknown>;
+}
+
+export interface BudgetRecord extends Limits {
+  budget_id: string;
+  model_max_budget: Record<string, { budget_limit: number; time_period: string | null }>;
+}
+
+export const BUDGET_FIELDS = ['max_budget', 'soft_budget', 'budget_duration', 'rpm_limit', 'tpm_limit', 'max_parallel_requests'] as const;
+
+/** Defaults of the shared columns for a new record. */
+export function newLimits(fields: Record<string, unknown>, now: number): Limits {
+  const duration = (fields.budget_duration as string | null | undefined) ?? null;
+  return {
+    max_budget: null,
+    soft_budget: null,
+    rpm_limit: null,
+    tpm_limit: null,
+    max_parallel_requests: null,
+    spend: 0,
+    ...fields,
+    budget_duration: duration,
+    budget_reset_at: nextReset(duration, now, now),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** End of the budget window `now` is in, windows counted from `anchor`; null without a duration. */
+export function nextReset(duration: string | null | undefined, anchor: number, now: number): number | null {
+  const ms = duration ? parseDuration(duration) : undefined;
+  return ms === undefined ? null : budgetWindowOf(now, ms, anchor).end;
+}
+
+/** Times as ISO strings, as LiteLLM's JSON shows datetimes. */
+export function entityView<T extends Limits>(r: T): Record<string, unknown> {
+  return { ...r, budget_reset_at: iso(r.budget_reset_at), created_at: iso(r.created_at), updated_at: iso(r.updated_at) };
+}
+
+/** LiteLLM nests the limits of organizations, projects and customers under `litellm_budget_table`. */
+export function budgetTableOf(r: Limits, budget: BudgetRecord | undefined): Record<string, unknown> | null {
+  const source = budget ?? r;
+  const table: Record<string, unknown> = {};
+  for (const f of BUDGET_FIELDS) table[f] = source[f] ?? null;
+  if (budget) table.budget_id = budget.budget_id;
+  table.model_max_budget = budget?.model_max_budget ?? null;
+  table.budget_reset_at = iso(r.budget_reset_at);
+  return BUDGET_FIELDS.some((f) => table[f] !== null) ? table : null;
+}

@@ -1,0 +1,69 @@
+/** What the route modules share: the stores, invalidation and the audit helper. */
+import type { PluginContext, Principal, RouteRequest } from '../../../plugin-sdk/index.js';
+import { EntityStore } from './entity-store.js';
+import { BUDGETS, CUSTOMERS, ORGANIZATIONS, PROJECTS, TAGS, TEAMS, USERS } from './entity-tables.js';
+import type { BudgetRecord, CustomerRecord, OrgRecord, ProjectRecord, TagRecord, TeamRecord, UserRecord } from './entity-records.js';
+import { KeyStore } from './key-store.js';
+import { MembershipStore } from './membership-store.js';
+import { TenancyErrors } from './errors.js';
+
+export interface Stores {
+  keys: KeyStore;
+  users: EntityStore<UserRecord>;
+  teams: EntityStore<TeamRecord>;
+  organizations: EntityStore<OrgRecord>;
+  projects: EntityStore<ProjectRecord>;
+  customers: EntityStore<CustomerRecord>;
+  tags: EntityStore<TagRecord>;
+  budgets: EntityStore<BudgetRecord>;
+  members: MembershipStore;
+}
+
+export function openStores(ctx: PluginContext): Stores {
+  const knex = ctx.database.knex;
+  return {
+    keys: new KeyStore(knex),
+    users: new EntityStore<UserRecord>(knex, USERS),
+    teams: new EntityStore<TeamRecord>(knex, TEAMS),
+    organizations: new EntityStore<OrgRecord>(knex, ORGANIZATIONS),
+    projects: new EntityStore<ProjectRecord>(knex, PROJECTS),
+    customers: new EntityStore<CustomerRecord>(knex, CUSTOMERS),
+    tags: new EntityStore<TagRecord>(knex, TAGS),
+    budgets: new EntityStore<BudgetRecord>(knex, BUDGETS),
+    members: new MembershipStore(knex),
+  };
+}
+
+export interface TenancyDeps {
+  ctx: PluginContext;
+  stores: Stores;
+  /** Drops these key hashes here and on every instance. */
+  invalidateKeys(hashes: string[]): Promise<void>;
+  /** An entity changed: every instance drops its cached keys, customers and tags. */
+  entityChanged(kind: string, id: string): Promise<void>;
+  audit(req: RouteRequest, action: string, objectType: string, objectId: string, before?: unknown, after?: unknown): void;
+}
+
+export function auditor(ctx: PluginContext): TenancyDeps['audit'] {
+  return (req, action, objectType, objectId, before, after) =>
+    ctx.audit({
+      actor: { id: req.principal?.id ?? 'unknown', role: req.principal?.role ?? 'system' },
+      action,
+      objectType,
+      objectId,
+      ...(before !== undefined && { before }),
+      ...(after !== undefined && { after }),
+      ip: req.ip,
+      requestId: req.requestId,
+    });
+}
+
+export function principalOf(req: RouteRequest): Principal {
+  return req.principal!;
+}
+
+export async function mustFind<T extends Record<string, unknown>>(store: EntityStore<T>, id: string, field = store.def.id): Promise<T> {
+  const record = await store.find(id);
+  if (!record) throw TenancyErrors.NOT_FOUND({ entity: store.def.entity, field, id }, { param: field });
+  return record;
+}

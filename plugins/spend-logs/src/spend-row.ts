@@ -1,0 +1,102 @@
+/** A spend event as the row stored in the log (and, as JSON, in the writer's spill file). */
+import type { Endpoint, SpendEvent } from '../../../plugin-sdk/index.js';
+
+export interface SpendLogRow {
+  request_id: string;
+  call_type: string;
+  api_key: string;
+  key_alias: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  organization_id: string | null;
+  project_id: string | null;
+  end_user: string | null;
+  model: string;
+  model_group: string;
+  model_id: string | null;
+  custom_llm_provider: string | null;
+  api_base: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  spend: number;
+  /** JSON array of strings. */
+  request_tags: string;
+  status: 'success' | 'failure';
+  http_status: number;
+  error_code: string | null;
+  start_time: number;
+  end_time: number;
+  request_duration_ms: number;
+  /** JSON object, secrets removed. */
+  metadata: string;
+}
+
+/** LiteLLM's call_type names. */
+const CALL_TYPE: Record<Endpoint, string> = { chat: 'acompletion', completions: 'atext_completion', embeddings: 'aembedding' };
+
+/** Field names whose values are never stored, whatever a client puts in `metadata`. */
+const SECRET_NAME = /key|token|secret|password|passwd|authorization|credential|cookie/i;
+
+/** A deep copy without secret-named fields; cut at a depth no honest metadata reaches. */
+export function withoutSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[truncated]';
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (!SECRET_NAME.test(k)) out[k] = withoutSecrets(v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/** An api_base may carry credentials (`https://user:pass@host/?key=`): keep origin and path only. */
+function withoutCredentials(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.origin + u.pathname;
+  } catch {
+    return null;
+  }
+}
+
+const nonNegative = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
+
+export function spendLogRow(e: Readonly<SpendEvent>): SpendLogRow {
+  const p = e.principal;
+  const prompt = Math.round(nonNegative(e.usage?.prompt_tokens));
+  const completion = Math.round(nonNegative(e.usage?.completion_tokens));
+  const total = Math.round(nonNegative(e.usage?.total_tokens)) || prompt + completion;
+  // The request's own metadata minus what is stored in columns already (tags) or must not be.
+  const { tags: _tags, ...requestMetadata } = (e.metadata ?? {}) as Record<string, unknown>;
+  const metadata = { ...(withoutSecrets(requestMetadata) as object), stream: e.stream, overhead_ms: Math.round(e.overheadMs * 1000) / 1000 };
+  return {
+    request_id: e.requestId,
+    call_type: CALL_TYPE[e.endpoint] ?? e.endpoint,
+    api_key: p.keyHash ?? '',
+    key_alias: p.keyAlias ?? null,
+    user_id: p.userId ?? null,
+    team_id: p.teamId ?? null,
+    organization_id: p.organizationId ?? null,
+    project_id: p.projectId ?? null,
+    end_user: e.user ?? null,
+    model: e.model,
+    model_group: e.model,
+    model_id: e.deployment?.id ?? null,
+    custom_llm_provider: e.deployment?.provider ?? null,
+    api_base: withoutCredentials(e.deployment?.apiBase),
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: total,
+    spend: nonNegative(e.cost),
+    request_tags: JSON.stringify([...new Set(e.tags)]),
+    status: e.status,
+    http_status: e.httpStatus,
+    error_code: e.errorCode ?? null,
+    start_time: e.startedAt,
+    end_time: e.endedAt,
+    request_duration_ms: Math.max(0, e.endedAt - e.startedAt),
+    metadata: JSON.stringify(metadata),
+  };
+}
