@@ -35,6 +35,7 @@ import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, t
 import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
 import { buildServer } from './server/build-server.js';
+import { batchWriteRunner } from './storage/batch-write.js';
 import { KERNEL_MIGRATIONS } from './storage/kernel-migrations.js';
 import { createKvStore } from './storage/kv-store.js';
 import { openStorage } from './storage/open-storage.js';
@@ -129,13 +130,14 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     // A secret manager reads its own credentials from the environment only: asking the secret
     // managers (itself included) would recurse.
     const resolverIds = new Set(resolution.selected.filter((s) => s.entry.manifest.provides?.secretResolver).map((s) => s.entry.manifest.id));
+    const batchWrite = batchWriteRunner(storage.knex, storage.dialect);
     const ctxFor = (id: string, version: string): PluginContext => ({
       pluginId: id,
       version,
       log: log.child({ plugin: id }),
       http,
       counters: counters!,
-      database: { knex: storage.knex, dialect: storage.dialect },
+      database: { knex: storage.knex, dialect: storage.dialect, batch: batchWrite },
       kv: createKvStore(storage, id),
       secrets: {
         get: async (name) => {

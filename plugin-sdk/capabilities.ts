@@ -104,6 +104,19 @@ export interface GatewaySettings {
   router_settings: Readonly<Record<string, unknown>>;
 }
 
+/** Writes inside one batch transaction (see `PluginContext.database.batch`). Values in `columns` order. */
+export interface BatchWrite {
+  /**
+   * Inserts rows; with `ignoreConflictOn` (a unique column), rows whose value is already stored
+   * are skipped. Resolves to whether each row went in.
+   */
+  insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], opts?: { ignoreConflictOn?: string }): Promise<boolean[]>;
+  /** Adds the `add` columns to the row with these `keys` (a unique index), creating it when absent. */
+  increment(table: string, keys: readonly string[], add: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+}
+
+export type BatchWriteRunner = <T>(fn: (write: BatchWrite) => Promise<T>) => Promise<T>;
+
 export interface PluginContext {
   readonly pluginId: string;
   readonly version: string;
@@ -111,7 +124,15 @@ export interface PluginContext {
   readonly http: HttpClient;
   readonly counters: Counters;
   /** The gateway's database (SQLite or Postgres) for first-party plugins with their own tables. */
-  readonly database: { readonly knex: Knex; readonly dialect: 'sqlite' | 'postgres' };
+  readonly database: {
+    readonly knex: Knex;
+    readonly dialect: 'sqlite' | 'postgres';
+    /**
+     * Runs `fn` as one transaction of batched writes, much cheaper per row than the query builder
+     * (prepared statements on SQLite): for plugins that record every call. `fn` must do no other I/O.
+     */
+    readonly batch: BatchWriteRunner;
+  };
   /** Namespaced key/value store on the gateway's database (namespace = plugin id). */
   readonly kv: KvStore;
   readonly secrets: SecretReader;

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Spend-log write throughput on Postgres through the spend-logs plugin's own write path: the SDK's
+// Spend-log write throughput on Postgres (and on the embedded SQLite default) through the spend-logs plugin's own write path: the SDK's
 // BatchWriter (default batch of 500, 1 s interval) feeding spendBatchWriter, i.e. one transaction
 // per batch with the multi-row log insert and both daily rollup upserts. Rows come from
 // spendLogRow() over synthetic spend events (60 keys/users, 6 teams, 3 orgs, 4 models, 0-2 tags,
 // some customers). The clock runs from the first push to close() returning (every row committed);
 // the run then checks the log and the rollups hold exactly BENCH_SPEND_ROWS requests.
 // Built from dist/ like the running gateway; alone (after `npm run build`): node test/bench/spend-log.mjs
-// Uses BENCH_DATABASE_URL, else the test database; works in a throwaway schema. Prints one JSON line.
+// Uses BENCH_DATABASE_URL, else the test database; works in a throwaway schema (SQLite: a temp
+// file). Prints one JSON line per backend.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { BatchWriter } from '../../dist/plugin-sdk/batch-writer.js';
 import { MIGRATIONS } from '../../dist/plugins/spend-logs/src/migrations.js';
 import { spendLogRow } from '../../dist/plugins/spend-logs/src/spend-row.js';
 import { spendBatchWriter } from '../../dist/plugins/spend-logs/src/spend-writer.js';
+import { batchWriteRunner } from '../../dist/kernel/storage/batch-write.js';
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.env.BENCH_SPEND_ROWS ?? 50_000);
@@ -28,7 +30,8 @@ await admin.connect();
 await admin.query(`create schema "${schema}"`);
 const scoped = new URL(URL_);
 scoped.searchParams.set('options', `-c search_path=${schema}`);
-const knex = knexFactory({ client: 'pg', connection: scoped.toString(), pool: { min: 1, max: 4 } });
+const pgKnex = knexFactory({ client: 'pg', connection: scoped.toString(), pool: { min: 1, max: 4 } });
+const sqliteKnex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(mkdtempSync(join(tmpdir(), 'sluice-bench-')), 'bench.db') }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate: (c, done) => (c.pragma('journal_mode = WAL'), done(null, c)) } });
 
 const silent = { debug() {}, info() {}, warn: (o, m) => process.stderr.write(`${m ?? ''} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`${m ?? ''} ${JSON.stringify(o)}\n`) };
 silent.child = () => silent;
@@ -57,12 +60,11 @@ function event(i, now) {
   };
 }
 
-let result;
-try {
-  await MIGRATIONS[0].up(knex);
+async function measure(knex, backend) {
+  for (const m of MIGRATIONS) await m.up(knex);
   const now = Date.now();
   const rows = Array.from({ length: ROWS }, (_, i) => spendLogRow(event(i, now)));
-  const writer = new BatchWriter({ name: 'spend-logs-bench', write: spendBatchWriter(knex), dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), log: silent, maxBatch: MAX_BATCH, maxQueued: ROWS });
+  const writer = new BatchWriter({ name: 'spend-logs-bench', write: spendBatchWriter(batchWriteRunner(knex, backend)), dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), log: silent, maxBatch: MAX_BATCH, maxQueued: ROWS });
   const t0 = process.hrtime.bigint();
   for (const r of rows) writer.push(r);
   await writer.close();
@@ -71,10 +73,15 @@ try {
   const [{ r }] = await knex('sluice_spend_daily').sum({ r: 'api_requests' });
   if (Number(n) !== ROWS || Number(r) !== ROWS || writer.stats.spilled !== 0) throw new Error(`expected ${ROWS} rows, log has ${n}, rollups count ${r}, spilled ${writer.stats.spilled}`);
   const rowsPerS = Math.round(ROWS / seconds);
-  result = { bench: 'spend-log-write', backend: 'postgres', rows: ROWS, batch: MAX_BATCH, seconds: Math.round(seconds * 1000) / 1000, rows_per_s: rowsPerS, target_rows_per_s: TARGET_ROWS_PER_S, meets_target: rowsPerS >= TARGET_ROWS_PER_S };
+  return { bench: 'spend-log-write', backend, rows: ROWS, batch: MAX_BATCH, seconds: Math.round(seconds * 1000) / 1000, rows_per_s: rowsPerS, target_rows_per_s: TARGET_ROWS_PER_S, meets_target: rowsPerS >= TARGET_ROWS_PER_S };
+}
+
+try {
+  process.stdout.write(`${JSON.stringify(await measure(pgKnex, 'postgres'))}\n`);
+  process.stdout.write(`${JSON.stringify(await measure(sqliteKnex, 'sqlite'))}\n`);
 } finally {
-  await knex.destroy();
+  await pgKnex.destroy();
+  await sqliteKnex.destroy();
   await admin.query(`drop schema if exists "${schema}" cascade`);
   await admin.end();
 }
-process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -24,7 +24,7 @@ export default definePlugin<SpendLogsConfig>({
     const knex = ctx.database.knex;
     const writer = new BatchWriter<SpendLogRow>({
       name: 'spend-logs',
-      write: spendBatchWriter(knex),
+      write: spendBatchWriter(ctx.database.batch),
       dataDir: ctx.dataDir,
       log: ctx.log,
       intervalMs: config.flush_interval_ms ?? 1000,
