@@ -97,7 +97,17 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   const { dataDir, databaseUrl, redisUrl } = await backendLocations(config, env);
   if (databaseUrl?.startsWith('postgres')) secrets.add(decodeURIComponent(new URL(databaseUrl).password));
 
-  const storage = openStorage({ databaseUrl, dataDir });
+  // knex reports pool trouble (a database gone away) on the console unless given a logger.
+  const storage = openStorage({
+    databaseUrl,
+    dataDir,
+    log: {
+      warn: (message: unknown) => log.warn({ component: 'database' }, String(message)),
+      error: (message: unknown) => log.error({ component: 'database' }, String(message)),
+      debug: () => {},
+      deprecate: (method: string, alternative: string) => log.debug({ component: 'database' }, `${method} is deprecated; use ${alternative}`),
+    },
+  });
   let counters: Counters | undefined;
   const http = new UndiciHttpClient();
   try {

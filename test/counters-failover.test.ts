@@ -2,42 +2,15 @@
  * Redis going away must not stall requests: counters fall back to this instance, log it once,
  * and return to Redis when it answers again. Redis is reached through a TCP relay the test can cut.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FailoverCounters } from '../kernel/counters/failover-counters.js';
 import { RedisCounters } from '../kernel/counters/redis-counters.js';
 import { backends, deleteRedisKeys, uniqueTag } from './support/backends.js';
+import { tcpRelay, throughRelay } from './support/tcp-relay.js';
 
-/** A TCP relay to Redis that can be cut (connections dropped, new ones refused) and restored. */
-async function cuttableRelay(target: URL): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  let open = true;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    if (!open) return client.destroy();
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    cut() {
-      open = false;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      open = true;
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
+async function cuttableRelay(target: URL) {
+  const relay = await tcpRelay(target.hostname, Number(target.port || 6379));
+  return Object.assign(relay, { url: throughRelay(target.toString(), relay) });
 }
 
 describe.skipIf(!backends.redis)(`failover counters (${backends.skipReason.redis ?? backends.redis})`, () => {
@@ -50,7 +23,7 @@ describe.skipIf(!backends.redis)(`failover counters (${backends.skipReason.redis
     await redis.connect();
     const warnings: unknown[] = [];
     const infos: unknown[] = [];
-    const counters = new FailoverCounters(redis, { warn: (o: unknown) => warnings.push(o), info: (o: unknown) => infos.push(o) }, 300);
+    const counters = new FailoverCounters(redis, { warn: (o: unknown) => warnings.push(o), info: (o: unknown) => infos.push(o) }, 2_000);
     try {
       expect((await counters.hit('rpm', 60_000, 1, 10)).count).toBe(1);
       expect(counters.degraded).toBe(false);
