@@ -50,15 +50,23 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
   return value;
 }
 
+/** Deployments are few and fixed: parse each api_base once, not once per row. */
+const STRIPPED = new Map<string, string | null>();
+
 /** An api_base may carry credentials (`https://user:pass@host/?key=`): keep origin and path only. */
 function withoutCredentials(url: string | undefined): string | null {
   if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.origin + u.pathname;
-  } catch {
-    return null;
+  let stripped = STRIPPED.get(url);
+  if (stripped === undefined) {
+    try {
+      const u = new URL(url);
+      stripped = u.origin + u.pathname;
+    } catch {
+      stripped = null;
+    }
+    if (STRIPPED.size < 10_000) STRIPPED.set(url, stripped);
   }
+  return stripped;
 }
 
 const nonNegative = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
