@@ -30,7 +30,7 @@ async function measure(name, plugins, extraPluginDirs) {
   const gw = await createGateway({ config: { model_list: [], plugins }, env, extraPluginDirs, logDestination: quiet, logLevel: 'warn' });
   const ctx = () => ({
     requestId: 'r', endpoint: 'chat', principal: { id: 'p', authenticatedBy: 'x', role: 'proxy_admin' }, headers: { 'content-type': 'application/json' },
-    ip: '127.0.0.1', receivedAt: Date.now(), state: {}, tags: [],
+    ip: '127.0.0.1', receivedAt: Date.now(), state: {}, tags: [], scopes: [],
     body: { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: 'x'.repeat(1900) }] },
   });
   for (let i = 0; i < WARMUP; i++) await gw.hooks.preCall.promise(ctx());
