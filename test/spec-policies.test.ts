@@ -11,15 +11,11 @@ import { startGateway, type TestGateway } from './support/gateway.js';
 import { startMockOpenAI, type MockOpenAI } from './support/mock-openai.js';
 import { pluginSource, writeTestPlugin } from './support/test-plugins.js';
 
-/**
- * The spec's examples use `master_key: sk-1234`, which auth-master-key's schema refuses today
- * (minLength 8: "config.master_key: must NOT have fewer than 8 characters"). Until it accepts the
- * spec's key, the configs below are the spec's with that one value lengthened.
- */
-const SPEC_MASTER_KEY = 'sk-1234-spec';
+/** The spec's examples authenticate with `master_key: sk-1234`, used here as written. */
+const SPEC_MASTER_KEY = 'sk-1234';
 
 function specConfig(yaml: string) {
-  return parseConfigText(yaml.replaceAll('master_key: sk-1234\n', `master_key: ${SPEC_MASTER_KEY}\n`)).config;
+  return parseConfigText(yaml).config;
 }
 
 /** `gpt-3.5-turbo` served by a local OpenAI-compatible mock answering like the spec's example. */
@@ -299,5 +295,55 @@ general_settings:
     expect(await res.text()).toBe(
       '{"error":{"message":"Request size is too large. Request size is 0.0001125335693359375 MB. Max size is 1e-09 MB","type":"bad_request_error","param":"content-length","code":400}}',
     );
+  });
+});
+
+describe('issue 6: required params and blocked users are enforced before any spend is reserved', () => {
+  let gw: TestGateway;
+  let key: string;
+  beforeAll(async () => {
+    gw = await startGateway(
+      specConfig(`${gpt35(upstream)}litellm_settings:
+  callbacks: ["blocked_user_check"]
+  blocked_user_list: ["user_id_1"]
+general_settings:
+  master_key: sk-1234
+  enforced_params:
+    - user
+`),
+    );
+    // A key whose budget is already used up: the budget plugin would refuse any call it sees.
+    const made = await post(gw, '/key/generate', SPEC_MASTER_KEY, JSON.stringify({ max_budget: 0 }));
+    expect(made.status).toBe(200);
+    key = ((await made.json()) as { key: string }).key;
+  });
+  afterAll(() => gw?.close());
+
+  const call = (extra: object) => post(gw, '/chat/completions', key, JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'hi' }], ...extra }));
+
+  it('a missing required param is refused as such, not as a budget refusal', async () => {
+    const res = await call({});
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Authentication Error, BadRequest please pass param=user in request body. This is a required param');
+  });
+
+  it('a blocked user is refused as such, not as a budget refusal', async () => {
+    const res = await call({ user: 'user_id_1' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('User blocked from making LLM API Calls. User=user_id_1');
+  });
+
+  it('a customer blocked through /customer/block is refused as such, not as a budget refusal', async () => {
+    expect((await post(gw, '/customer/block', SPEC_MASTER_KEY, JSON.stringify({ user_ids: ['user_id_2'] }))).status).toBe(200);
+    const res = await call({ user: 'user_id_2' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('User blocked from making LLM API Calls. User=user_id_2');
+  });
+
+  it('an allowed user reaches the budget, which refuses', async () => {
+    const res = await call({ user: 'someone' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('budget_exceeded');
+    expect(upstream.requests.some((r) => JSON.stringify(r.body).includes('"someone"'))).toBe(false);
   });
 });
