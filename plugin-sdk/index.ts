@@ -15,3 +15,4 @@ export type * from './router.js';
 export type * from './pricing.js';
 export * from './providers/read-json.js';
 export * from './governance.js';
+export * from './periodic-purge.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Counters } from '../plugin-sdk/counters.js';
-import { MemoryCounters, createMemoryCountersState } from '../kernel/counters/memory-counters.js';
+import { MemoryCounters, createMemoryCountersState } from '../plugin-sdk/memory-counters.js';
 import { RedisCounters } from '../kernel/counters/redis-counters.js';
 import { openCounters } from '../kernel/counters/open-counters.js';
 import { backends, deleteRedisKeys, uniqueTag } from './support/backends.js';

@@ -6,7 +6,7 @@
  */
 import type { Counters, Reservation, Unsubscribe, WindowHit } from '../../plugin-sdk/counters.js';
 import type { Logger } from '../logging/create-logger.js';
-import { MemoryCounters } from './memory-counters.js';
+import { MemoryCounters } from '../../plugin-sdk/memory-counters.js';
 import type { RedisCounters } from './redis-counters.js';
 
 export class FailoverCounters implements Counters {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Counters, Reservation, Unsubscribe, WindowHit } from '../../plugin-sdk/counters.js';
-import { checkFinite, checkLockTtl, deliver, windowOf } from './memory-counters.js';
+import { checkFinite, checkLockTtl, deliver, windowOf } from '../../plugin-sdk/memory-counters.js';
 
 export interface RedisCountersOptions {
   url: string;

@@ -5,12 +5,12 @@
  * purges old rows periodically on one instance at a time.
  */
 import { BatchWriter } from '../../../plugin-sdk/batch-writer.js';
-import { definePlugin, parseDuration } from '../../../plugin-sdk/index.js';
+import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '../../../plugin-sdk/index.js';
 import { auditRow, type AuditRow } from './audit-row.js';
 import { auditRoutes } from './audit-routes.js';
 import type { AuditLogConfig } from './config.generated.js';
 import { AUDIT_TABLE, MIGRATIONS } from './migrations.js';
-import { periodicPurge, type PeriodicPurge } from './retention.js';
+
 
 /** Columns per row, for the bind-parameter limit of one insert (SQLite allows 32,766). */
 const COLUMNS = 12;

@@ -4,7 +4,7 @@
  * that fails (the limiter admits and warns, it never fails the call).
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryCounters } from '../../../kernel/counters/memory-counters.js';
+import { MemoryCounters } from '../../../plugin-sdk/memory-counters.js';
 import type { CallContext, Counters, LimitScope, Logger, PluginContext } from '../../../plugin-sdk/index.js';
 import rateLimiter from '../src/index.js';
 import type { LimitCheck } from '../src/limit-checks.js';

@@ -7,10 +7,10 @@
  * (then spills them to a file) and a shutdown flushes them, so no row is lost.
  */
 import { BatchWriter } from '../../../plugin-sdk/batch-writer.js';
-import { definePlugin, parseDuration } from '../../../plugin-sdk/index.js';
+import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '../../../plugin-sdk/index.js';
 import type { SpendLogsConfig } from './config.generated.js';
 import { LOG_TABLE, MIGRATIONS } from './migrations.js';
-import { periodicPurge, type PeriodicPurge } from './retention.js';
+
 import { spendLogRow, type SpendLogRow } from './spend-row.js';
 import { spendRoutes } from './spend-routes.js';
 import { spendBatchWriter } from './spend-writer.js';

@@ -3,13 +3,19 @@
  * after a successful run, so when many instances share Redis the purge runs about once per
  * interval cluster-wide rather than once per instance.
  */
-import type { Counters, Logger } from '../../../plugin-sdk/index.js';
+import type { Logger } from './capabilities.js';
+import type { Counters } from './counters.js';
 
 export interface PeriodicPurge {
   /** Runs now (if the lock is free); resolves to the rows deleted, or undefined when skipped. */
   runOnce(): Promise<number | undefined>;
   /** Stops the timers and waits for a run in progress. */
   stop(): Promise<void>;
+}
+
+/** A purge timer must not keep the process alive (typed loosely: the SDK is also compiled without Node's types). */
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void }).unref?.();
 }
 
 /** setInterval treats anything above 2^31-1 ms as 1 ms. */
@@ -41,10 +47,10 @@ export function periodicPurge(opts: {
     return running;
   };
   const timer = setInterval(() => void runOnce(), Math.min(opts.intervalMs, MAX_TIMER_MS));
-  timer.unref();
+  unref(timer);
   // The first run shortly after start, so a gateway restarted often still purges.
   const first = setTimeout(() => void runOnce(), 1000);
-  first.unref();
+  unref(first);
   return {
     runOnce,
     async stop() {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Counters, Reservation, Unsubscribe, WindowHit } from '../../plugin-sdk/counters.js';
+import type { Counters, Reservation, Unsubscribe, WindowHit } from './counters.js';
 
 /** How often expired entries are swept when nobody reads them. */
 const SWEEP_INTERVAL_MS = 30_000;
