@@ -20,9 +20,9 @@ export const PLUGIN_ID = 'budget';
 
 /** What preCall leaves in `ctx.state.budget` for onSpend to settle. */
 export interface BudgetReservation {
-  /** Reserved on every limit with a hard budget. */
-  estimate: number;
   limits: BudgetLimit[];
+  /** What each limit reserved (the estimate, the last slice of a budget, or 0). */
+  reserved: number[];
 }
 
 const amount = (n: number): number => Number(n.toFixed(10));
@@ -113,15 +113,15 @@ export default definePlugin<BudgetConfig>({
         const model = typeof call.body.model === 'string' ? call.body.model : '';
         const limits = budgetLimitsOf(call.scopes, model, now());
         if (limits === undefined) return;
-        let estimate = 0;
+        let reserved: number[] = limits.map(() => 0);
         if (limits.some((l) => l.maxBudget !== null)) {
           const promptTokens = estimatePromptTokens(call.body, charsPerToken);
           const completionTokens = estimateCompletionTokens(call.endpoint, call.body, defaultCompletionTokens);
-          estimate = ctx.models.estimateCost(model, promptTokens, completionTokens);
-          const refusal = await windows.reserve(limits, estimate);
-          if (refusal) throw exceeded(refusal);
+          const outcome = await windows.reserve(limits, ctx.models.estimateCost(model, promptTokens, completionTokens));
+          if ('refusal' in outcome) throw exceeded(outcome.refusal);
+          reserved = outcome.reserved;
         }
-        call.state[PLUGIN_ID] = { estimate, limits } satisfies BudgetReservation;
+        call.state[PLUGIN_ID] = { limits, reserved } satisfies BudgetReservation;
       },
 
       async onSpend(event) {
@@ -129,7 +129,7 @@ export default definePlugin<BudgetConfig>({
         if (reservation === undefined) return;
         // A failed call costs nothing: settling it gives the whole reservation back.
         const cost = Number.isFinite(event.cost) && event.cost > 0 ? event.cost : 0;
-        const results = await Promise.allSettled(reservation.limits.map((l) => settle(l, reservation.estimate, cost, event)));
+        const results = await Promise.allSettled(reservation.limits.map((l, i) => settle(l, reservation.reserved[i] ?? 0, cost, event)));
         for (const r of results) {
           if (r.status === 'rejected') ctx.log.error({ err: (r.reason as Error).message, requestId: event.requestId }, 'could not settle a budget reservation');
         }

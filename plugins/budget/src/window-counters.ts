@@ -46,10 +46,16 @@ export class WindowCounters {
   }
 
   /**
-   * Reserves `estimate` on every hard budget, all or nothing: the first refusal (in scope order)
-   * is returned after what the others reserved is given back.
+   * Reserves `estimate` on every hard budget, all or nothing, and resolves to what each limit
+   * reserved (0 for limits without a hard budget) or to the first refusal (in scope order), after
+   * what the others reserved is given back.
+   *
+   * A call is admitted while the window's spend plus reservations is under the budget, as in
+   * LiteLLM ("spend so far < budget"): when the whole estimate no longer fits, the call reserves
+   * what is left of the budget instead. That slice fills the budget, so no further call is
+   * admitted until calls settle, and only the call holding it can go past the budget.
    */
-  async reserve(limits: readonly BudgetLimit[], estimate: number): Promise<Refusal | undefined> {
+  async reserve(limits: readonly BudgetLimit[], estimate: number): Promise<{ reserved: number[] } | { refusal: Refusal }> {
     const waits: Promise<void>[] = [];
     for (const l of limits) {
       if (l.maxBudget === null) continue;
@@ -59,19 +65,22 @@ export class WindowCounters {
     if (waits.length > 0) await Promise.all(waits);
     const now = this.now();
     const results = await Promise.all(
-      limits.map((l) => {
+      limits.map(async (l): Promise<{ ok: boolean; value: number; amount: number } | undefined> => {
         if (l.maxBudget === null) return undefined;
         // An unpriced model reserves nothing: then the check is LiteLLM's "spend so far < budget".
-        if (estimate === 0) return this.counters.get(l.key).then((value) => ({ ok: value < l.maxBudget!, value }));
-        return this.counters.reserve(l.key, estimate, l.maxBudget, counterTtl(l, now));
+        if (estimate === 0) return this.counters.get(l.key).then((value) => ({ ok: value < l.maxBudget!, value, amount: 0 }));
+        const whole = await this.counters.reserve(l.key, estimate, l.maxBudget, counterTtl(l, now));
+        if (whole.ok || whole.value >= l.maxBudget) return { ...whole, amount: whole.ok ? estimate : 0 };
+        // What is left of the budget; refused if another call took it meanwhile.
+        const rest = l.maxBudget - whole.value;
+        const slice = await this.counters.reserve(l.key, rest, l.maxBudget, counterTtl(l, now));
+        return { ...slice, amount: slice.ok ? rest : 0 };
       }),
     );
     const refused = results.findIndex((r) => r !== undefined && !r.ok);
-    if (refused === -1) return undefined;
-    if (estimate > 0) {
-      await Promise.all(results.map((r, i) => (r?.ok ? this.counters.incrBy(limits[i]!.key, -estimate) : undefined)));
-    }
-    return { limit: limits[refused]!, value: results[refused]!.value };
+    if (refused === -1) return { reserved: results.map((r) => r?.amount ?? 0) };
+    await Promise.all(results.map((r, i) => (r?.ok && r.amount > 0 ? this.counters.incrBy(limits[i]!.key, -r.amount) : undefined)));
+    return { refusal: { limit: limits[refused]!, value: results[refused]!.value } };
   }
 
   /** Replaces a call's reservation by its actual cost. */
