@@ -65,3 +65,14 @@ export function effectiveBudget(scope: LimitScope, now: number): number | undefi
   const temp = scope.tempBudgetIncrease && scope.tempBudgetExpiry && scope.tempBudgetExpiry > now ? scope.tempBudgetIncrease : 0;
   return scope.maxBudget + temp;
 }
+
+/**
+ * Customers unblocked through the management API (`/customer/unblock`, `/user/unblock`), announced
+ * on the counters' pub/sub as a JSON `CustomerUnblock`: a plugin holding its own blocked list
+ * (LiteLLM's `blocked_user_list`) drops them, as LiteLLM's unblock edits that list.
+ */
+export const CUSTOMER_UNBLOCK_CHANNEL = 'governance:customer-unblock';
+
+export interface CustomerUnblock {
+  userIds: string[];
+}

@@ -347,3 +347,36 @@ general_settings:
     expect(upstream.requests.some((r) => JSON.stringify(r.body).includes('"someone"'))).toBe(false);
   });
 });
+
+describe('spec: Enable Blocked User Lists — unblocking through the API', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(
+      specConfig(`${gpt35(upstream)}litellm_settings:
+  callbacks: ["blocked_user_check"]
+  blocked_user_list: ["user_id_1", "user_id_2"]
+general_settings:
+  master_key: sk-1234
+`),
+    );
+  });
+  afterAll(() => gw?.close());
+
+  const callAs = (user: string) => post(gw, '/chat/completions', SPEC_MASTER_KEY, JSON.stringify({ model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'what llm are you' }], user }));
+
+  it('/user/unblock takes a user off blocked_user_list, and /customer/block blocks one again', async () => {
+    expect((await callAs('user_id_1')).status).toBe(400);
+    const unblocked = await post(gw, '/user/unblock', SPEC_MASTER_KEY, JSON.stringify({ user_ids: ['user_id_1'] }));
+    expect(unblocked.status).toBe(200);
+    expect(((await unblocked.json()) as { blocked_users: string[] }).blocked_users).not.toContain('user_id_1');
+    await expect.poll(async () => (await callAs('user_id_1')).status, { timeout: 2_000 }).toBe(200);
+    expect((await callAs('user_id_2')).status).toBe(400);
+
+    const blocked = await post(gw, '/customer/block', SPEC_MASTER_KEY, JSON.stringify({ user_ids: ['user_id_1'] }));
+    expect(blocked.status).toBe(200);
+    expect(((await blocked.json()) as { blocked_users: { user_id: string; blocked: boolean }[] }).blocked_users).toMatchObject([{ user_id: 'user_id_1', blocked: true }]);
+    const refused = await callAs('user_id_1');
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('User blocked from making LLM API Calls. User=user_id_1');
+  });
+});

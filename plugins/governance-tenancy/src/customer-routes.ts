@@ -3,7 +3,7 @@
  * /customer/info, /customer/delete, /customer/list, /customer/block, /customer/unblock, and
  * `/user/unblock` (the spec's way to unblock customers). Blocking creates unknown customers.
  */
-import type { RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import { CUSTOMER_UNBLOCK_CHANNEL, type CustomerUnblock, type RouteDefinition, type RouteRequest } from '../../../plugin-sdk/index.js';
 import { budgetTableOf, entityView, newLimits, type CustomerRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';
@@ -58,7 +58,13 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
         records.push(await view(after));
       }
       await entityChanged('customer', ids.join(','));
-      return { body: blocked ? { blocked_users: records } : { unblocked_users: records } };
+      if (blocked) return { body: { blocked_users: records } };
+      // Also off LiteLLM's blocked_user_list, on every instance (guardrail-blocked-users listens).
+      const message: CustomerUnblock = { userIds: ids };
+      await ctx.counters.publish(CUSTOMER_UNBLOCK_CHANNEL, JSON.stringify(message)).catch((err: Error) => ctx.log.warn({ err: err.message }, 'could not announce unblocked customers'));
+      // LiteLLM answers with who is still blocked.
+      const stillBlocked = (await stores.customers.knex(stores.customers.def.table).where('blocked', true).orderBy('user_id').limit(10_000).pluck('user_id')) as string[];
+      return { body: { blocked_users: stillBlocked, unblocked_users: records } };
     },
   });
 
@@ -126,7 +132,8 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
         await stores.customers.delete(ids);
         await entityChanged('customer', ids.join(','));
         for (const r of records) audit(req, 'customer.delete', 'customer', r.user_id, entityView(r), undefined);
-        return { body: { deleted_customers: ids } };
+        // LiteLLM's answer: the number deleted and a message naming them.
+        return { body: { deleted_customers: ids.length, message: `Successfully deleted customers with ids: ${pythonList(ids)}` } };
       },
     },
     {
@@ -145,4 +152,9 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
     setBlocked(false, '/customer/unblock'),
     setBlocked(false, '/user/unblock'),
   ];
+}
+
+/** A list as Python prints it (`['a', 'b']`), for messages LiteLLM builds with str(list). */
+function pythonList(items: readonly string[]): string {
+  return `[${items.map((i) => `'${i}'`).join(', ')}]`;
 }

@@ -207,7 +207,7 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       expect((await api.chat(key, { user: 'c-new' })).status).toBe(400);
       await api.ok('POST', '/customer/unblock', { user_ids: ['c-new'] });
       expect((await api.chat(key, { user: 'c-new' })).status).toBe(200);
-      expect(await api.ok('POST', '/customer/delete', { user_ids: ['c-new'] })).toEqual({ deleted_customers: ['c-new'] });
+      expect(await api.ok('POST', '/customer/delete', { user_ids: ['c-new'] })).toEqual({ deleted_customers: 1, message: "Successfully deleted customers with ids: ['c-new']" });
       expect((await api.get('/customer/info?end_user_id=ghost')).status).toBe(404);
       expect((await api.post('/customer/block', { user_ids: [] })).status).toBe(400);
     });

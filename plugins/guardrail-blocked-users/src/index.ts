@@ -1,9 +1,11 @@
 /**
  * LiteLLM's `blocked_user_check` callback: a request whose `user_id` or `user` is on the blocked
  * list is refused before anything else looks at it (stage SECURITY), so no provider is called and
- * no budget is touched. The list is a Set built once at load.
+ * no budget is touched. The list is a Set built once at load; a customer unblocked through the
+ * management API (`/customer/unblock`, `/user/unblock`) leaves it on every instance, as LiteLLM's
+ * unblock removes it from `blocked_user_list`.
  */
-import { definePlugin, definePluginErrors, type JsonObject } from '../../../plugin-sdk/index.js';
+import { CUSTOMER_UNBLOCK_CHANNEL, definePlugin, definePluginErrors, type CustomerUnblock, type JsonObject } from '../../../plugin-sdk/index.js';
 import type { GuardrailBlockedUsersConfig } from './config.generated.js';
 import { readListSetting } from '../../../plugin-sdk/list-setting.js';
 
@@ -30,8 +32,16 @@ export default definePlugin<GuardrailBlockedUsersConfig>({
   id: 'guardrail-blocked-users',
   version: '1.0.0',
   apiVersion: '^1',
-  setup(ctx, config) {
+  async setup(ctx, config) {
     const blocked = new Set(readListSetting('blocked_user_list', config.blocked_user_list));
+    const unsubscribe = await ctx.counters.subscribe(CUSTOMER_UNBLOCK_CHANNEL, (message) => {
+      try {
+        const { userIds } = JSON.parse(message) as CustomerUnblock;
+        for (const id of userIds) if (blocked.delete(id)) ctx.log.info({ user: id }, 'user unblocked: removed from the blocked user list');
+      } catch {
+        ctx.log.warn('ignored a malformed unblock message');
+      }
+    });
     if (blocked.size === 0) {
       ctx.log.warn('blocked_user_check is enabled but litellm_settings.blocked_user_list is empty: no user is blocked');
     } else {
@@ -42,6 +52,7 @@ export default definePlugin<GuardrailBlockedUsersConfig>({
         const user = blockedUserOf(call.body, blocked);
         if (user !== undefined) throw BlockedUserErrors.BLOCKED({ user });
       },
+      close: unsubscribe,
     };
   },
 });
