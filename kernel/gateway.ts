@@ -38,7 +38,7 @@ import { buildServer } from './server/build-server.js';
 import { batchWriteRunner } from './storage/batch-write.js';
 import { KERNEL_MIGRATIONS } from './storage/kernel-migrations.js';
 import { createKvStore } from './storage/kv-store.js';
-import { openStorage } from './storage/open-storage.js';
+import { SQLITE_PRAGMAS, openStorage } from './storage/open-storage.js';
 import type { MigrationSet, Storage } from './storage/storage.js';
 
 export const SLUICE_VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -110,6 +110,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   });
   let counters: Counters | undefined;
   const http = new UndiciHttpClient();
+  // Plugins' batched writes: a SQLite file is written from a worker thread (batch-write.ts).
+  const batchWrites = batchWriteRunner(storage.knex, storage.dialect, storage.dialect === 'sqlite' ? { sqliteFile: storage.location, sqlitePragmas: SQLITE_PRAGMAS } : {});
   try {
     counters = await openCounters({ redisUrl, log });
     const metrics = new KernelMetrics();
@@ -140,7 +142,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     // A secret manager reads its own credentials from the environment only: asking the secret
     // managers (itself included) would recurse.
     const resolverIds = new Set(resolution.selected.filter((s) => s.entry.manifest.provides?.secretResolver).map((s) => s.entry.manifest.id));
-    const batchWrite = batchWriteRunner(storage.knex, storage.dialect);
+    const batchWrite = batchWrites.run;
     const ctxFor = (id: string, version: string): PluginContext => ({
       pluginId: id,
       version,
@@ -255,6 +257,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
             }
           }
           await Promise.allSettled(registry.all().map((d) => d.adapter.close?.()));
+          await batchWrites.close(); // after the plugins: their close flushes through it
           await Promise.allSettled([http.close(), counters!.close(), storage.close()]);
           log.flush();
         })();
@@ -262,7 +265,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       },
     };
   } catch (err) {
-    await Promise.allSettled([http.close(), counters?.close(), storage.close()]);
+    await Promise.allSettled([batchWrites.close(), http.close(), counters?.close(), storage.close()]);
     throw err;
   }
 }

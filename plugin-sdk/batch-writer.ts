@@ -154,11 +154,16 @@ export class BatchWriter<Row> {
   }
 
   private async run(): Promise<void> {
-    while (this.queue.length > 0) {
+    // Writes what was queued when the flush began, then goes on only while full batches wait: rows
+    // that trickle in during a write wait for the next tick instead of going in as tiny batches
+    // (each a transaction, and a round trip to the writer thread on SQLite).
+    let due = this.queue.length;
+    while (this.queue.length > 0 && (due > 0 || this.queue.length >= this.maxBatch)) {
       const batch = this.queue.slice(0, this.maxBatch);
       if (!(await this.attempt(batch))) return;
       this.queue.splice(0, batch.length);
       this.counts.written += batch.length;
+      due -= batch.length;
     }
     if (this.spillMayExist) await this.replay();
   }

@@ -5,6 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
+import { createHooks } from '../kernel/hooks.js';
+import type { Logger } from '../kernel/logging/create-logger.js';
+import { KernelMetrics } from '../kernel/metrics.js';
+import { ObserverQueue } from '../kernel/observers.js';
 import type { SpendEvent } from '../plugin-sdk/hook-contexts.js';
 import { MASTER_KEY, startGateway, tempDir, type TestGateway } from './support/gateway.js';
 import { pluginSource, writeTestPlugin } from './support/test-plugins.js';
@@ -346,5 +350,74 @@ describe('loading', () => {
       }
     }
     await expect(startGateway(config([{ use: 'versioned@^3' }]), { extraPluginDirs: [v1, v2] })).rejects.toThrow(/no installed version of versioned satisfies \^3 \(installed: 2\.1\.0, 1\.4\.0\)/);
+  });
+});
+
+describe('ObserverQueue', () => {
+  const quiet = { error: () => undefined } as unknown as Logger;
+  const shared = Object.freeze({ id: 'k', authenticatedBy: 'test', role: 'internal_user', scopes: Object.freeze([Object.freeze({ kind: 'key', id: 'k' })]) });
+  const spendEvent = () =>
+    ({
+      requestId: 'r',
+      principal: shared,
+      scopes: shared.scopes,
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } },
+      tags: ['a'],
+      state: { budget: { reserved: [1, 2] } },
+      metadata: { trace: { spans: [{ id: 1 }] } },
+    }) as unknown as SpendEvent;
+
+  it('hands observers the event with everything reachable from it frozen', async () => {
+    const hooks = createHooks();
+    const seen: SpendEvent[] = [];
+    hooks.onSpend.tapPromise('spy', async (e) => void seen.push(e));
+    const q = new ObserverQueue(hooks, quiet, new KernelMetrics());
+    const e = spendEvent();
+    q.spend(e);
+    await q.drain();
+    expect(seen).toEqual([e]);
+    const state = e.state as { budget: { reserved: number[] } };
+    const metadata = e.metadata as { trace: { spans: { id: number }[] } };
+    for (const part of [e, e.usage, (e.usage as unknown as { prompt_tokens_details: object }).prompt_tokens_details, e.tags, state, state.budget, state.budget.reserved, metadata, metadata.trace, metadata.trace.spans, metadata.trace.spans[0]]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => (state.budget.reserved as number[]).push(3)).toThrow(TypeError);
+  });
+
+  it('drain() waits for slow observers; pending counts queued and running deliveries', async () => {
+    const hooks = createHooks();
+    let done = 0;
+    hooks.onSpend.tapPromise('slow', () => new Promise<void>((r) => setTimeout(() => (done++, r()), 30)));
+    const q = new ObserverQueue(hooks, quiet, new KernelMetrics());
+    q.spend(spendEvent());
+    q.spend(spendEvent());
+    expect(q.pending).toBe(2);
+    await new Promise((r) => setImmediate(r));
+    expect(q.pending).toBe(2); // delivered, still running
+    await q.drain();
+    expect(done).toBe(2);
+    expect(q.pending).toBe(0);
+  });
+
+  it('a failed delivery is counted and logged, and drain() still returns', async () => {
+    const hooks = createHooks();
+    const errors: unknown[] = [];
+    const log = { error: (o: unknown) => void errors.push(o) } as unknown as Logger;
+    hooks.onSpend.tapPromise('broken', () => Promise.reject(new Error('boom')));
+    const metrics = new KernelMetrics();
+    const q = new ObserverQueue(hooks, log, metrics);
+    q.spend(spendEvent());
+    q.spend(spendEvent());
+    await q.drain();
+    expect(metrics.get('observer_failures_total', { hook: 'onSpend' })).toBe(2);
+    expect(errors).toHaveLength(2);
+    expect(q.pending).toBe(0);
+  });
+
+  it('queues nothing when no plugin observes', async () => {
+    const q = new ObserverQueue(createHooks(), quiet, new KernelMetrics());
+    q.spend(spendEvent());
+    expect(q.pending).toBe(0);
+    await q.drain();
   });
 });

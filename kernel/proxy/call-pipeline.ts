@@ -18,7 +18,7 @@ import type { ObserverQueue } from '../observers.js';
 import { CallAbort } from './call-abort.js';
 import { requestTags } from './request-tags.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
-import { NO_USAGE, priceOf as priceOfDeployment, readUsage } from './usage.js';
+import { NO_USAGE, priceOf as priceOfDeployment, readUsage, usageInJsonText } from './usage.js';
 import { GATEWAY_ONLY_PARAMS, validateBody } from './validate-request.js';
 
 export interface PipelineDeps {
@@ -172,15 +172,18 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
 
     if (result.kind === 'json') {
       upstreamMs = performance.now() - upstreamStart;
-      let response = result.body;
+      // An answer with its raw text goes out as those bytes, unparsed unless a plugin reads it.
       let raw = result.raw;
+      let response: JsonObject | undefined;
       if (deps.hooks.postCall.isUsed()) {
-        const rctx: ResponseContext = { call, deployment: deployment.info, streamed: false, response };
+        const rctx: ResponseContext = { call, deployment: deployment.info, streamed: false, response: lazyBody(result, deployment) };
         response = (await deps.hooks.postCall.promise(rctx)).response;
         raw = undefined; // a plugin may have changed it in place
+      } else if (raw === undefined) {
+        response = result.body;
       }
       reply.raw.off('close', onClose);
-      const usage = readUsage(response.usage);
+      const usage = response ? readUsage(response.usage) : (usageInJsonText(raw!) ?? readUsage(lazyBody(result, deployment).usage));
       finishOnce(usage);
       const cost = priceOf(deps, endpoint, usage, deployment);
       sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome, call.responseHeaders);
@@ -220,6 +223,16 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: F
     if (!(err instanceof SluiceError)) deps.log.error({ err, requestId: request.id }, 'unexpected error in call pipeline');
     if (ctx) emitSpend(deps, ctx, chosen, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
     throw clientError;
+  }
+}
+
+/** A JSON answer's parsed body; an answer that does not parse is the upstream's fault (502). */
+function lazyBody(result: { body: JsonObject }, d: RegisteredDeployment): JsonObject {
+  try {
+    return result.body;
+  } catch (err) {
+    if (err instanceof UpstreamError) throw fromUpstream(err, d.config.provider, d.config.timeoutMs);
+    throw err;
   }
 }
 

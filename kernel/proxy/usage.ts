@@ -44,3 +44,59 @@ export function chunkHasUsage(data: string): boolean {
   while (j < data.length && (data.charCodeAt(j) === 32 || data.charCodeAt(j) === 58)) j++; // spaces and ':'
   return data.charCodeAt(j) === 123; // '{'
 }
+
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
+/**
+ * Usage from a JSON answer's text, without parsing the whole answer: the last `"usage"` key (the
+ * top-level one in OpenAI's format, which puts it last) and the object after it. A `"usage"` inside
+ * a string value never matches: its quotes are escaped, so it cannot follow `{` or `,`. Undefined
+ * when the text has no such key or it does not read as an object: the caller parses the answer.
+ */
+export function usageInJsonText(text: string): Usage | undefined {
+  for (let from = text.length; from > 0; ) {
+    const i = text.lastIndexOf('"usage"', from);
+    if (i <= 0) return undefined;
+    from = i - 1;
+    let p = i - 1;
+    while (p > 0 && isSpace(text.charCodeAt(p))) p--;
+    const before = text.charCodeAt(p);
+    if (before !== 44 && before !== 123) continue; // ',' or '{': a key, not text in a string
+    let j = i + 7;
+    while (isSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) !== 58) continue; // ':'
+    j++;
+    while (isSpace(text.charCodeAt(j))) j++;
+    if (text.startsWith('null', j)) return NO_USAGE;
+    if (text.charCodeAt(j) !== 123) return undefined;
+    const end = objectEnd(text, j);
+    if (end === -1) return undefined;
+    try {
+      return readUsage(JSON.parse(text.slice(j, end + 1)));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Index of the `}` closing the object that opens at `start`, or -1. */
+function objectEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let k = start; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34) {
+      // a string: skip to its closing quote
+      for (k++; k < text.length; k++) {
+        const s = text.charCodeAt(k);
+        if (s === 92) k++;
+        else if (s === 34) break;
+      }
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 0) return c === 125 ? k : -1;
+    }
+  }
+  return -1;
+}

@@ -2,7 +2,6 @@
  * The fastify instance: body parsing into OpenAI errors, request ids, the auth step on every
  * non-public route, the OpenAI routes, health, and the routes plugins contribute.
  */
-import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
@@ -14,6 +13,7 @@ import type { PipelineDeps } from '../proxy/call-pipeline.js';
 import { assertAccess, authenticate, type Access } from './authenticate.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerHealthRoutes, type HealthDeps } from './health-routes.js';
+import { requestIdV7 } from './request-id.js';
 import './request-state.js';
 
 export interface ServerDeps {
@@ -40,7 +40,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : requestIdV7();
     },
     return503OnClosing: false,
     // The kernel logs through its own logger; a pino child per request would be pure overhead.

@@ -1,11 +1,14 @@
 /**
  * Batched writes for plugins that record every call (spend logs, audit): one transaction per
  * batch, with the statement shape fixed per table so the database does the work, not the query
- * builder. On SQLite each row runs a cached prepared statement inside one transaction on knex's
- * single connection (a few µs a row); on Postgres rows go as multi-row statements through knex.
+ * builder. A SQLite file is written from a worker thread with its own connection (see
+ * sqlite-write-thread.ts); an in-memory SQLite database, which a second connection cannot see, runs
+ * cached prepared statements on knex's connection; on Postgres rows go as multi-row statements
+ * through knex.
  */
 import type { Knex } from 'knex';
 import type { BatchWrite, BatchWriteRunner } from '../../plugin-sdk/capabilities.js';
+import { sqliteWriteThread, type SqliteWriteThread } from './sqlite-write-thread.js';
 import type { Dialect } from './storage.js';
 
 /** Bind parameters per statement: under SQLite's 32,766 and Postgres's 65,535. */
@@ -98,12 +101,64 @@ function knexWriter(trx: Knex.Transaction): BatchWrite {
   };
 }
 
-export function batchWriteRunner(knex: Knex, dialect: Dialect): BatchWriteRunner {
-  if (dialect === 'postgres') return (fn) => knex.transaction((trx) => fn(knexWriter(trx)));
+/** The kernel's side of `ctx.database.batch`: the runner plugins get, and its shutdown. */
+export interface KernelBatchWrites {
+  run: BatchWriteRunner;
+  /** Stops the writer thread, if any; call after every plugin has flushed. */
+  close(): Promise<void>;
+}
+
+export interface BatchWriteOptions {
+  /** The SQLite database file: batches are then written from a worker thread. */
+  sqliteFile?: string;
+  /** Per-connection pragmas the writer thread's connection needs (synchronous, busy_timeout…). */
+  sqlitePragmas?: readonly string[];
+}
+
+function threadWriter(thread: SqliteWriteThread): BatchWrite {
+  return {
+    async insert(table, columns, rows, opts) {
+      if (rows.length === 0) return [];
+      const changed = await thread.send({ op: 'run', sql: insertSql(table, columns, opts?.ignoreConflictOn), rows, changes: opts?.ignoreConflictOn !== undefined });
+      return changed ? Array.from(changed, (c) => c === 1) : rows.map(() => true);
+    },
+    async increment(table, keys, add, rows) {
+      if (rows.length === 0) return;
+      await thread.send({ op: 'run', sql: incrementSql(table, keys, add), rows, changes: false });
+    },
+  };
+}
+
+export function batchWriteRunner(knex: Knex, dialect: Dialect, opts: BatchWriteOptions = {}): KernelBatchWrites {
+  if (dialect === 'postgres') return { run: (fn) => knex.transaction((trx) => fn(knexWriter(trx))), close: async () => undefined };
+  // Holding knex's only SQLite connection keeps every other query of this process out until the
+  // batch commits: in-thread that is the transaction's own connection; with the writer thread it
+  // means no main-thread write ever waits on the thread's lock (better-sqlite3 would block the
+  // event loop for it).
+  const client = knex.client as { acquireConnection(): Promise<SqliteDatabase>; releaseConnection(c: SqliteDatabase): Promise<unknown> };
+  const file = opts.sqliteFile;
+  if (file && file !== ':memory:' && !file.startsWith('file::memory:')) {
+    const thread = sqliteWriteThread(file, opts.sqlitePragmas ?? []);
+    const run: BatchWriteRunner = async (fn) => {
+      const db = await client.acquireConnection();
+      try {
+        await thread.send({ op: 'begin' });
+        try {
+          const result = await fn(threadWriter(thread));
+          await thread.send({ op: 'commit' });
+          return result;
+        } catch (err) {
+          await thread.send({ op: 'rollback' }).catch(() => undefined);
+          throw err;
+        }
+      } finally {
+        await client.releaseConnection(db);
+      }
+    };
+    return { run, close: () => thread.close() };
+  }
   const statements = new WeakMap<object, Map<string, SqliteStatement>>();
-  return async (fn) => {
-    // Holding knex's only SQLite connection keeps every other query out until the batch commits.
-    const client = knex.client as { acquireConnection(): Promise<SqliteDatabase>; releaseConnection(c: SqliteDatabase): Promise<unknown> };
+  const run: BatchWriteRunner = async (fn) => {
     const db = await client.acquireConnection();
     try {
       let cache = statements.get(db);
@@ -121,4 +176,5 @@ export function batchWriteRunner(knex: Knex, dialect: Dialect): BatchWriteRunner
       await client.releaseConnection(db);
     }
   };
+  return { run, close: async () => undefined };
 }

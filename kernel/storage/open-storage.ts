@@ -12,6 +12,20 @@ const PING_TIMEOUT_MS = 2_000;
 /** How long a SQLite writer waits for another process's lock before failing with SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
+/** Every SQLite connection's settings, the batch writer thread's included. */
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'journal_mode = WAL', // readers in other processes don't block writers
+  // WAL's recommended setting: a commit no longer waits for an fsync (batched spend and audit
+  // writes commit several times a second); the database stays consistent after a crash, and only
+  // an OS crash or power loss can lose the last commits.
+  'synchronous = NORMAL',
+  // Checkpoints (copying the WAL into the database file) are what still fsync: every ~40 MB
+  // instead of every ~4 MB keeps that stall off most batches.
+  'wal_autocheckpoint = 10000',
+  'foreign_keys = ON', // off by default in SQLite, on in Postgres
+  `busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
+];
+
 export interface OpenStorageOptions {
   /** `sqlite:<path>`, `sqlite://<path>`, `file:<path>`, `sqlite::memory:`, `postgres://…`. */
   databaseUrl?: string;
@@ -80,16 +94,7 @@ function sqliteTarget(filename: string): Target {
         max: 1,
         afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
           try {
-            conn.pragma('journal_mode = WAL'); // readers in other processes don't block writers
-            // WAL's recommended setting: a commit no longer waits for an fsync (batched spend and
-            // audit writes commit several times a second); the database stays consistent after a
-            // crash, and only an OS crash or power loss can lose the last commits.
-            conn.pragma('synchronous = NORMAL');
-            // Checkpoints (copying the WAL into the database file) are what still fsync: every
-            // ~40 MB instead of every ~4 MB keeps that stall off most batches.
-            conn.pragma('wal_autocheckpoint = 10000');
-            conn.pragma('foreign_keys = ON'); // off by default in SQLite, on in Postgres
-            conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+            for (const pragma of SQLITE_PRAGMAS) conn.pragma(pragma);
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

@@ -8,7 +8,7 @@ import { httpTarget, type HttpClient, type HttpTarget } from '../capabilities.js
 import type { Endpoint } from '../hook-contexts.js';
 import type { JsonObject } from '../json.js';
 import type { DeploymentConfig, ProviderAdapter, ProviderRequest, ProviderResponse } from '../provider.js';
-import { readJsonObject } from './read-json.js';
+import { readJsonAnswer } from './read-json.js';
 
 export const OPENAI_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
@@ -55,8 +55,7 @@ export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKe
         throw new UpstreamError(`upstream answered ${res.status}`, { status: res.status, body: parseOrText(text), retryAfter: header(res.headers['retry-after']) });
       }
       if (req.stream) return { kind: 'sse', status: res.status, body: res.body };
-      const { json, raw } = await readJsonObject(res.body, 'upstream');
-      return { kind: 'json', status: res.status, body: json, raw };
+      return readJsonAnswer(res.body, 'upstream', res.status);
     },
   };
 }

@@ -357,7 +357,8 @@ async function main() {
         '',
       ].join('\n'),
     );
-    const nodeArgs = ['--no-node-snapshot', ...profArgs('sluice')];
+    // BENCH_SLUICE_NODE_ARGS: extra Node flags for the gateway's process, for A/B runs.
+    const nodeArgs = ['--no-node-snapshot', ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('sluice')];
     sluice = startChild('sluice', [...nodeArgs, join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(sluicePort), '--host', '127.0.0.1'], {
       SLUICE_MASTER_KEY: MASTER_KEY,
       DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}`,

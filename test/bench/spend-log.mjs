@@ -31,7 +31,8 @@ await admin.query(`create schema "${schema}"`);
 const scoped = new URL(URL_);
 scoped.searchParams.set('options', `-c search_path=${schema}`);
 const pgKnex = knexFactory({ client: 'pg', connection: scoped.toString(), pool: { min: 1, max: 4 } });
-const sqliteKnex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(mkdtempSync(join(tmpdir(), 'sluice-bench-')), 'bench.db') }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate: (c, done) => (c.pragma('journal_mode = WAL'), done(null, c)) } });
+const sqliteFile = join(mkdtempSync(join(tmpdir(), 'sluice-bench-')), 'bench.db');
+const sqliteKnex = knexFactory({ client: 'better-sqlite3', connection: { filename: sqliteFile }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate: (c, done) => (c.pragma('journal_mode = WAL'), done(null, c)) } });
 
 const silent = { debug() {}, info() {}, warn: (o, m) => process.stderr.write(`${m ?? ''} ${JSON.stringify(o)}\n`), error: (o, m) => process.stderr.write(`${m ?? ''} ${JSON.stringify(o)}\n`) };
 silent.child = () => silent;
@@ -60,15 +61,17 @@ function event(i, now) {
   };
 }
 
-async function measure(knex, backend) {
+async function measure(knex, backend, opts = {}) {
   for (const m of MIGRATIONS) await m.up(knex);
   const now = Date.now();
   const rows = Array.from({ length: ROWS }, (_, i) => spendLogRow(event(i, now)));
-  const writer = new BatchWriter({ name: 'spend-logs-bench', write: spendBatchWriter(batchWriteRunner(knex, backend)), dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), log: silent, maxBatch: MAX_BATCH, maxQueued: ROWS });
+  const writes = batchWriteRunner(knex, backend, opts);
+  const writer = new BatchWriter({ name: 'spend-logs-bench', write: spendBatchWriter(writes.run), dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), log: silent, maxBatch: MAX_BATCH, maxQueued: ROWS });
   const t0 = process.hrtime.bigint();
   for (const r of rows) writer.push(r);
   await writer.close();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await writes.close();
   const [{ n }] = await knex('sluice_spend_logs').count({ n: '*' });
   const [{ r }] = await knex('sluice_spend_daily').sum({ r: 'api_requests' });
   if (Number(n) !== ROWS || Number(r) !== ROWS || writer.stats.spilled !== 0) throw new Error(`expected ${ROWS} rows, log has ${n}, rollups count ${r}, spilled ${writer.stats.spilled}`);
@@ -78,7 +81,7 @@ async function measure(knex, backend) {
 
 try {
   process.stdout.write(`${JSON.stringify(await measure(pgKnex, 'postgres'))}\n`);
-  process.stdout.write(`${JSON.stringify(await measure(sqliteKnex, 'sqlite'))}\n`);
+  process.stdout.write(`${JSON.stringify(await measure(sqliteKnex, 'sqlite', { sqliteFile, sqlitePragmas: ['synchronous = NORMAL'] }))}\n`);
 } finally {
   await pgKnex.destroy();
   await sqliteKnex.destroy();

@@ -32,6 +32,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 
 export class CostMap {
   private readonly byDeployment = new Map<string, ModelPrice | null>();
+  /** Per deployment object, the last model priced for it: the request path's lookup, no key string built. */
+  private readonly lastFor = new WeakMap<RoutableDeployment, { model: string; entry: ModelPrice | undefined }>();
 
   constructor(readonly data: CostMapData) {}
 
@@ -42,6 +44,14 @@ export class CostMap {
   /** The map entry for a deployment: base_model, then `<provider>/<model>`, then `<model>`. */
   entryFor(d: RoutableDeployment, modelInfo: Readonly<Record<string, unknown>>): ModelPrice | undefined {
     // Wildcard deployments share an id across upstream models: key by both.
+    const last = this.lastFor.get(d);
+    if (last !== undefined && last.model === d.model) return last.entry;
+    const entry = this.lookup(d, modelInfo);
+    this.lastFor.set(d, { model: d.model, entry });
+    return entry;
+  }
+
+  private lookup(d: RoutableDeployment, modelInfo: Readonly<Record<string, unknown>>): ModelPrice | undefined {
     const key = `${d.id}\0${d.model}`;
     const cached = this.byDeployment.get(key);
     if (cached !== undefined) return cached ?? undefined;

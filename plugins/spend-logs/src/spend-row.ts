@@ -44,7 +44,8 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (!SECRET_NAME.test(k)) out[k] = withoutSecrets(v, depth + 1);
+    // Object.keys rather than entries: no [key, value] pair per field.
+    for (const k of Object.keys(value)) if (!SECRET_NAME.test(k)) out[k] = withoutSecrets((value as Record<string, unknown>)[k], depth + 1);
     return out;
   }
   return value;
@@ -76,9 +77,6 @@ export function spendLogRow(e: Readonly<SpendEvent>): SpendLogRow {
   const prompt = Math.round(nonNegative(e.usage?.prompt_tokens));
   const completion = Math.round(nonNegative(e.usage?.completion_tokens));
   const total = Math.round(nonNegative(e.usage?.total_tokens)) || prompt + completion;
-  // The request's own metadata minus what is stored in columns already (tags) or must not be.
-  const { tags: _tags, ...requestMetadata } = (e.metadata ?? {}) as Record<string, unknown>;
-  const metadata = { ...(withoutSecrets(requestMetadata) as object), stream: e.stream, overhead_ms: Math.round(e.overheadMs * 1000) / 1000 };
   return {
     request_id: e.requestId,
     call_type: CALL_TYPE[e.endpoint] ?? e.endpoint,
@@ -98,13 +96,51 @@ export function spendLogRow(e: Readonly<SpendEvent>): SpendLogRow {
     completion_tokens: completion,
     total_tokens: total,
     spend: nonNegative(e.cost),
-    request_tags: JSON.stringify([...new Set(e.tags)]),
+    request_tags: tagsJson(e.tags),
     status: e.status,
     http_status: e.httpStatus,
     error_code: e.errorCode ?? null,
     start_time: e.startedAt,
     end_time: e.endedAt,
     request_duration_ms: Math.max(0, e.endedAt - e.startedAt),
-    metadata: JSON.stringify(metadata),
+    metadata: metadataJson(e),
   };
+}
+
+/** The tags as a JSON array, duplicates dropped. Most calls have none, some one or two. */
+function tagsJson(tags: readonly string[] | undefined): string {
+  if (!Array.isArray(tags) || tags.length > 16 || (tags as { toJSON?: unknown }).toJSON !== undefined) return JSON.stringify([...new Set(tags)]);
+  // A short list of distinct strings is its own JSON array: no Set, no copy.
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    if (typeof tag !== 'string') return JSON.stringify([...new Set(tags)]);
+    for (let j = 0; j < i; j++) if (tags[j] === tag) return JSON.stringify([...new Set(tags)]);
+  }
+  return tags.length === 0 ? '[]' : JSON.stringify(tags);
+}
+
+/**
+ * The request's own metadata minus what is stored in columns already (tags) or must not be (secrets),
+ * plus `stream` and `overhead_ms`, as JSON. Keys keep the order of the request's metadata; a request
+ * key named `stream` or `overhead_ms` keeps its place and takes the gateway's value.
+ */
+function metadataJson(e: Readonly<SpendEvent>): string {
+  const overheadMs = Math.round(e.overheadMs * 1000) / 1000;
+  const source = (e.metadata ?? {}) as Record<string, unknown>;
+  const keys = Object.keys(source);
+  if (keys.length === 0 || (keys.length === 1 && keys[0] === 'tags')) {
+    // Most calls carry no metadata: build the string, not an object to stringify.
+    if (typeof e.stream === 'boolean' && Number.isFinite(overheadMs)) return `{"stream":${e.stream},"overhead_ms":${overheadMs}}`;
+    return JSON.stringify({ stream: e.stream, overhead_ms: overheadMs });
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    // `__proto__` would set out's prototype, not a field: the JSON never had it.
+    if (k === 'tags' || k === '__proto__' || SECRET_NAME.test(k)) continue;
+    const v = source[k];
+    out[k] = v && typeof v === 'object' ? withoutSecrets(v, 1) : v;
+  }
+  out.stream = e.stream;
+  out.overhead_ms = overheadMs;
+  return JSON.stringify(out);
 }

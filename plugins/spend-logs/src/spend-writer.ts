@@ -20,16 +20,27 @@ export const LOG_COLUMNS: readonly (keyof SpendLogRow)[] = [
   'request_duration_ms', 'metadata',
 ];
 
-const valuesOf = <T extends object>(columns: readonly (keyof T)[], row: T): unknown[] => columns.map((c) => row[c]);
+/** Each row's values in LOG_COLUMNS order, written out: a row a call, where `LOG_COLUMNS.map` costs more. */
+export const logValues = (r: SpendLogRow): unknown[] => [
+  r.request_id, r.call_type, r.api_key, r.key_alias, r.user_id, r.team_id, r.organization_id, r.project_id, r.end_user,
+  r.model, r.model_group, r.model_id, r.custom_llm_provider, r.api_base, r.prompt_tokens, r.completion_tokens,
+  r.total_tokens, r.spend, r.request_tags, r.status, r.http_status, r.error_code, r.start_time, r.end_time,
+  r.request_duration_ms, r.metadata,
+];
+
+const DAILY_COLUMNS: readonly string[] = [...DAILY_KEYS, ...TOTALS];
+const DAILY_TAG_COLUMNS: readonly string[] = [...DAILY_TAG_KEYS, ...TOTALS];
+
+const valuesOf = (columns: readonly string[], row: object): unknown[] => columns.map((c) => (row as Record<string, unknown>)[c]);
 
 export function spendBatchWriter(batch: BatchWriteRunner): (rows: SpendLogRow[]) => Promise<void> {
   return (rows) =>
     batch(async (write) => {
-      const took = await write.insert(LOG_TABLE, LOG_COLUMNS, rows.map((r) => valuesOf(LOG_COLUMNS, r)), { ignoreConflictOn: 'request_id' });
+      const took = await write.insert(LOG_TABLE, LOG_COLUMNS, rows.map(logValues), { ignoreConflictOn: 'request_id' });
       const fresh = rows.filter((_, i) => took[i]);
       const daily = dailyDeltas(fresh);
-      await write.increment(DAILY_TABLE, DAILY_KEYS, TOTALS, daily.map((d) => valuesOf([...DAILY_KEYS, ...TOTALS], d)));
+      await write.increment(DAILY_TABLE, DAILY_KEYS, TOTALS, daily.map((d) => valuesOf(DAILY_COLUMNS, d)));
       const tags = dailyTagDeltas(fresh);
-      await write.increment(DAILY_TAG_TABLE, DAILY_TAG_KEYS, TOTALS, tags.map((d) => valuesOf([...DAILY_TAG_KEYS, ...TOTALS], d)));
+      await write.increment(DAILY_TAG_TABLE, DAILY_TAG_KEYS, TOTALS, tags.map((d) => valuesOf(DAILY_TAG_COLUMNS, d)));
     });
 }
