@@ -28,6 +28,9 @@ const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
 const PHASES = new Set((env.BENCH_PHASES ?? 'c50,c1').split(',').map((s) => s.trim()));
 const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice').split(',').map((s) => s.trim());
 const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.trim());
+// BENCH_RATE: a fixed total request rate instead of as fast as possible, so that CPU per request
+// is read off an unsaturated machine (A/B attribution); the c50 ratios then mean nothing.
+const RATE = num('BENCH_RATE', 0);
 const CPU_PROF_DIR = env.BENCH_CPU_PROF || undefined; // a directory: write bare.cpuprofile and sluice.cpuprofile there
 const profArgs = (name) => (CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 const MASTER_KEY = 'sk-bench-1234';
@@ -151,7 +154,7 @@ function cannon(target, mode, seconds, onFirstTick) {
   return new Promise((resolve, reject) => {
     let tick;
     const instance = autocannon(
-      { url: target.url, method: 'POST', headers: target.headers, body: BODIES[mode], connections: CONNECTIONS, duration: seconds, pipelining: 1 },
+      { url: target.url, method: 'POST', headers: target.headers, body: BODIES[mode], connections: CONNECTIONS, duration: seconds, pipelining: 1, ...(RATE > 0 ? { overallRate: RATE } : {}) },
       (err, result) => (err ? reject(err) : Promise.resolve(tick).then(() => resolve(result), reject)),
     );
     if (onFirstTick) instance.once('tick', () => { tick = onFirstTick(); });
@@ -331,7 +334,7 @@ async function main() {
   let sluice;
   const ready = [];
   if (wanted.has('bare')) {
-    bare = startChild('bare', [...profArgs('bare'), join(here, 'bare-passthrough.mjs'), upstream, '0']);
+    bare = startChild('bare', [...(env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('bare'), join(here, 'bare-passthrough.mjs'), upstream, '0'], {}, { forwardStdout: Boolean(env.BENCH_BARE_NODE_ARGS) });
     ready.push(bare.ready);
     pids.bare = bare.pid;
   }
