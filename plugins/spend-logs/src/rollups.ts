@@ -54,6 +54,9 @@ function add(into: Totals, r: SpendLogRow): void {
 /** A key part as `Array#join` writes it (null and undefined as ''), so rollup ids and order stay as they were. */
 const part = (v: unknown): unknown => v ?? '';
 
+/** A new group's totals; run once per distinct group of a batch. */
+const noTotals = (): Totals => ({ spend: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, api_requests: 0, successful_requests: 0, failed_requests: 0 });
+
 /** Deltas in a fixed order, so concurrent writers lock rollup rows in the same order and never deadlock. */
 function sorted<T>(byId: Map<string, T>): T[] {
   if (byId.size <= 1) return [...byId.values()];
@@ -113,13 +116,7 @@ export function dailyDeltas(rows: readonly SpendLogRow[]): DailyRow[] {
           end_user: endUser,
           model: r.model,
           custom_llm_provider: provider,
-          spend: 0,
-          prompt_tokens: 0,
-          completion_tokens: 0,
-          total_tokens: 0,
-          api_requests: 0,
-          successful_requests: 0,
-          failed_requests: 0,
+          ...noTotals(),
         };
         byId.set(id, acc);
       }
@@ -180,13 +177,7 @@ export function dailyTagDeltas(rows: readonly SpendLogRow[]): DailyTagRow[] {
             team_id: teamId,
             organization_id: organizationId,
             model: r.model,
-            spend: 0,
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            total_tokens: 0,
-            api_requests: 0,
-            successful_requests: 0,
-            failed_requests: 0,
+            ...noTotals(),
           };
           byId.set(id, acc);
         }
