@@ -1,6 +1,6 @@
 /** Token usage and its price, read from responses and streams. */
 import type { Usage } from '../../plugin-sdk/hook-contexts.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
+import { isJsonSpace, type JsonObject } from '../../plugin-sdk/json.js';
 import type { Pricing } from '../../plugin-sdk/pricing.js';
 import type { DeploymentConfig } from '../../plugin-sdk/provider.js';
 import type { Endpoint } from '../../plugin-sdk/hook-contexts.js';
@@ -45,8 +45,6 @@ export function chunkHasUsage(data: string): boolean {
   return data.charCodeAt(j) === 123; // '{'
 }
 
-const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
-
 /**
  * Usage from a JSON answer's text, without parsing the whole answer: the last `"usage"` key (the
  * top-level one in OpenAI's format, which puts it last) and the object after it. A `"usage"` inside
@@ -59,14 +57,14 @@ export function usageInJsonText(text: string): Usage | undefined {
     if (i <= 0) return undefined;
     from = i - 1;
     let p = i - 1;
-    while (p > 0 && isSpace(text.charCodeAt(p))) p--;
+    while (p > 0 && isJsonSpace(text.charCodeAt(p))) p--;
     const before = text.charCodeAt(p);
     if (before !== 44 && before !== 123) continue; // ',' or '{': a key, not text in a string
     let j = i + 7;
-    while (isSpace(text.charCodeAt(j))) j++;
+    while (isJsonSpace(text.charCodeAt(j))) j++;
     if (text.charCodeAt(j) !== 58) continue; // ':'
     j++;
-    while (isSpace(text.charCodeAt(j))) j++;
+    while (isJsonSpace(text.charCodeAt(j))) j++;
     if (text.startsWith('null', j)) return NO_USAGE;
     if (text.charCodeAt(j) !== 123) return undefined;
     const end = objectEnd(text, j);

@@ -129,6 +129,14 @@ function threadWriter(thread: SqliteWriteThread): BatchWrite {
   };
 }
 
+/** How one SQLite batch begins, ends and writes: on the writer thread or on knex's connection. */
+interface SqliteTransaction {
+  begin(): Promise<unknown> | void;
+  commit(): Promise<unknown> | void;
+  rollback(): Promise<unknown> | void;
+  writer: BatchWrite;
+}
+
 export function batchWriteRunner(knex: Knex, dialect: Dialect, opts: BatchWriteOptions = {}): KernelBatchWrites {
   if (dialect === 'postgres') return { run: (fn) => knex.transaction((trx) => fn(knexWriter(trx))), close: async () => undefined };
   // Holding knex's only SQLite connection keeps every other query of this process out until the
@@ -136,45 +144,50 @@ export function batchWriteRunner(knex: Knex, dialect: Dialect, opts: BatchWriteO
   // means no main-thread write ever waits on the thread's lock (better-sqlite3 would block the
   // event loop for it).
   const client = knex.client as { acquireConnection(): Promise<SqliteDatabase>; releaseConnection(c: SqliteDatabase): Promise<unknown> };
-  const file = opts.sqliteFile;
-  if (file && file !== ':memory:' && !file.startsWith('file::memory:')) {
-    const thread = sqliteWriteThread(file, opts.sqlitePragmas ?? []);
-    const run: BatchWriteRunner = async (fn) => {
+  const runWith =
+    (transactionOn: (db: SqliteDatabase) => SqliteTransaction): BatchWriteRunner =>
+    async (fn) => {
       const db = await client.acquireConnection();
       try {
-        await thread.send({ op: 'begin' });
+        const tx = transactionOn(db);
+        await tx.begin();
         try {
-          const result = await fn(threadWriter(thread));
-          await thread.send({ op: 'commit' });
+          const result = await fn(tx.writer);
+          await tx.commit();
           return result;
         } catch (err) {
-          await thread.send({ op: 'rollback' }).catch(() => undefined);
+          await Promise.resolve(tx.rollback()).catch(() => undefined);
           throw err;
         }
       } finally {
         await client.releaseConnection(db);
       }
     };
-    return { run, close: () => thread.close() };
+
+  const file = opts.sqliteFile;
+  if (file && file !== ':memory:') {
+    const thread = sqliteWriteThread(file, opts.sqlitePragmas ?? []);
+    const writer = threadWriter(thread);
+    const onThread: SqliteTransaction = {
+      begin: () => thread.send({ op: 'begin' }),
+      commit: () => thread.send({ op: 'commit' }),
+      rollback: () => thread.send({ op: 'rollback' }),
+      writer,
+    };
+    return { run: runWith(() => onThread), close: () => thread.close() };
   }
   const statements = new WeakMap<object, Map<string, SqliteStatement>>();
-  const run: BatchWriteRunner = async (fn) => {
-    const db = await client.acquireConnection();
-    try {
-      let cache = statements.get(db);
-      if (!cache) statements.set(db, (cache = new Map()));
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(sqliteWriter(db, cache));
-        db.exec('COMMIT');
-        return result;
-      } catch (err) {
+  const onConnection = (db: SqliteDatabase): SqliteTransaction => {
+    let cache = statements.get(db);
+    if (!cache) statements.set(db, (cache = new Map()));
+    return {
+      begin: () => db.exec('BEGIN IMMEDIATE'),
+      commit: () => db.exec('COMMIT'),
+      rollback: () => {
         if (db.inTransaction) db.exec('ROLLBACK');
-        throw err;
-      }
-    } finally {
-      await client.releaseConnection(db);
-    }
+      },
+      writer: sqliteWriter(db, cache),
+    };
   };
-  return { run, close: async () => undefined };
+  return { run: runWith(onConnection), close: async () => undefined };
 }

@@ -1,14 +1,12 @@
 /** Reading a provider's JSON answer: an unreadable body is the upstream's fault (502), never a crash. */
 import { UpstreamError } from '../errors.js';
-import type { JsonObject } from '../json.js';
+import { isJsonSpace, type JsonObject } from '../json.js';
 
 /** The body as a JSON object, with its raw text; throws a 502 UpstreamError naming `provider` otherwise. */
 export async function readJsonObject(body: { text(): Promise<string> }, provider: string): Promise<{ json: JsonObject; raw: string }> {
   const raw = await body.text();
   return { json: parseObject(raw, provider), raw };
 }
-
-const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 
 /**
  * An OpenAI-format JSON answer, to be relayed as its own bytes: `body` is parsed only when read
@@ -20,8 +18,8 @@ export async function readJsonAnswer(body: { text(): Promise<string> }, provider
   const raw = await body.text();
   let a = 0;
   let b = raw.length - 1;
-  while (a < b && isSpace(raw.charCodeAt(a))) a++;
-  while (b > a && isSpace(raw.charCodeAt(b))) b--;
+  while (a < b && isJsonSpace(raw.charCodeAt(a))) a++;
+  while (b > a && isJsonSpace(raw.charCodeAt(b))) b--;
   // Not an object: parsing now throws the 502 (or, for odd spacing, returns it parsed).
   if (raw.charCodeAt(a) !== 123 || raw.charCodeAt(b) !== 125) return { kind: 'json', status, body: parseObject(raw, provider), raw };
   let parsed: JsonObject | undefined;
