@@ -2,12 +2,10 @@
  * Audit log end to end, on SQLite and on Postgres: management calls made through the gateway
  * (/key/generate, /key/update) become audit rows, listed and filtered at /audit.
  */
-import { join } from 'node:path';
-import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
-import { backends, createPostgresSchema } from '../../../test/support/backends.js';
-import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
+import { DATABASE_BACKENDS, until, type DatabaseBackend } from '../../../test/support/database-backends.js';
+import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
 import { stripSecrets, REDACTED } from '../src/audit-row.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,39 +28,6 @@ async function send(gw: TestGateway, method: string, path: string, body?: unknow
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
-async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface Backend {
-  name: string;
-  skip?: string;
-  open(): Promise<{ env: Record<string, string>; knex: Knex; drop(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const file = join(tempDir(), 'sluice.db');
-      const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
-      return { env: { DATABASE_URL: `sqlite:${file}` }, knex, drop: () => knex.destroy() };
-    },
-  },
-  {
-    name: 'Postgres',
-    skip: backends.skipReason.postgres,
-    async open() {
-      const schema = await createPostgresSchema(backends.postgres!);
-      const knex = knexFactory({ client: 'pg', connection: schema.url });
-      return { env: { DATABASE_URL: schema.url }, knex, drop: async () => (await knex.destroy(), await schema.drop()) };
-    },
-  },
-];
 
 describe('stripSecrets', () => {
   it('drops credential-named fields and key-shaped values, keeps what describes a key', () => {
@@ -81,10 +46,10 @@ describe('stripSecrets', () => {
   });
 });
 
-for (const backend of BACKENDS) {
+for (const backend of DATABASE_BACKENDS) {
   describe.skipIf(backend.skip !== undefined)(`audit log on ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`, () => {
     let gw: TestGateway;
-    let db: Awaited<ReturnType<Backend['open']>>;
+    let db: Awaited<ReturnType<DatabaseBackend['open']>>;
     let generated: Json;
 
     beforeAll(async () => {

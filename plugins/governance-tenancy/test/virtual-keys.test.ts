@@ -7,6 +7,7 @@ import { backends, createPostgresSchema } from '../../../test/support/backends.j
 import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
 import { pluginSource, writeTestPlugin } from '../../../test/support/test-plugins.js';
 import type { AuditEvent } from '../../../plugin-sdk/index.js';
+import { client as tenancyClient } from './tenancy-client.js';
 
 const audits = ((globalThis as unknown as { __vkAudit: AuditEvent[] }).__vkAudit = [] as AuditEvent[]);
 
@@ -19,38 +20,13 @@ const config = (): SluiceConfig =>
     general_settings: { master_key: MASTER_KEY },
   }) as SluiceConfig;
 
-interface Reply {
-  status: number;
-  text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
+/** The tenancy tests' client, with a chat on a chosen model and a checked /key/generate. */
 function client(gw: () => TestGateway) {
-  const send = async (method: string, path: string, body?: unknown, key = MASTER_KEY): Promise<Reply> => {
-    const res = await fetch(`${gw().url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, text, json };
-  };
+  const api = tenancyClient(gw);
   return {
-    send,
-    post: (path: string, body: unknown, key?: string) => send('POST', path, body, key),
-    get: (path: string, key?: string) => send('GET', path, undefined, key),
-    chat: (key: string, model = 'a') => send('POST', '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }, key),
-    generate: async (body: object = {}) => {
-      const r = await send('POST', '/key/generate', body);
-      expect(r.status, r.text).toBe(200);
-      return r.json as { key: string; token: string } & Record<string, unknown>;
-    },
+    ...api,
+    chat: (key: string, model = 'a') => api.send('POST', '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }, key),
+    generate: async (body: object = {}) => (await api.ok('POST', '/key/generate', body)) as { key: string; token: string } & Record<string, unknown>,
   };
 }
 

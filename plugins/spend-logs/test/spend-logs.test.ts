@@ -2,12 +2,10 @@
  * Spend logs end to end, on SQLite and on Postgres: real calls through a gateway with the fake
  * provider, rows checked in the database and through LiteLLM's spend API.
  */
-import { join } from 'node:path';
-import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
-import { backends, createPostgresSchema } from '../../../test/support/backends.js';
-import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
+import { DATABASE_BACKENDS, until, type DatabaseBackend } from '../../../test/support/database-backends.js';
+import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
 import { pluginSource, writeTestPlugin } from '../../../test/support/test-plugins.js';
 
 /** Callers with fixed identities, so access rules are tested without the tenancy plugin's API. */
@@ -78,48 +76,14 @@ async function inParallel<T>(n: number, width: number, fn: (i: number) => Promis
   return out;
 }
 
-async function until(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface Backend {
-  name: string;
-  skip?: string;
-  /** A fresh database: the gateway's env and a knex on the same data. */
-  open(): Promise<{ env: Record<string, string>; knex: Knex; drop(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const file = join(tempDir(), 'sluice.db');
-      const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
-      return { env: { DATABASE_URL: `sqlite:${file}` }, knex, drop: () => knex.destroy() };
-    },
-  },
-  {
-    name: 'Postgres',
-    skip: backends.skipReason.postgres,
-    async open() {
-      const schema = await createPostgresSchema(backends.postgres!);
-      const knex = knexFactory({ client: 'pg', connection: schema.url });
-      return { env: { DATABASE_URL: schema.url }, knex, drop: async () => (await knex.destroy(), await schema.drop()) };
-    },
-  },
-];
 
 const today = new Date().toISOString().slice(0, 10);
 const num = (v: unknown) => Number(v);
 
-for (const backend of BACKENDS) {
+for (const backend of DATABASE_BACKENDS) {
   describe.skipIf(backend.skip !== undefined)(`spend logs on ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`, () => {
     let gw: TestGateway;
-    let db: Awaited<ReturnType<Backend['open']>>;
+    let db: Awaited<ReturnType<DatabaseBackend['open']>>;
     const api = client(() => gw);
     const counts = { alice: 0, bob: 0, carol: 0 };
 
