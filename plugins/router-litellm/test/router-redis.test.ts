@@ -172,6 +172,8 @@ describe.skipIf(!backends.redis)(`router-litellm: cooldowns shared through Redis
     for (let i = 0; i < 60 && a.requests.length < 2; i++) await call(one.url);
     expect(a.requests).toHaveLength(2);
     const cooledAt = Date.now();
+    // The log line comes through the child's stdout pipe, which may lag the HTTP answer.
+    for (let i = 0; i < 50 && !one.proc.output().includes('deployment cooling down'); i++) await sleep(20);
     expect(one.proc.output()).toContain('deployment cooling down');
 
     await sleep(200);
