@@ -8,6 +8,7 @@ import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from '../bin/node-flags.js';
 import { tempDir } from './support/gateway.js';
 import { startMockOpenAI } from './support/mock-openai.js';
 
@@ -211,6 +212,31 @@ describe('sluice start', () => {
     expect(await stop(second)).toEqual({ code: 0, signal: null });
     expect(second.stdout()).not.toContain(key);
     expect(await portRefuses(port)).toBe(true);
+  });
+
+  it('runs the gateway with the Node flags it ships with (bin/node-flags.js), as `npm start` does', async () => {
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    for (const flag of NODE_FLAGS) expect(start.split(' ')).toContain(flag);
+
+    const cwd = tempDir('sluice-cli-');
+    const port = await freePort();
+    const proc = sluice(['start', '--config', DEFAULT_CONFIG, '--port', String(port), '--host', '127.0.0.1'], cwd);
+    await waitReady(proc, port);
+    // bin/sluice.js re-executed itself: the gateway is its child.
+    const pid = proc.child.pid!;
+    const [gateway] = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
+    const argv = readFileSync(`/proc/${gateway}/cmdline`, 'utf8').split('\0');
+    for (const flag of NODE_FLAGS) expect(argv).toContain(flag);
+    expect(await stop(proc)).toEqual({ code: 0, signal: null });
+
+    // A flag the operator set wins over ours.
+    const tuned = sluice(['start', '--config', DEFAULT_CONFIG, '--port', String(port), '--host', '127.0.0.1'], cwd, cleanEnv({ NODE_OPTIONS: '--max-semi-space-size=8' }));
+    await waitReady(tuned, port);
+    const [child] = readFileSync(`/proc/${tuned.child.pid}/task/${tuned.child.pid}/children`, 'utf8').trim().split(' ');
+    const childArgv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+    expect(childArgv).toContain('--no-node-snapshot');
+    expect(childArgv.some((a) => a.startsWith('--max-semi-space-size'))).toBe(false);
+    expect(await stop(tuned)).toEqual({ code: 0, signal: null });
   });
 
   it('listens on $PORT when --port is not given', async () => {

@@ -2,7 +2,6 @@
  * One proxied call: validate → preCall → choose a deployment → provider → postCall → reply →
  * spend. The hot path: no I/O besides the upstream call, no work a hook that nobody tapped would need.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
 import type { LimitScope } from '../../plugin-sdk/governance.js';
 import type { CallContext, DeploymentInfo, Endpoint, ResponseContext, SpendEvent, Usage } from '../../plugin-sdk/hook-contexts.js';
@@ -16,6 +15,7 @@ import type { Logger } from '../logging/create-logger.js';
 import type { ModelRegistry, RegisteredDeployment } from '../models/model-registry.js';
 import type { ObserverQueue } from '../observers.js';
 import { CallAbort } from './call-abort.js';
+import type { CallReply, CallRequest } from './call-exchange.js';
 import { requestTags } from './request-tags.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
 import { NO_USAGE, priceOf as priceOfDeployment, readUsage, usageInJsonText } from './usage.js';
@@ -43,8 +43,8 @@ const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', compl
  * pipeline (serializers, onSend hooks) would only add cost.
  */
 function sendJson(
-  reply: FastifyReply,
-  request: FastifyRequest,
+  reply: CallReply,
+  request: CallRequest,
   body: string,
   deploymentId: string,
   overheadMs: number,
@@ -69,7 +69,7 @@ function sendJson(
   reply.raw.end(body);
 }
 
-export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: CallRequest, reply: CallReply): Promise<void> {
   const startedAt = Date.now();
   const principal = request.principal!;
   let ctx: CallContext | undefined;
@@ -265,7 +265,7 @@ function emitSpend(
   usage: Usage,
   cost: number,
   startedAt: number,
-  request: FastifyRequest,
+  request: CallRequest,
   upstreamMs: number,
 ): void {
   if (!deps.logRequests && !deps.hooks.onSpend.isUsed()) return;

@@ -1,5 +1,5 @@
 /** The OpenAI-compatible surface, with and without the `/v1` prefix. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint, Principal } from '../../plugin-sdk/hook-contexts.js';
 import type { ModelListing } from '../../plugin-sdk/capabilities.js';
 import { KernelErrors } from '../errors.js';
@@ -16,9 +16,17 @@ const CALL_ROUTES: [string, Endpoint][] = [
   ['/openai/deployments/:model/embeddings', 'embeddings'],
 ];
 
+/** The call routes without path parameters, by exact path: the ones the fast path answers. */
+export const STATIC_CALL_ROUTES: ReadonlyMap<string, Endpoint> = new Map(
+  CALL_ROUTES.filter(([path]) => !path.includes(':')).flatMap(([path, endpoint]): [string, Endpoint][] => [
+    [path, endpoint],
+    [`/v1${path}`, endpoint],
+  ]),
+);
+
 export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): void {
   for (const [path, endpoint] of CALL_ROUTES) {
-    const handler = async (request: Parameters<typeof runCall>[2], reply: Parameters<typeof runCall>[3]) => {
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       // Azure-style paths carry the model in the URL.
       const params = request.params as { model?: string };
       if (params.model && request.body && typeof request.body === 'object' && !(request.body as { model?: unknown }).model) {

@@ -5,7 +5,6 @@
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
 import type { CallContext, ChunkContext, Usage } from '../../plugin-sdk/hook-contexts.js';
 import type { JsonObject } from '../../plugin-sdk/json.js';
@@ -18,11 +17,12 @@ import { readOpenAIStream } from '../../plugin-sdk/sse.js';
 import { assembleStream, responseToChunks } from './assemble-stream.js';
 import { SsePassThrough } from './sse-passthrough.js';
 import type { CallAbort } from './call-abort.js';
+import type { CallReply, CallRequest } from './call-exchange.js';
 import { NO_USAGE, chunkHasUsage, readUsage } from './usage.js';
 
 export interface StreamRelayInput {
-  request: FastifyRequest;
-  reply: FastifyReply;
+  request: CallRequest;
+  reply: CallReply;
   /** The provider's stream: parsed batches, or raw OpenAI-format SSE bytes. */
   source: { kind: 'stream'; batches: AsyncIterable<StreamEvent[]> } | { kind: 'sse'; body: AsyncIterable<Uint8Array> };
   call: CallContext;
@@ -189,7 +189,7 @@ function pumpReadable(
   body: Readable,
   relay: SsePassThrough,
   write: (text: string | Buffer) => Promise<unknown> | undefined,
-  res: FastifyReply['raw'],
+  res: CallReply['raw'],
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onClose = () => {

@@ -2,15 +2,16 @@
  * The auth step: extract the presented credential and ask `preAuth` who it belongs to. The first
  * plugin that recognises it answers (bail); when none does, the request is refused with 401.
  */
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthInput, Principal, Role } from '../../plugin-sdk/hook-contexts.js';
 import { KernelErrors, maskKey } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
+import type { CallRequest } from '../proxy/call-exchange.js';
 
 /** Header names clients use for the key: OpenAI, Anthropic, Azure and LiteLLM styles. */
 const KEY_HEADERS = ['x-api-key', 'api-key', 'x-litellm-api-key', 'x-goog-api-key'] as const;
 
-export function presentedToken(headers: FastifyRequest['headers']): string | undefined {
+export function presentedToken(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === 'string' && auth.length > 0) {
     const token = auth.startsWith('Bearer ') || auth.startsWith('bearer ') ? auth.slice(7).trim() : auth.trim();
@@ -28,7 +29,7 @@ function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export async function authenticate(hooks: KernelHooks, request: FastifyRequest): Promise<Principal> {
+export async function authenticate(hooks: KernelHooks, request: Pick<CallRequest, 'headers' | 'method' | 'url' | 'ip' | 'id'>): Promise<Principal> {
   const token = presentedToken(request.headers);
   const input: AuthInput = {
     headers: request.headers,

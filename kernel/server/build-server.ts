@@ -2,14 +2,16 @@
  * The fastify instance: body parsing into OpenAI errors, request ids, the auth step on every
  * non-public route, the OpenAI routes, health, and the routes plugins contribute.
  */
+import { createServer, type IncomingMessage } from 'node:http';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
 import { KernelErrors } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
-import { registerOpenAIRoutes } from '../proxy/openai-routes.js';
+import { STATIC_CALL_ROUTES, registerOpenAIRoutes } from '../proxy/openai-routes.js';
 import type { PipelineDeps } from '../proxy/call-pipeline.js';
+import { callFastPath, parseJsonBody } from './call-fast-path.js';
 import { assertAccess, authenticate, type Access } from './authenticate.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerHealthRoutes, type HealthDeps } from './health-routes.js';
@@ -29,19 +31,32 @@ export interface ServerDeps {
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** Keep sockets open longer than a load balancer's usual 60 s idle timeout. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : requestIdV7();
+}
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const fastPath = callFastPath({ ...deps, requestId }, STATIC_CALL_ROUTES);
   const app: FastifyInstance = Fastify({
+    // The LLM call routes are answered before fastify routes the request (call-fast-path.ts).
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!fastPath(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // Per-request lines are the pipeline's (logging.requests), not fastify's.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
-    // Behind a load balancer whose idle timeout is usually 60 s: keep sockets open longer than it.
-    keepAliveTimeout: 72_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : requestIdV7();
-    },
+    genReqId: requestId,
     return503OnClosing: false,
     // The kernel logs through its own logger; a pino child per request would be pure overhead.
     childLoggerFactory: (logger) => logger,
@@ -54,12 +69,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // OpenAI clients send JSON; curl users often forget the header. Parse any body as JSON, as LiteLLM does.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
-    if (text.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (err) {
-      done(KernelErrors.REQUEST_MALFORMED_JSON({ detail: `(${(err as Error).message})` }), undefined);
+      done(err as Error, undefined);
     }
   });
 

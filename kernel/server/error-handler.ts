@@ -1,4 +1,5 @@
 /** Every error leaves as the OpenAI envelope with its registry code in `x-sluice-error-code`. */
+import type { ServerResponse } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../plugin-sdk/errors.js';
 import { KernelErrors, toClientError } from '../errors.js';
@@ -7,16 +8,38 @@ import type { Logger } from '../logging/create-logger.js';
 /** Removes known secret values from text a client will see (upstream messages may echo credentials). */
 export type Scrub = (text: string) => string;
 
+/** The headers of an error answer, besides its content type and length. */
+export function errorHeaders(err: SluiceError, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = { 'x-sluice-error-code': err.code, 'x-request-id': requestId, 'x-litellm-call-id': requestId };
+  if (err.pluginId) headers['x-sluice-plugin'] = err.pluginId;
+  if (err.headers) Object.assign(headers, err.headers);
+  return headers;
+}
+
 export function sendError(reply: FastifyReply, err: SluiceError, scrub: Scrub): void {
   if (reply.sent || reply.raw.headersSent) {
     if (!reply.raw.writableEnded) reply.raw.end();
     return;
   }
-  reply.code(err.status).header('x-sluice-error-code', err.code);
-  reply.header('x-request-id', reply.request.id).header('x-litellm-call-id', reply.request.id);
-  if (err.pluginId) reply.header('x-sluice-plugin', err.pluginId);
-  for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
-  void reply.type('application/json').send(scrub(JSON.stringify(err.toEnvelope())));
+  void reply
+    .code(err.status)
+    .headers(errorHeaders(err, reply.request.id))
+    .type('application/json')
+    .send(scrub(JSON.stringify(err.toEnvelope())));
+}
+
+/** `sendError` for a response no framework owns (the call fast path). */
+export function writeError(res: ServerResponse, requestId: string, err: SluiceError, scrub: Scrub): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const body = scrub(JSON.stringify(err.toEnvelope()));
+  const headers: Record<string, string | number> = errorHeaders(err, requestId);
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = Buffer.byteLength(body);
+  res.writeHead(err.status, headers);
+  res.end(body);
 }
 
 /** Maps fastify's own errors (body parsing, limits) onto the registry. */

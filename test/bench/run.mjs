@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { NODE_FLAGS } from '../../bin/node-flags.js';
 import { Pool } from 'undici';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +22,7 @@ const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt 
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 2);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
-const ROUNDS = num('BENCH_ROUNDS', 1);
+const ROUNDS = num('BENCH_ROUNDS', 3);
 const C1_REQUESTS = num('BENCH_C1_REQUESTS', 2000);
 const C1_WARMUP = num('BENCH_C1_WARMUP', 200);
 const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
@@ -169,6 +170,22 @@ const median = (xs) => {
 
 let invalid = false;
 let loadStart;
+let stealStart;
+
+/** The machine's total and steal CPU ticks so far, from /proc/stat (Linux); null elsewhere. */
+function cpuTicks() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+function stealShare(from, to) {
+  if (!from || !to || to.total <= from.total) return null;
+  return (to.steal - from.steal) / (to.total - from.total);
+}
 let upstreamOrigin;
 const pids = {}; // target name -> pid of the process under test (none for direct); 'upstream' -> the mock
 
@@ -230,13 +247,21 @@ async function runC50(targets) {
       const rs = results[mode][t.name];
       agg[t.name] = { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), mean: median(rs.map((x) => x.mean)), total: rs.reduce((a, x) => a + x.total, 0), upstreamConnections: Math.max(...rs.map((x) => x.upstreamConnections)), proxyCpu: median(rs.map((x) => x.proxyCpu)), upstreamCpu: median(rs.map((x) => x.upstreamCpu)) };
     }
+    // Ratios are the median of each round's own ratio: the two runs of a round are back to back, so
+    // a slow stretch of the machine (other tenants, CPU steal) weighs on both sides of it alike.
+    const paired = (x, y) => median(results[mode][x].map((r, i) => r.rps / results[mode][y][i].rps));
+    const spread = (x, y) => results[mode][x].map((r, i) => r3(r.rps / results[mode][y][i].rps));
+    for (const t of targets) agg[t.name].pairedRatioVsBare = agg.bare && t.name !== 'bare' ? paired(t.name, 'bare') : null;
     for (const t of targets) {
       const a = agg[t.name];
       const line = { scenario: `c${CONNECTIONS}-${mode}`, target: t.name, connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, rps: r1(a.rps), p50_ms: a.p50, p99_ms: a.p99, mean_ms: r3(a.mean), requests: a.total, upstream_connections_opened: a.upstreamConnections };
       if (t.name !== 'direct') line.proxy_cpu_us_per_req = r1(a.proxyCpu);
       line.upstream_cpu_us_per_req = r1(a.upstreamCpu);
-      if (t.name !== 'direct') line.ratio_vs_direct = agg.direct ? r3(a.rps / agg.direct.rps) : null;
-      if (t.name === 'sluice') line.ratio_vs_bare = agg.bare ? r3(a.rps / agg.bare.rps) : null;
+      if (t.name !== 'direct') line.ratio_vs_direct = agg.direct ? r3(paired(t.name, 'direct')) : null;
+      if (t.name === 'sluice' && agg.bare) {
+        line.ratio_vs_bare = r3(a.pairedRatioVsBare);
+        line.ratio_vs_bare_per_round = spread('sluice', 'bare');
+      }
       emit(line);
     }
     out[mode] = agg;
@@ -320,7 +345,9 @@ async function runC1(targets) {
 async function main() {
   tmp = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   loadStart = loadavg().map(r1);
+  stealStart = cpuTicks();
   if (loadStart[0] > 0.5) log(`note: load average is ${loadStart.join(' ')} before starting; other work on this machine skews the numbers`);
+  log(`bare and sluice run with ${NODE_FLAGS.join(' ')} (bin/node-flags.js)`);
   log(`duration ${DURATION}s (+${WARMUP}s warm-up) x ${ROUNDS} round(s), ${CONNECTIONS} connections; c=1: ${C1_REQUESTS} requests after ${C1_WARMUP} warm-up`);
 
   const mock = startChild('mock-upstream', [join(here, 'mock-upstream.mjs'), '0']);
@@ -334,7 +361,8 @@ async function main() {
   let sluice;
   const ready = [];
   if (wanted.has('bare')) {
-    bare = startChild('bare', [...(env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('bare'), join(here, 'bare-passthrough.mjs'), upstream, '0'], {}, { forwardStdout: Boolean(env.BENCH_BARE_NODE_ARGS) });
+    // The same Node flags as the gateway: its V8 tuning is the stack's, not a head start.
+    bare = startChild('bare', [...NODE_FLAGS, ...(env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('bare'), join(here, 'bare-passthrough.mjs'), upstream, '0'], {}, { forwardStdout: Boolean(env.BENCH_BARE_NODE_ARGS) });
     ready.push(bare.ready);
     pids.bare = bare.pid;
   }
@@ -361,7 +389,7 @@ async function main() {
       ].join('\n'),
     );
     // BENCH_SLUICE_NODE_ARGS: extra Node flags for the gateway's process, for A/B runs.
-    const nodeArgs = ['--no-node-snapshot', ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('sluice')];
+    const nodeArgs = [...NODE_FLAGS, ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('sluice')];
     sluice = startChild('sluice', [...nodeArgs, join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(sluicePort), '--host', '127.0.0.1'], {
       SLUICE_MASTER_KEY: MASTER_KEY,
       DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}`,
@@ -386,7 +414,7 @@ async function main() {
   const c50 = PHASES.has('c50') ? await runC50(targets) : undefined;
   const c1 = PHASES.has('c1') ? await runC1(targets) : undefined;
 
-  const ratio = (mode) => (c50?.[mode]?.sluice && c50[mode].bare ? c50[mode].sluice.rps / c50[mode].bare.rps : null);
+  const ratio = (mode) => c50?.[mode]?.sluice?.pairedRatioVsBare ?? null;
   const cpuRatio = (mode) => (c50?.[mode]?.sluice?.proxyCpu && c50[mode].bare?.proxyCpu ? c50[mode].sluice.proxyCpu / c50[mode].bare.proxyCpu : null);
   const added = (mode, key) => (c1?.[mode]?.sluice && c1[mode].bare ? c1[mode].sluice[key] - c1[mode].bare[key] : null);
   const summary = {
@@ -412,6 +440,9 @@ async function main() {
   summary.valid = !invalid;
   summary.loadavg_start = loadStart;
   summary.loadavg_end = loadavg().map(r1);
+  // CPU time the hypervisor gave to other guests while this ran: the usual cause of noisy rounds.
+  const steal = stealShare(stealStart, cpuTicks());
+  if (steal !== null) summary.cpu_steal_pct = r1(steal * 100);
   summary.cpus = cpus().length;
   emit(summary);
 }
