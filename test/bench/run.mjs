@@ -4,7 +4,7 @@
 // only when a measurement is invalid (a target answered errors or non-2xx). See README.md.
 import { spawn } from 'node:child_process';
 import { get as httpGet } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,7 +27,7 @@ const C1_REQUESTS = num('BENCH_C1_REQUESTS', 2000);
 const C1_WARMUP = num('BENCH_C1_WARMUP', 200);
 const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
 const PHASES = new Set((env.BENCH_PHASES ?? 'c50,c1').split(',').map((s) => s.trim()));
-const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice').split(',').map((s) => s.trim());
+const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core').split(',').map((s) => s.trim());
 const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.trim());
 // BENCH_RATE: a fixed total request rate instead of as fast as possible, so that CPU per request
 // is read off an unsaturated machine (A/B attribution); the c50 ratios then mean nothing.
@@ -162,6 +162,17 @@ function cannon(target, mode, seconds, onFirstTick) {
   });
 }
 
+const isSluice = (name) => name === 'sluice' || name === 'sluice-core';
+
+/** Plugins enabled by default besides master-key auth (providers load from model_list, not by default). */
+function laterDefaultPlugins() {
+  const dir = join(root, 'plugins');
+  return readdirSync(dir)
+    .filter((id) => existsSync(join(dir, id, 'plugin.json')))
+    .filter((id) => JSON.parse(readFileSync(join(dir, id, 'plugin.json'), 'utf8')).enabledByDefault === true && id !== 'auth-master-key')
+    .sort();
+}
+
 const median = (xs) => {
   const s = xs.filter((x) => x != null).sort((a, b) => a - b);
   if (!s.length) return null;
@@ -258,9 +269,9 @@ async function runC50(targets) {
       if (t.name !== 'direct') line.proxy_cpu_us_per_req = r1(a.proxyCpu);
       line.upstream_cpu_us_per_req = r1(a.upstreamCpu);
       if (t.name !== 'direct') line.ratio_vs_direct = agg.direct ? r3(paired(t.name, 'direct')) : null;
-      if (t.name === 'sluice' && agg.bare) {
+      if (isSluice(t.name) && agg.bare) {
         line.ratio_vs_bare = r3(a.pairedRatioVsBare);
-        line.ratio_vs_bare_per_round = spread('sluice', 'bare');
+        line.ratio_vs_bare_per_round = spread(t.name, 'bare');
       }
       emit(line);
     }
@@ -326,7 +337,7 @@ async function runC1(targets) {
           line.added_p50_ms_vs_direct = r3(a.p50 - agg.direct.p50);
           if (mode === 'stream') line.added_ttfb_p50_ms_vs_direct = r3(a.ttfb50 - agg.direct.ttfb50);
         }
-        if (t.name === 'sluice' && agg.bare) {
+        if (isSluice(t.name) && agg.bare) {
           line.added_p50_ms_vs_bare = r3(a.p50 - agg.bare.p50);
           if (mode === 'stream') line.added_ttfb_p50_ms_vs_bare = r3(a.ttfb50 - agg.bare.ttfb50);
         }
@@ -358,7 +369,6 @@ async function main() {
 
   const wanted = new Set(TARGETS);
   let bare;
-  let sluice;
   const ready = [];
   if (wanted.has('bare')) {
     // The same Node flags as the gateway: its V8 tuning is the stack's, not a head start.
@@ -366,10 +376,15 @@ async function main() {
     ready.push(bare.ready);
     pids.bare = bare.pid;
   }
-  let sluicePort;
-  if (wanted.has('sluice')) {
-    sluicePort = await freePort();
-    const config = join(tmp, 'sluice.yaml');
+  // `sluice`: the default plugin set, as `npm start` runs it. `sluice-core`: this benchmark's
+  // original subject, master-key auth and the full proxy path, with the default plugins that later
+  // features added (budgets, rate limits, spend logs, tenancy, router, pricing…) switched off.
+  const sluicePorts = {};
+  for (const name of ['sluice', 'sluice-core']) {
+    if (!wanted.has(name)) continue;
+    const port = await freePort();
+    const config = join(tmp, `${name}.yaml`);
+    const later = name === 'sluice-core' ? laterDefaultPlugins() : [];
     writeFileSync(
       config,
       [
@@ -380,23 +395,26 @@ async function main() {
         `      api_base: ${upstream}/v1`,
         '      api_key: sk-upstream',
         'storage:',
-        `  data_dir: ${tmp}`,
+        `  data_dir: ${join(tmp, name)}`,
         'logging:',
         '  level: warn',
+        ...(later.length > 0 ? ['plugins:', ...later.map((id) => `  - { use: ${id}, enabled: false }`)] : []),
         // Extra YAML for A/B runs, e.g. disabling a default plugin to measure what it costs.
-        env.BENCH_SLUICE_YAML ?? '',
+        name === 'sluice' ? (env.BENCH_SLUICE_YAML ?? '') : '',
         '',
       ].join('\n'),
     );
     // BENCH_SLUICE_NODE_ARGS: extra Node flags for the gateway's process, for A/B runs.
-    const nodeArgs = [...NODE_FLAGS, ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs('sluice')];
-    sluice = startChild('sluice', [...nodeArgs, join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(sluicePort), '--host', '127.0.0.1'], {
+    const nodeArgs = [...NODE_FLAGS, ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs(name)];
+    const child = startChild(name, [...nodeArgs, join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
       SLUICE_MASTER_KEY: MASTER_KEY,
-      DATABASE_URL: `sqlite:${join(tmp, 'bench.db')}`,
+      DATABASE_URL: `sqlite:${join(tmp, `${name}.db`)}`,
       LOG_LEVEL: 'warn',
     }, { forwardStdout: true });
-    ready.push(waitReady(`http://127.0.0.1:${sluicePort}/health/readiness`, sluice));
-    pids.sluice = sluice.pid;
+    ready.push(waitReady(`http://127.0.0.1:${port}/health/readiness`, child));
+    pids[name] = child.pid;
+    sluicePorts[name] = port;
+    if (later.length > 0) log(`sluice-core: ${later.join(', ')} disabled`);
   }
   await Promise.all(ready);
 
@@ -405,7 +423,7 @@ async function main() {
   for (const name of TARGETS) {
     if (name === 'direct') targets.push(mk('direct', mockPort, { authorization: 'Bearer sk-upstream' }));
     else if (name === 'bare') targets.push(mk('bare', await bare.ready, {}));
-    else if (name === 'sluice') targets.push(mk('sluice', sluicePort, { authorization: `Bearer ${MASTER_KEY}` }));
+    else if (isSluice(name)) targets.push(mk(name, sluicePorts[name], { authorization: `Bearer ${MASTER_KEY}` }));
     else throw new Error(`unknown target ${name} in BENCH_TARGETS`);
   }
   log(`targets: ${targets.map((t) => `${t.name}=${t.origin}`).join(' ')}`);
@@ -414,9 +432,9 @@ async function main() {
   const c50 = PHASES.has('c50') ? await runC50(targets) : undefined;
   const c1 = PHASES.has('c1') ? await runC1(targets) : undefined;
 
-  const ratio = (mode) => c50?.[mode]?.sluice?.pairedRatioVsBare ?? null;
-  const cpuRatio = (mode) => (c50?.[mode]?.sluice?.proxyCpu && c50[mode].bare?.proxyCpu ? c50[mode].sluice.proxyCpu / c50[mode].bare.proxyCpu : null);
-  const added = (mode, key) => (c1?.[mode]?.sluice && c1[mode].bare ? c1[mode].sluice[key] - c1[mode].bare[key] : null);
+  const ratio = (mode, name = 'sluice') => c50?.[mode]?.[name]?.pairedRatioVsBare ?? null;
+  const cpuRatio = (mode, name = 'sluice') => (c50?.[mode]?.[name]?.proxyCpu && c50[mode].bare?.proxyCpu ? c50[mode][name].proxyCpu / c50[mode].bare.proxyCpu : null);
+  const added = (mode, key, name = 'sluice') => (c1?.[mode]?.[name] && c1[mode].bare ? c1[mode][name][key] - c1[mode].bare[key] : null);
   const summary = {
     summary: true,
     rps_ratio_vs_bare_nonstream: r3(ratio('nonstream')),
@@ -437,6 +455,26 @@ async function main() {
   };
   const all = Object.values(summary.targets_met).filter((v) => v !== null);
   summary.targets_met.all = all.length ? all.every(Boolean) : null;
+  if (TARGETS.includes('sluice-core')) {
+    summary.core = {
+      rps_ratio_vs_bare_nonstream: r3(ratio('nonstream', 'sluice-core')),
+      rps_ratio_vs_bare_stream: r3(ratio('stream', 'sluice-core')),
+      added_p50_ms_vs_bare_nonstream: r3(added('nonstream', 'p50', 'sluice-core')),
+      added_p50_ms_vs_bare_stream: r3(added('stream', 'p50', 'sluice-core')),
+      added_ttfb_p50_ms_vs_bare: r3(added('stream', 'ttfb50', 'sluice-core')),
+      cpu_per_req_ratio_vs_bare_nonstream: r3(cpuRatio('nonstream', 'sluice-core')),
+      cpu_per_req_ratio_vs_bare_stream: r3(cpuRatio('stream', 'sluice-core')),
+    };
+    const c = summary.core;
+    const coreMet = [
+      met(c.rps_ratio_vs_bare_nonstream, (v) => v >= TARGET_RPS_RATIO),
+      met(c.rps_ratio_vs_bare_stream, (v) => v >= TARGET_RPS_RATIO),
+      met(c.added_p50_ms_vs_bare_nonstream, (v) => v <= TARGET_ADDED_P50_MS),
+      met(c.added_p50_ms_vs_bare_stream, (v) => v <= TARGET_ADDED_P50_MS),
+      met(c.added_ttfb_p50_ms_vs_bare, (v) => v <= TARGET_ADDED_P50_MS),
+    ].filter((v) => v !== null);
+    c.targets_met = coreMet.length ? coreMet.every(Boolean) : null;
+  }
   summary.valid = !invalid;
   summary.loadavg_start = loadStart;
   summary.loadavg_end = loadavg().map(r1);
