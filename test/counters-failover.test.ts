@@ -8,6 +8,9 @@ import { RedisCounters } from '../kernel/counters/redis-counters.js';
 import { backends, deleteRedisKeys, uniqueTag } from './support/backends.js';
 import { tcpRelay, throughRelay } from './support/tcp-relay.js';
 
+/** Windows are aligned to their length: a day-long one is not crossed while the test runs (a minute-long one was, now and then). */
+const WINDOW_MS = 86_400_000;
+
 async function cuttableRelay(target: URL) {
   const relay = await tcpRelay(target.hostname, Number(target.port || 6379));
   return Object.assign(relay, { url: throughRelay(target.toString(), relay) });
@@ -25,12 +28,12 @@ describe.skipIf(!backends.redis)(`failover counters (${backends.skipReason.redis
     const infos: unknown[] = [];
     const counters = new FailoverCounters(redis, { warn: (o: unknown) => warnings.push(o), info: (o: unknown) => infos.push(o) }, 2_000);
     try {
-      expect((await counters.hit('rpm', 60_000, 1, 10)).count).toBe(1);
+      expect((await counters.hit('rpm', WINDOW_MS, 1, 10)).count).toBe(1);
       expect(counters.degraded).toBe(false);
 
       relay.cut();
       const started = Date.now();
-      const during = await Promise.all(Array.from({ length: 20 }, () => counters.hit('rpm', 60_000, 1, 100)));
+      const during = await Promise.all(Array.from({ length: 20 }, () => counters.hit('rpm', WINDOW_MS, 1, 100)));
       expect(Date.now() - started).toBeLessThan(1_500);
       // Served locally: the local window starts from zero.
       expect(Math.max(...during.map((h) => h.count))).toBe(20);
@@ -40,10 +43,10 @@ describe.skipIf(!backends.redis)(`failover counters (${backends.skipReason.redis
 
       relay.restore();
       // ioredis reconnects on its own; the next tries after retryMs go back to Redis.
-      await expect.poll(async () => (await counters.hit('rpm', 60_000, 1, 100), counters.degraded), { timeout: 5_000, interval: 100 }).toBe(false);
+      await expect.poll(async () => (await counters.hit('rpm', WINDOW_MS, 1, 100), counters.degraded), { timeout: 5_000, interval: 100 }).toBe(false);
       const direct = new RedisCounters({ url: backends.redis!, keyPrefix });
       try {
-        expect((await direct.peekWindow('rpm', 60_000)).count).toBeGreaterThanOrEqual(2);
+        expect((await direct.peekWindow('rpm', WINDOW_MS)).count).toBeGreaterThanOrEqual(2);
       } finally {
         await direct.close();
       }

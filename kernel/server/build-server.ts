@@ -47,7 +47,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const server = createServer((req, res) => {
         if (!fastPath(req, res)) handler(req, res);
       });
+      // What fastify sets on a server it creates itself.
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = 0;
       return server;
     },
     loggerInstance: deps.log as unknown as FastifyBaseLogger,

@@ -39,7 +39,11 @@ export function callFastPath(deps: FastPathDeps, routes: ReadonlyMap<string, End
     const q = url.indexOf('?');
     const endpoint = routes.get(q === -1 ? url : url.slice(0, q));
     if (endpoint === undefined || !takesBody(req)) return false;
-    void answer(deps, endpoint, req, res);
+    answer(deps, endpoint, req, res).catch((err: unknown) => {
+      // Only writing the error answer itself can get here: the socket is gone.
+      deps.log.error({ err }, 'could not answer a call');
+      res.destroy();
+    });
     return true;
   };
 }

@@ -98,7 +98,8 @@ async function privateBuild(): Promise<string> {
   const root = tempDir('sluice-router-build-');
   for (const name of LINKED) symlinkSync(join(ROOT, name), join(root, name));
   mkdirSync(join(root, 'bin'));
-  copyFileSync(join(ROOT, 'bin', 'sluice.js'), join(root, 'bin', 'sluice.js')); // a copy: a link would resolve back to ROOT/dist
+  // Copies: a link would resolve back to ROOT/dist.
+  for (const file of ['sluice.js', 'node-flags.js']) copyFileSync(join(ROOT, 'bin', file), join(root, 'bin', file));
   const tsc = spawnProc([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', join(root, 'dist')], process.env, ROOT);
   const code = await tsc.exited;
   running.splice(running.indexOf(tsc), 1);
