@@ -47,7 +47,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const server = createServer((req, res) => {
         if (!fastPath(req, res)) handler(req, res);
       });
-      // What fastify sets on a server it creates itself.
+      // What fastify sets on a server it creates itself (its own timeout options apply to those only).
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
       server.requestTimeout = 0;
       return server;
@@ -56,7 +56,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Per-request lines are the pipeline's (logging.requests), not fastify's.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestIdHeader: false,
     genReqId: requestId,
     return503OnClosing: false,
