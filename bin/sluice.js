@@ -16,6 +16,9 @@ if (!process.execArgv.includes('--no-node-snapshot')) {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   const flags = NODE_FLAGS.filter((f) => !hasFlag(given, f));
   const child = spawn(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Forwarded so that `kill <this pid>` stops the gateway. A signal sent to the whole process group
+  // (Ctrl-C, systemd) reaches the child directly too: it takes a repeat within 2 s as the same
+  // request to stop, not as the operator's second one (kernel/cli/main.ts).
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (!existsSync(entry)) {

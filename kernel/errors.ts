@@ -18,6 +18,24 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
     message: "Unsupported Content-Type '{contentType}'. Send 'application/json'.",
   },
   REQUEST_TOO_LARGE: { status: 413, type: 'invalid_request_error', message: 'Request body is larger than the limit of {limit} bytes.' },
+  REQUEST_TOO_DEEP: { status: 400, type: 'invalid_request_error', message: 'The JSON body is nested deeper than {limit} levels (server.json_max_depth).' },
+  REQUEST_STRING_TOO_LONG: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'A string in the JSON body is longer than {limit} characters (server.json_max_string_length).',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    type: 'invalid_request_error',
+    message: 'The request was not received in time (server.headers_timeout_ms, server.request_timeout_ms); the connection is closed.',
+  },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error', message: 'The request headers are larger than the server accepts.' },
+  REQUEST_MALFORMED_HTTP: { status: 400, type: 'invalid_request_error', message: 'The HTTP request could not be parsed.' },
+  REQUEST_TOO_MANY_CONNECTIONS: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many open connections from this address (server.max_connections_per_ip is {limit}).',
+  },
   REQUEST_MISSING_PARAM: { status: 400, type: 'invalid_request_error', message: "Missing required parameter: '{param}'." },
   REQUEST_INVALID_PARAM: { status: 400, type: 'invalid_request_error', message: "Invalid value for '{param}': {reason}" },
   MODEL_NOT_FOUND: {

@@ -35,6 +35,8 @@ import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, t
 import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
 import { buildServer } from './server/build-server.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './server/http-server.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from './server/json-body.js';
 import { batchWriteRunner } from './storage/batch-write.js';
 import { KERNEL_MIGRATIONS } from './storage/kernel-migrations.js';
 import { createKvStore } from './storage/kv-store.js';
@@ -158,6 +160,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
           return value;
         },
         redact: (value) => secrets.add(value),
+        scrub: (text) => secrets.scrub(text),
       },
       models: {
         list: () => registry.list(),
@@ -206,6 +209,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       hooks,
       log,
       bodyLimitBytes: Math.round((resolved.server?.body_limit_mb ?? 50) * 1024 * 1024),
+      json: jsonLimits(resolved.server),
+      connections: connectionLimits(resolved.server),
       pipeline: {
         hooks,
         registry,
@@ -363,6 +368,23 @@ function buildDeployments(
     });
   });
   return out;
+}
+
+function jsonLimits(server: SluiceConfig['server']): JsonLimits {
+  return {
+    maxDepth: server?.json_max_depth ?? DEFAULT_JSON_LIMITS.maxDepth,
+    maxStringLength: server?.json_max_string_length ?? DEFAULT_JSON_LIMITS.maxStringLength,
+  };
+}
+
+function connectionLimits(server: SluiceConfig['server']): ConnectionLimits {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  return {
+    headersTimeoutMs: server?.headers_timeout_ms ?? d.headersTimeoutMs,
+    requestTimeoutMs: server?.request_timeout_ms ?? d.requestTimeoutMs,
+    keepAliveTimeoutMs: server?.keep_alive_timeout_ms ?? d.keepAliveTimeoutMs,
+    maxConnectionsPerIp: server?.max_connections_per_ip ?? d.maxConnectionsPerIp,
+  };
 }
 
 function ensureDir(dir: string): string {

@@ -90,7 +90,7 @@ export class ObserverQueue {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) freezeAll(value);
   return value;
 }

@@ -3,18 +3,21 @@
  *
  * `push(row)` only appends to an in-memory queue: the request path never waits for a database.
  * The queue is written every `intervalMs`, or as soon as `maxBatch` rows wait, one `write(rows)`
- * call per batch. A failed write keeps its rows and is retried with capped exponential backoff;
+ * call per batch; a caller that aggregates in memory instead hands its rows over through `gather`
+ * when a flush starts. A failed write keeps its rows and is retried with capped exponential backoff;
  * the outage is logged once when it starts and once when it ends. Past `maxQueued` rows (a long
  * outage) new rows go to a spill file of JSON lines under the plugin's data dir instead of growing
- * memory, and `close()` spills whatever the database would still not take. The spill file is
- * replayed (then removed) after the next successful write, in this process or the next one.
+ * memory, and `close()` spills whatever the database would still not take. A process that exits
+ * without `close()` (an operator's second Ctrl-C, `process.exit`) appends what is still queued to
+ * the spill file synchronously on its way out. The spill file is replayed (then removed) after the
+ * next successful write, in this process or the next one.
  *
  * Rows are delivered at least once: a batch whose commit succeeded but whose acknowledgement was
  * lost is written again. `write` must therefore be idempotent (e.g. insert on conflict do nothing
  * on the row's id). Nothing is dropped silently: the only loss is a spill file that cannot be
  * written (disk full), which is logged as an error with the row count.
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from './capabilities.js';
@@ -24,6 +27,11 @@ export interface BatchWriterOptions<Row> {
   name: string;
   /** Writes one batch (one transaction). Must be idempotent: a batch may be written twice. */
   write(rows: Row[]): Promise<void>;
+  /**
+   * Rows the caller builds lazily, e.g. sums it aggregates in memory between flushes: taken at the
+   * start of every flush and by `spillOnExit`, so they are written or spilled like pushed rows.
+   */
+  gather?(): Row[];
   /** Directory for the spill file (the plugin's `ctx.dataDir`). */
   dataDir: string;
   log: Logger;
@@ -57,6 +65,20 @@ export interface BatchWriterStats {
   failing: boolean;
 }
 
+/** Writers not closed yet: a process that exits without closing them spills their rows (see spillOnExit). */
+const open = new Set<BatchWriter<unknown>>();
+let exitHookInstalled = false;
+
+function trackUntilClosed(writer: BatchWriter<unknown>): void {
+  open.add(writer);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' listeners may only do synchronous work: the event loop is gone.
+  process.on('exit', () => {
+    for (const w of open) w.spillOnExit();
+  });
+}
+
 export class BatchWriter<Row> {
   private queue: Row[] = [];
   private readonly spillFile: string;
@@ -73,6 +95,8 @@ export class BatchWriter<Row> {
   /** Spill appends run one after another, so lines never interleave. */
   private spillChain: Promise<void> = Promise.resolve();
   private spillPending: Row[] = [];
+  /** Rows of the append in progress: not on disk yet if the process exits now. */
+  private spillAppending: Row[] = [];
   private spillScheduled = false;
   private consecutiveFailures = 0;
   private retryAt = 0;
@@ -93,6 +117,7 @@ export class BatchWriter<Row> {
     this.spillMayExist = existsSync(this.spillFile) || existsSync(this.replayFile);
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref();
+    trackUntilClosed(this as BatchWriter<unknown>);
     // Rows a previous process left behind go in as soon as the database answers.
     if (this.spillMayExist) this.flushSoon();
   }
@@ -100,6 +125,10 @@ export class BatchWriter<Row> {
   /** Queues a row. O(1); never waits on I/O. */
   push(row: Row): void {
     if (this.closed) throw new Error(`${this.opts.name}: the batch writer is closed`);
+    this.enqueue(row);
+  }
+
+  private enqueue(row: Row): void {
     if (this.queue.length >= this.maxQueued) {
       this.spill([row]);
       return;
@@ -143,6 +172,27 @@ export class BatchWriter<Row> {
       );
     }
     await this.drainSpill();
+    open.delete(this as BatchWriter<unknown>);
+  }
+
+  /**
+   * For a process exiting without `close()`: appends every row not yet written or spilled to the
+   * spill file, synchronously. Rows of a write or an append in flight are included; they may then
+   * be delivered twice, which `write` tolerates (it is idempotent).
+   */
+  spillOnExit(): void {
+    const rows = [...this.spillAppending, ...this.spillPending, ...this.queue, ...(this.opts.gather?.() ?? [])];
+    if (rows.length === 0) return;
+    try {
+      mkdirSync(this.opts.dataDir, { recursive: true });
+      appendFileSync(this.spillFile, toLines(rows));
+      this.opts.log.warn({ rows: rows.length, file: this.spillFile }, `${this.opts.name}: exiting before the rows were written; kept in the spill file and written on the next start`);
+    } catch (err) {
+      this.opts.log.error({ err: (err as Error).message, rows: rows.length, file: this.spillFile }, `${this.opts.name}: could not write the spill file at exit; rows lost`);
+    }
+    this.queue = [];
+    this.spillPending = [];
+    this.spillAppending = [];
   }
 
   private flushSoon(): void {
@@ -157,6 +207,7 @@ export class BatchWriter<Row> {
     // Writes what was queued when the flush began, then goes on only while full batches wait: rows
     // that trickle in during a write wait for the next tick instead of going in as tiny batches
     // (each a transaction, and a round trip to the writer thread on SQLite).
+    if (this.opts.gather) for (const row of this.opts.gather()) this.enqueue(row);
     let due = this.queue.length;
     while (this.queue.length > 0 && (due > 0 || this.queue.length >= this.maxBatch)) {
       const batch = this.queue.slice(0, this.maxBatch);
@@ -235,6 +286,7 @@ export class BatchWriter<Row> {
       const batch = this.spillPending;
       this.spillPending = [];
       if (batch.length === 0) return;
+      this.spillAppending = batch;
       try {
         await mkdir(this.opts.dataDir, { recursive: true });
         await appendFile(this.spillFile, toLines(batch));
@@ -242,6 +294,8 @@ export class BatchWriter<Row> {
       } catch (err) {
         this.counts.dropped += batch.length;
         this.opts.log.error({ err: (err as Error).message, rows: batch.length, file: this.spillFile }, `${this.opts.name}: could not write the spill file; rows lost`);
+      } finally {
+        this.spillAppending = [];
       }
     });
   }

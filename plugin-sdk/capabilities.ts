@@ -65,6 +65,8 @@ export interface SecretReader {
   get(name: string): Promise<string | undefined>;
   /** Marks a value the plugin holds (a generated key, a token) as secret: it is scrubbed from logs and error messages. */
   redact(value: string): void;
+  /** `text` with every known secret value (master key, provider keys, redacted values) replaced by `[REDACTED]`, as logs show it. */
+  scrub(text: string): string;
 }
 
 /** Resolves `os.environ/NAME`-style references from a secret manager. */

@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callFastPath } from '../kernel/server/call-fast-path.js';
+import { DEFAULT_JSON_LIMITS } from '../kernel/server/json-body.js';
 import { STATIC_CALL_ROUTES } from '../kernel/proxy/openai-routes.js';
 import { MASTER_KEY, proxyConfig, startGateway, type TestGateway } from './support/gateway.js';
 import { startMockOpenAI, type MockOpenAI } from './support/mock-openai.js';
@@ -143,6 +144,7 @@ describe('which requests the fast path takes', () => {
       log: undefined as never,
       pipeline: { scrub: (t: string) => t } as never,
       bodyLimitBytes: 1024,
+      json: DEFAULT_JSON_LIMITS,
       // Every request it takes is answered 503 at once: no hooks, pipeline or body needed.
       isShuttingDown: () => true,
       requestId: () => 'id-1',

@@ -2,58 +2,17 @@
  * The `sluice` command as an operator runs it: the real bin in a child process, in a fresh working
  * directory, with none of the host's Sluice/LiteLLM environment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_FLAGS } from '../bin/node-flags.js';
 import { tempDir } from './support/gateway.js';
 import { startMockOpenAI } from './support/mock-openai.js';
+import { cleanEnv, forget, freePort, killLeftovers, portRefuses, ROOT, sleep, spawnProc, waitReady, withTimeout, type Proc } from './support/processes.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'sluice.js');
 const DEFAULT_CONFIG = join(ROOT, 'config', 'default.yaml');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
-/** The host's settings that would change what the command does. */
-const HOST_ONLY = ['SLUICE_MASTER_KEY', 'LITELLM_MASTER_KEY', 'DATABASE_URL', 'REDIS_URL', 'REDIS_HOST', 'PORT', 'SLUICE_DATA_DIR', 'LOG_LEVEL', 'NODE_OPTIONS'];
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of HOST_ONLY) delete env[name];
-  return { ...env, ...extra };
-}
-
-interface Proc {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited(): boolean;
-}
-
-const running: Proc[] = [];
-
-/** Spawns `command args` in its own process group (bin re-executes itself; npm adds two more). */
-function spawnProc(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let done = false;
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
-    child.on('close', (code, signal) => {
-      done = true;
-      resolveExit({ code, signal });
-    }),
-  );
-  const proc: Proc = { child, stdout: () => out, stderr: () => err, exited, hasExited: () => done };
-  running.push(proc);
-  return proc;
-}
 
 const sluice = (args: string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv()) => spawnProc(process.execPath, [BIN, ...args], cwd, env);
 
@@ -64,66 +23,8 @@ async function sluiceRun(args: string[], cwd = tempDir('sluice-cli-')): Promise<
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-afterEach(async () => {
-  // Anything a failed test left running: kill its whole process group (ours, by id).
-  for (const p of running.splice(0)) {
-    if (p.hasExited() || p.child.pid === undefined) continue;
-    try {
-      process.kill(-p.child.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    await withTimeout(p.exited, 5_000, 'killed process').catch(() => undefined);
-  }
-});
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function portRefuses(port: number): Promise<boolean> {
-  return new Promise((resolveRefused) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveRefused(false);
-    });
-    socket.once('error', () => resolveRefused(true));
-  });
-}
-
-/** Polls `GET /health/readiness` until 200; fails early with the output when the process died. */
-async function waitReady(proc: Proc, port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.hasExited()) throw new Error(`exited before it was ready\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health/readiness`);
-      if (res.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`not ready after ${timeoutMs} ms\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}`);
-}
+// Anything a failed test left running: kill its whole process group.
+afterEach(killLeftovers);
 
 async function stop(proc: Proc, group = false): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   process.kill(group ? -proc.child.pid! : proc.child.pid!, 'SIGTERM');
@@ -173,7 +74,7 @@ beforeAll(async () => {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const build = spawnProc(process.execPath, [tsc, '-p', 'tsconfig.build.json'], ROOT, process.env);
   const { code } = await withTimeout(build.exited, 120_000, 'tsc build');
-  running.splice(running.indexOf(build), 1);
+  forget(build);
   if (code !== 0) throw new Error(`npm run build failed:\n${build.stdout()}${build.stderr()}`);
 }, 150_000);
 

@@ -270,7 +270,7 @@ describe('init', () => {
     const schema = JSON.parse(readFileSync(join(dir, 'config.schema.json'), 'utf8')) as { properties: Record<string, { description?: string; default?: unknown }> };
     for (const prop of Object.values(schema.properties)) expect(prop.description).toBeTruthy();
     expect(schema.properties.token_secret!.default).toBe('SECRETS_ACME_TOKEN');
-    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/grants: \{ http: \["vault\.acme\.example:443"\], secrets: \["SECRETS_ACME_TOKEN"\] \}/);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/grants: \{ http: \["vault\.acme\.example:443"\], secrets: \["SECRETS_ACME_TOKEN"\], secret_resolver: \["OPENAI_API_KEY"\] \}/);
   });
 });
 

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PluginEntry } from '../schemas/generated/config.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './support/gateway.js';
 import { packDir, VERDICT_PRELUDE, writePackageDir } from './support/sandbox-packages.js';
 
@@ -79,8 +80,10 @@ const fetcher = writePackageDir({
   } };`,
 });
 
-function config(plugins: object[]) {
-  return { model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }], general_settings: { master_key: MASTER_KEY }, plugins } as never;
+/** Package folders cannot be pinned by sha256: these tests load them as development packages. */
+function config(plugins: PluginEntry[]) {
+  const entries = plugins.map((p) => (p.sha256 ? p : { allow_unpinned: true, ...p }));
+  return { model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }], general_settings: { master_key: MASTER_KEY }, plugins: entries } as never;
 }
 
 async function chat(gw: TestGateway, content: string) {

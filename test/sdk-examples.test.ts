@@ -44,7 +44,7 @@ describe('custom secret manager example (sandboxed, from its .tgz)', () => {
             use: file,
             sha256,
             config: { base_url: `http://${storeHost}` },
-            grants: { http: [storeHost], secrets: ['SECRETS_HTTP_STORE_TOKEN'] },
+            grants: { http: [storeHost], secrets: ['SECRETS_HTTP_STORE_TOKEN'], secret_resolver: ['MASTER_FROM_STORE', 'UPSTREAM_FROM_STORE'] },
             sandbox: { memory_mb: 32, timeout_ms: 2000 },
           },
         ],

@@ -13,6 +13,7 @@ import { scanPlugins } from '../plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins } from '../plugins/resolve-plugins.js';
 import { ConfigError } from '../config/config-error.js';
 import { inspectBundle } from '../sandbox/inspect-bundle.js';
+import { describeGrants } from '../sandbox/package-grants.js';
 import { HOOK_NAMES, STAGES, type StageName } from '../stages.js';
 
 export interface ConfigReport {
@@ -44,7 +45,8 @@ export async function checkConfig(path: string, env: NodeJS.ProcessEnv = process
       }
     }
     validatedPluginConfig(sel, resolved, file, env);
-    plugins.push(`${m.id}@${m.version} (${sel.because}: ${sel.origin}${sel.entry.sandbox ? `, sandboxed from ${sel.entry.sandbox.source}` : ''})`);
+    const sandboxed = sel.entry.sandbox && sel.sandbox ? `, sandboxed from ${sel.entry.sandbox.source}; grants: ${describeGrants(sel.sandbox.grants)}` : '';
+    plugins.push(`${m.id}@${m.version} (${sel.because}: ${sel.origin}${sandboxed})`);
     for (const hook of HOOK_NAMES) {
       const decl = m.hooks?.[hook];
       if (!decl) continue;

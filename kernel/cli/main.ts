@@ -77,14 +77,27 @@ async function start(args: ParsedArgs): Promise<number> {
   return await new Promise<number>(() => undefined); // runs until a signal closes it
 }
 
+/**
+ * A signal sent to the process group (Ctrl-C in a terminal, systemd's default KillMode,
+ * `kill -TERM -<pgid>`) reaches the gateway once from the group and again from each parent that
+ * forwards it (npm, bin/sluice.js): repeats within this window are that one request to stop.
+ */
+export const DUPLICATE_SIGNAL_WINDOW_MS = 2_000;
+
 function installSignalHandlers(gateway: Gateway): void {
-  let stopping = false;
+  let firstAt: number | undefined;
   const stop = (signal: string) => {
-    if (stopping) {
-      gateway.log.warn(`second ${signal}: exiting without waiting`);
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt < DUPLICATE_SIGNAL_WINDOW_MS) {
+        gateway.log.debug(`${signal} again within ${DUPLICATE_SIGNAL_WINDOW_MS} ms (forwarded by a parent): still draining`);
+        return;
+      }
+      // Queued spend rows reach the spill file on the way out (the batch writers' exit hook).
+      gateway.log.warn(`second ${signal}: exiting without waiting for calls in flight; queued spend rows go to the spill file`);
+      gateway.log.flush();
       process.exit(1);
     }
-    stopping = true;
+    firstAt = Date.now();
     gateway.log.info(`${signal} received: draining in-flight requests`);
     gateway.close().then(
       () => process.exit(0),

@@ -73,12 +73,19 @@ function guard(t: PendingTap, log: Logger, metrics: KernelMetrics): (arg: unknow
     };
   }
   const ms = t.timeoutMs;
+  // The handler may still be running when its time is up. It gets a signal aborted at that moment,
+  // so a handler that applies its result later (a sandboxed plugin's) drops it instead.
+  const timed = fn as (arg: unknown, abandoned: AbortSignal) => Promise<unknown>;
   return (arg) => {
     let timer: NodeJS.Timeout | undefined;
+    const abandoned = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${t.pluginId}.${t.hook} exceeded ${ms} ms`)), ms);
+      timer = setTimeout(() => {
+        abandoned.abort();
+        reject(new Error(`${t.pluginId}.${t.hook} exceeded ${ms} ms`));
+      }, ms);
     });
-    return Promise.race([Promise.resolve().then(() => fn(arg)), timeout]).catch(onError).finally(() => clearTimeout(timer));
+    return Promise.race([Promise.resolve().then(() => timed(arg, abandoned.signal)), timeout]).catch(onError).finally(() => clearTimeout(timer));
   };
 }
 

@@ -96,7 +96,7 @@ export async function importPlugin(
 /** The plugin's config from every source, with schema defaults applied; throws a ConfigError naming the path. */
 export function validatedPluginConfig(selection: PluginSelection, config: SluiceConfig, file: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const { manifest, validateConfig } = selection.entry;
-  const pluginConfig = composePluginConfig(manifest, selection.explicitConfig, config, env);
+  const pluginConfig = composePluginConfig(manifest, selection.explicitConfig, config, env, selection.sandbox?.grants);
   if (validateConfig) assertValid(validateConfig, pluginConfig, file, `${selection.origin} (${manifest.id}) config`);
   return pluginConfig;
 }
@@ -141,11 +141,17 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
       const post: PostCallHooks =
         typeof handler === 'function' ? { streaming: decl.streaming ?? 'none', response: handler as ResponseHandler } : (handler as PostCallHooks);
       if (post.response) {
-        const respond = post.response;
+        // The second argument is the tap's abort signal (see hook-taps), passed on to the handler.
+        const respond = post.response as (ctx: never, abandoned?: AbortSignal) => Promise<unknown>;
         const streaming = post.streaming;
         // Streamed responses reach response() only for plugins that buffer streams.
         const tapped = push(
-          { ...base, lane: 'postCall', fn: ((ctx: { streamed: boolean }) => (ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never))) as PendingTap['fn'] },
+          {
+            ...base,
+            lane: 'postCall',
+            fn: ((ctx: { streamed: boolean }, abandoned?: AbortSignal) =>
+              ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never, abandoned)) as PendingTap['fn'],
+          },
           'postCall',
         );
         if (tapped && streaming === 'buffer') into.buffersStreams = true;

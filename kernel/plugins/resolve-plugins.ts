@@ -13,7 +13,7 @@ import { splitProviderModel } from '../models/deployments.js';
 import type { CatalogEntry, PluginCatalog } from './plugin-catalog.js';
 import type { HookName, StageName } from '../stages.js';
 import { dirname } from 'node:path';
-import type { SandboxGrants } from '../sandbox/capability-host.js';
+import { checkManifestGrants, packageGrants, type PackageGrants } from '../sandbox/package-grants.js';
 import { isPackagePath, readPluginPackage } from '../sandbox/plugin-package.js';
 import type { SandboxLimits } from '../sandbox/sandboxed-plugin.js';
 
@@ -29,7 +29,7 @@ export interface PluginSelection {
   stages: Partial<Record<HookName, StageName>>;
   failurePolicy: 'fail-closed' | 'fail-open' | undefined;
   /** For packaged (third-party) plugins: the isolate's limits and the operator's grants. */
-  sandbox?: { limits: SandboxLimits; grants: SandboxGrants };
+  sandbox?: { limits: SandboxLimits; grants: PackageGrants };
   /** For guardrail plugins: the entries that decide on which requests and at which modes it runs. */
   guardrails?: GuardrailEntry[];
 }
@@ -40,8 +40,14 @@ export type PackageEntries = Map<string, CatalogEntry>;
 export async function readPackages(config: SluiceConfig, file: string): Promise<PackageEntries> {
   const out: PackageEntries = new Map();
   const base = file.startsWith('<') ? process.cwd() : dirname(file);
-  for (const p of config.plugins ?? []) {
+  for (const [i, p] of (config.plugins ?? []).entries()) {
     if (p.enabled === false || !isPackagePath(p.use)) continue;
+    if (!p.sha256 && !p.allow_unpinned) {
+      const problem = p.use.endsWith('.tgz')
+        ? 'a package must be pinned: add the sha256 `sluice plugin pack` printed for it (or allow_unpinned: true, for development only)'
+        : 'a package folder cannot be pinned by sha256: pack it with `sluice plugin pack` and pin the .tgz (or set allow_unpinned: true, for development only)';
+      throw new ConfigError(file, `plugins[${i}].sha256`, problem);
+    }
     out.set(p.use, await readPluginPackage(p.use, base, p.sha256));
   }
   return out;
@@ -90,6 +96,17 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
       );
     }
     if (selected.has(id)) throw new ConfigError(file, `${origin}.use`, `plugin ${id} is enabled twice`);
+    if (packaged) {
+      const who = `the package ${id}@${packaged.manifest.version} (${p.use})`;
+      if (catalog.versions(id).length > 0) {
+        if (!p.override_first_party) {
+          throw new ConfigError(file, `${origin}.use`, `${who} has the id of the first-party plugin ${id}; refusing to replace it (set override_first_party: true on this entry to do so deliberately)`);
+        }
+        warnings.push(`${origin}: ${who} overrides the first-party plugin ${id} (override_first_party: true)`);
+      }
+      if (!p.sha256) warnings.push(`${origin}: ${who} is not pinned by sha256 (allow_unpinned: true); pin it outside development`);
+      checkManifestGrants(packaged.manifest, packageGrants(p.grants), file, origin);
+    }
     selected.set(id, {
       entry,
       because: 'config',
@@ -99,8 +116,8 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
       failurePolicy: p.failure_policy,
       sandbox: packaged
         ? {
-            limits: { memoryMb: p.sandbox?.memory_mb ?? 64, timeoutMs: p.sandbox?.timeout_ms ?? 1000 },
-            grants: { http: p.grants?.http ?? [], kv: p.grants?.kv ?? false, secrets: p.grants?.secrets ?? [] },
+            limits: { memoryMb: p.sandbox?.memory_mb ?? 64, timeoutMs: p.sandbox?.timeout_ms ?? 1000, setupTimeoutMs: p.sandbox?.setup_timeout_ms },
+            grants: packageGrants(p.grants),
           }
         : undefined,
     });
@@ -210,19 +227,24 @@ function settingClaims(catalog: PluginCatalog, selected: Map<string, PluginSelec
   return claims;
 }
 
-/** Builds a plugin's config: explicit YAML > LiteLLM settings > environment > schema defaults. */
+/**
+ * Builds a plugin's config: explicit YAML > LiteLLM settings > environment > schema defaults.
+ * `granted` (packaged plugins): only the environment variables and settings the operator granted.
+ */
 export function composePluginConfig(
   manifest: PluginManifest,
   explicit: Record<string, unknown>,
   config: SluiceConfig,
   env: NodeJS.ProcessEnv,
+  granted?: Pick<PackageGrants, 'env' | 'settings'>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, names] of Object.entries(manifest.litellm?.env ?? {})) {
-    const value = names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+    const value = names.filter((n) => !granted || granted.env.includes(n)).map((n) => env[n]).find((v) => v !== undefined && v !== '');
     if (value !== undefined) out[key] = value;
   }
   for (const [key, path] of Object.entries(manifest.litellm?.settings ?? {})) {
+    if (granted && !granted.settings.includes(path)) continue;
     const value = readPath(config, path);
     if (value !== undefined) out[key] = value;
   }

@@ -17,6 +17,7 @@ import type { ObserverQueue } from '../observers.js';
 import { CallAbort } from './call-abort.js';
 import type { CallReply, CallRequest } from './call-exchange.js';
 import { requestTags } from './request-tags.js';
+import { sealSpendEvent } from './spend-event.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
 import { NO_USAGE, priceOf as priceOfDeployment, readUsage, usageInJsonText } from './usage.js';
 import { GATEWAY_ONLY_PARAMS, validateBody } from './validate-request.js';
@@ -275,8 +276,7 @@ function emitSpend(
     deps.log.info({ requestId: ctx.requestId, model: ctx.body.model, status: httpStatus, ms: endedAt - startedAt, overheadMs, tokens: usage.total_tokens }, 'call');
   }
   if (!deps.hooks.onSpend.isUsed()) return;
-  const metadata = ctx.body.metadata;
-  deps.observers.spend({
+  const event: SpendEvent = {
     requestId: ctx.requestId,
     endpoint: ctx.endpoint,
     principal: ctx.principal,
@@ -295,6 +295,7 @@ function emitSpend(
     startedAt,
     endedAt,
     overheadMs,
-    metadata: metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? structuredClone(metadata) : {},
-  });
+    metadata: {},
+  };
+  deps.observers.spend(sealSpendEvent(event, ctx.body.metadata, deps.log));
 }

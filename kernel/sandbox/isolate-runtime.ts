@@ -8,13 +8,22 @@
  *   __sluiceHostCall(id, op, json)      start an async capability call (http, kv, secrets)
  *   __sluiceLog(level, message, json)   log through the gateway's logger
  *   __sluiceNow()                       Date.now() of the host
+ *
+ * `WebAssembly` is removed before any plugin code runs: Wasm memories live outside the V8 heap, so
+ * `memory_mb` would not bound them (six 128 MiB memories fit under a 32 MB limit otherwise).
  */
+import { MAX_LOG_FIELDS_JSON, MAX_LOG_MESSAGE } from '../logging/bounded-fields.js';
+
 export const ISOLATE_RUNTIME = String.raw`
 (() => {
   'use strict';
   const g = globalThis;
   const settle = g.__sluiceSettle, hostCall = g.__sluiceHostCall, hostLog = g.__sluiceLog, hostNow = g.__sluiceNow;
   delete g.__sluiceSettle; delete g.__sluiceHostCall; delete g.__sluiceLog; delete g.__sluiceNow;
+  delete g.WebAssembly;
+  if (typeof g.WebAssembly !== 'undefined') throw new Error('WebAssembly could not be removed from the isolate');
+  // Captured now: plugin code may replace JSON.stringify later, not what the log bound relies on.
+  const stringify = JSON.stringify;
 
   const waiting = new Map();
   let seq = 0;
@@ -30,13 +39,16 @@ export const ISOLATE_RUNTIME = String.raw`
     if (ok) w.resolve(JSON.parse(json)); else w.reject(new Error(json));
   };
 
+  // Oversized fields never cross to the host: the host bounds each field of what does cross.
+  const MAX_LOG_JSON = ${MAX_LOG_FIELDS_JSON}, MAX_LOG_MESSAGE = ${MAX_LOG_MESSAGE};
   const log = {};
   for (const level of ['debug', 'info', 'warn', 'error']) {
     log[level] = (a, b) => {
       const message = typeof a === 'string' ? a : (typeof b === 'string' ? b : '');
       const fields = typeof a === 'object' && a !== null ? a : undefined;
-      let json; try { json = fields === undefined ? undefined : JSON.stringify(fields); } catch { json = undefined; }
-      hostLog(level, String(message), json);
+      let json; try { json = fields === undefined ? undefined : stringify(fields); } catch { json = undefined; }
+      if (typeof json === 'string' && json.length > MAX_LOG_JSON) json = stringify({ dropped: 'fields of ' + json.length + ' characters; at most ' + MAX_LOG_JSON + ' are read' });
+      hostLog(level, message.slice(0, MAX_LOG_MESSAGE), typeof json === 'string' ? json : undefined);
     };
   }
   log.child = () => log;

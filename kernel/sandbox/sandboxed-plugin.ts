@@ -1,20 +1,28 @@
 /**
  * One third-party plugin in its own isolate (never shared with another plugin). Hook calls cross
- * as JSON copies through one synchronous `applySync` (the cheap path: ~20 µs), their results come
+ * as JSON copies through an async `apply`: the isolate runs on isolated-vm's own thread, never on
+ * Node's event loop, so a plugin that spins delays only the calls it serves (they queue for its
+ * single isolate), each at most its `timeoutMs` — waiting for a (re)start included. Results come
  * back through a callback. A timeout, an infinite loop or a memory blow-up is contained: the
- * isolate is disposed, the call fails as a fault, and a fresh isolate is set up for the next call.
+ * isolate is disposed, the calls in it fail as faults, and a fresh isolate is set up for the next
+ * call, its setup bounded by `setupTimeoutMs` (a call waits for it only within its own timeout).
  */
 import ivm from 'isolated-vm';
 import { SluiceError } from '../../plugin-sdk/errors.js';
 import type { PluginContext } from '../../plugin-sdk/capabilities.js';
 import { CapabilityHost, type SandboxGrants } from './capability-host.js';
 import { ISOLATE_RUNTIME } from './isolate-runtime.js';
+import { boundFields, MAX_LOG_FIELDS_JSON, MAX_LOG_MESSAGE } from '../logging/bounded-fields.js';
 
 export interface SandboxLimits {
   memoryMb: number;
-  /** Per hook call, including any awaited capability calls. */
+  /** Per hook call, including any awaited capability calls and waiting for a restart. */
   timeoutMs: number;
+  /** Evaluating the bundle and the plugin's setup(), at start and at every restart. */
+  setupTimeoutMs?: number;
 }
+
+export const DEFAULT_SETUP_TIMEOUT_MS = 2_000;
 
 export interface SandboxSetupInfo {
   id: string;
@@ -48,13 +56,15 @@ export class SandboxFault extends Error {
   }
 }
 
-const SETUP_TIMEOUT_MS = 10_000;
-const MIN_RESTART_INTERVAL_MS = 1_000;
+const RESTART_INTERVAL_MS = 1_000;
+const RESTART_BURST = 5;
+const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
 export class SandboxedPlugin {
   private generation: Generation | undefined;
   private starting: Promise<Generation> | undefined;
-  private lastRestart = 0;
+  private restartTokens = RESTART_BURST;
+  private tokensAt = Date.now();
   private generations = 0;
   private seq = 0;
   private closed = false;
@@ -69,7 +79,7 @@ export class SandboxedPlugin {
     private readonly grants: SandboxGrants,
     private readonly onRestart: (reason: string) => void,
   ) {
-    this.capabilities = new CapabilityHost(ctx, grants, Math.max(limits.timeoutMs, 1000));
+    this.capabilities = new CapabilityHost(ctx, grants, { fetchTimeoutMs: Math.max(limits.timeoutMs, 1000), memoryMb: limits.memoryMb });
   }
 
   async start(): Promise<SandboxSetupInfo> {
@@ -79,19 +89,37 @@ export class SandboxedPlugin {
 
   /** Calls a hook in the isolate. Throws a SluiceError for a verdict, a SandboxFault otherwise. */
   async call(hook: string, payload: unknown): Promise<{ value: unknown; undef: boolean }> {
-    const gen = this.generation && !this.generation.dead ? this.generation : await this.current();
+    const deadline = Date.now() + this.limits.timeoutMs;
+    const gen = this.generation && !this.generation.dead ? this.generation : await this.readyBy(deadline, hook);
     const id = ++this.seq;
     const json = JSON.stringify(payload);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.kill(gen, `${hook} exceeded its timeout of ${this.limits.timeoutMs} ms`), this.limits.timeoutMs);
+      if (gen.dead) return reject(new SandboxFault(this.ctx.pluginId, `${hook}: the isolate was disposed before the call started`));
+      const remaining = Math.max(1, deadline - Date.now());
+      const timer = setTimeout(() => this.kill(gen, `${hook} exceeded its timeout of ${this.limits.timeoutMs} ms`), remaining);
       gen.pending.set(id, { resolve, reject, timer });
-      try {
-        gen.invoke.applySync(undefined, [id, hook, json], { timeout: this.limits.timeoutMs });
-      } catch (err) {
-        // Synchronous timeout (an infinite loop) or the isolate died (memory limit).
+      // The result comes back through settle(); this rejects on a synchronous timeout (an endless
+      // loop) or when the isolate died (its memory limit), which ends the call at once.
+      gen.invoke.apply(undefined, [id, hook, json], { timeout: remaining }).catch((err: unknown) => {
         this.kill(gen, gen.isolate.isDisposed ? `isolate died: ${(err as Error).message}` : `${hook}: ${(err as Error).message}`);
-      }
+      });
     });
+  }
+
+  /** The running isolate, waiting for a (re)start no longer than the call's own deadline. */
+  private async readyBy(deadline: number, hook: string): Promise<Generation> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SandboxFault(this.ctx.pluginId, `${hook}: the isolate was still starting after ${this.limits.timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    try {
+      return await Promise.race([this.current(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
@@ -108,47 +136,71 @@ export class SandboxedPlugin {
   }
 
   private async spawn(): Promise<Generation> {
-    // A plugin that keeps killing its isolate is restarted at most once a second after the first
-    // restart, so it cannot turn the gateway into an isolate factory.
-    const wait = this.lastRestart + MIN_RESTART_INTERVAL_MS - Date.now();
-    if (this.generations > 1 && wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (this.generations > 0) this.lastRestart = Date.now();
-    this.generations++;
+    if (this.generations++ > 0) await this.restartAllowance();
+    const setupMs = this.limits.setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS;
     const isolate = new ivm.Isolate({ memoryLimit: this.limits.memoryMb });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const context = await isolate.createContext();
-      const global = context.global;
-      const gen = { isolate, pending: new Map<number, Pending>(), dead: false } as Generation;
-      await global.set('__sluiceSettle', new ivm.Callback((id: number, json: string) => this.settle(gen, id, json)));
-      await global.set('__sluiceHostCall', new ivm.Callback((id: number, op: string, json: string) => this.hostCall(gen, id, op, json)));
-      await global.set('__sluiceLog', new ivm.Callback((level: string, message: string, json: string | undefined) => this.log(level, message, json)));
-      await global.set('__sluiceNow', new ivm.Callback(() => Date.now()));
-      await (await isolate.compileScript(ISOLATE_RUNTIME, { filename: 'sluice-runtime.js' })).run(context, { timeout: 1000 });
-      // Compiled from source every time: no cached data or snapshot from the author is ever used.
-      await (await isolate.compileScript(this.bundle, { filename: `${this.ctx.pluginId}.js` })).run(context, { timeout: SETUP_TIMEOUT_MS });
-      const runtime = (await global.get('__sluiceRuntime', { reference: true })) as ivm.Reference<Record<string, unknown>>;
-      gen.invoke = (await runtime.get('invoke', { reference: true })) as Generation['invoke'];
-      gen.reply = (await runtime.get('reply', { reference: true })) as Generation['reply'];
-      const setup = (await runtime.get('setup', { reference: true })) as ivm.Reference<(...args: string[]) => Promise<string>>;
-      const grants = { http: this.grants.http.length > 0, kv: this.grants.kv, secrets: this.grants.secrets.length > 0 };
-      const setupCall = setup.apply(undefined, [this.ctx.pluginId, this.ctx.version, JSON.stringify(grants), JSON.stringify(this.config)], {
-        result: { promise: true, copy: true },
-        timeout: SETUP_TIMEOUT_MS,
-      }) as unknown as Promise<string>;
-      let timer: NodeJS.Timeout | undefined;
-      const json = await Promise.race([
-        setupCall,
+      // Wall-clock bound on the whole setup, awaited capability calls included; everything in it
+      // is async, so a setup that stalls holds no other call and not the event loop.
+      const gen = await Promise.race([
+        this.boot(isolate, setupMs),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`setup did not finish within ${SETUP_TIMEOUT_MS} ms`)), SETUP_TIMEOUT_MS);
+          timer = setTimeout(() => reject(new Error(`setup did not finish within ${setupMs} ms`)), setupMs);
         }),
-      ]).finally(() => clearTimeout(timer));
-      this.info = JSON.parse(json) as SandboxSetupInfo;
+      ]);
+      if (this.closed) throw new Error('closed');
       this.generation = gen;
       return gen;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       throw new SandboxFault(this.ctx.pluginId, `setup failed: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /**
+   * A plugin that keeps killing its isolate is restarted at most once a second after a burst of
+   * RESTART_BURST, so it cannot turn the gateway into an isolate factory; an occasional restart is
+   * immediate, so the calls waiting for it (each within its own timeout) are served.
+   */
+  private async restartAllowance(): Promise<void> {
+    const refill = (now: number) => {
+      this.restartTokens = Math.min(RESTART_BURST, this.restartTokens + (now - this.tokensAt) / RESTART_INTERVAL_MS);
+      this.tokensAt = now;
+    };
+    refill(Date.now());
+    if (this.restartTokens < 1) {
+      await new Promise((r) => setTimeout(r, (1 - this.restartTokens) * RESTART_INTERVAL_MS));
+      refill(Date.now());
+    }
+    this.restartTokens -= 1;
+  }
+
+  private async boot(isolate: ivm.Isolate, setupMs: number): Promise<Generation> {
+    const context = await isolate.createContext();
+    const global = context.global;
+    const gen = { isolate, pending: new Map<number, Pending>(), dead: false } as Generation;
+    await global.set('__sluiceSettle', new ivm.Callback((id: number, json: string) => this.settle(gen, id, json), { ignored: true }));
+    await global.set('__sluiceHostCall', new ivm.Callback((id: number, op: string, json: string) => this.hostCall(gen, id, op, json), { ignored: true }));
+    await global.set('__sluiceLog', new ivm.Callback((level: string, message: string, json: string | undefined) => this.log(level, message, json)));
+    await global.set('__sluiceNow', new ivm.Callback(() => Date.now()));
+    await (await isolate.compileScript(ISOLATE_RUNTIME, { filename: 'sluice-runtime.js' })).run(context, { timeout: 1000 });
+    // Compiled from source every time: no cached data or snapshot from the author is ever used.
+    await (await isolate.compileScript(this.bundle, { filename: `${this.ctx.pluginId}.js` })).run(context, { timeout: setupMs });
+    const runtime = (await global.get('__sluiceRuntime', { reference: true })) as ivm.Reference<Record<string, unknown>>;
+    gen.invoke = (await runtime.get('invoke', { reference: true })) as Generation['invoke'];
+    gen.reply = (await runtime.get('reply', { reference: true })) as Generation['reply'];
+    const setup = (await runtime.get('setup', { reference: true })) as ivm.Reference<(...args: string[]) => Promise<string>>;
+    const grants = { http: this.grants.http.length > 0, kv: this.grants.kv, secrets: this.grants.secrets.length > 0 };
+    const json = (await setup.apply(undefined, [this.ctx.pluginId, this.ctx.version, JSON.stringify(grants), JSON.stringify(this.config)], {
+      result: { promise: true, copy: true },
+      timeout: setupMs,
+    })) as unknown as string;
+    if (gen.dead) throw new Error('the isolate was disposed during setup');
+    this.info = JSON.parse(json) as SandboxSetupInfo;
+    return gen;
   }
 
   private settle(gen: Generation, id: number, json: string): void {
@@ -176,22 +228,25 @@ export class SandboxedPlugin {
       args = {};
     }
     this.capabilities.run(op, args).then(
-      (value) => this.replyTo(gen, id, true, JSON.stringify(value ?? null)),
-      (err: unknown) => this.replyTo(gen, id, false, err instanceof Error ? err.message : String(err)),
+      (reply) => void this.replyTo(gen, id, true, JSON.stringify(reply.value ?? null)).finally(reply.release),
+      (err: unknown) => void this.replyTo(gen, id, false, err instanceof Error ? err.message : String(err)),
     );
   }
 
-  private replyTo(gen: Generation, id: number, ok: boolean, json: string): void {
+  /** Resolves once the isolate took the reply (or will never take it). */
+  private async replyTo(gen: Generation, id: number, ok: boolean, json: string): Promise<void> {
     if (gen.dead) return;
-    gen.reply.apply(undefined, [id, ok, json], { timeout: this.limits.timeoutMs }).catch((err: unknown) => {
+    await gen.reply.apply(undefined, [id, ok, json], { timeout: this.limits.timeoutMs }).catch((err: unknown) => {
       if (!gen.dead) this.kill(gen, `failed while resuming after ${ok ? 'a capability call' : 'a refused capability call'}: ${(err as Error).message}`);
     });
   }
 
+  /** The plugin's fields go under `data`, bounded: they cannot forge `level`, `plugin` or `msg`. */
   private log(level: string, message: string, json: string | undefined): void {
-    const fields = json ? (safeParse(json) as Record<string, unknown>) : {};
+    const data = json && json.length <= MAX_LOG_FIELDS_JSON ? boundFields(safeParse(json)) : undefined;
     const log = this.ctx.log as unknown as Record<string, (o: object, m?: string) => void>;
-    (log[level] ?? log.info!).call(this.ctx.log, { ...fields, sandbox: true }, message.slice(0, 2000));
+    const write = LOG_LEVELS.has(level) ? log[level]! : log.info!;
+    write.call(this.ctx.log, data === undefined ? { sandbox: true } : { sandbox: true, data }, String(message).slice(0, MAX_LOG_MESSAGE));
   }
 
   /** Disposes a generation: stops whatever runs in it and fails every call in flight there. */
@@ -232,6 +287,6 @@ function safeParse(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch {
-    return {};
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@
  * The fastify instance: body parsing into OpenAI errors, request ids, the auth step on every
  * non-public route, the OpenAI routes, health, and the routes plugins contribute.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
@@ -11,10 +11,12 @@ import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
 import { STATIC_CALL_ROUTES, registerOpenAIRoutes } from '../proxy/openai-routes.js';
 import type { PipelineDeps } from '../proxy/call-pipeline.js';
-import { callFastPath, parseJsonBody } from './call-fast-path.js';
+import { callFastPath } from './call-fast-path.js';
 import { assertAccess, authenticate, type Access } from './authenticate.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerHealthRoutes, type HealthDeps } from './health-routes.js';
+import { answerClientError, createHttpServer, type ConnectionLimits } from './http-server.js';
+import { parseJsonBody, type JsonLimits } from './json-body.js';
 import { requestIdV7 } from './request-id.js';
 import './request-state.js';
 
@@ -22,6 +24,9 @@ export interface ServerDeps {
   hooks: KernelHooks;
   log: Logger;
   bodyLimitBytes: number;
+  /** Depth and string bounds of every JSON body. */
+  json: JsonLimits;
+  connections: ConnectionLimits;
   pipeline: PipelineDeps;
   health: HealthDeps;
   pluginRoutes: { pluginId: string; route: RouteDefinition }[];
@@ -30,9 +35,6 @@ export interface ServerDeps {
 }
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** Keep sockets open longer than a load balancer's usual 60 s idle timeout. */
-const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -43,15 +45,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const fastPath = callFastPath({ ...deps, requestId }, STATIC_CALL_ROUTES);
   const app: FastifyInstance = Fastify({
     // The LLM call routes are answered before fastify routes the request (call-fast-path.ts).
-    serverFactory: (handler) => {
-      const server = createServer((req, res) => {
+    // Fastify's own timeout options apply only to a server it creates itself: ours sets them.
+    serverFactory: (handler) =>
+      createHttpServer((req, res) => {
         if (!fastPath(req, res)) handler(req, res);
-      });
-      // What fastify sets on a server it creates itself (its own timeout options apply to those only).
-      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-      server.requestTimeout = 0;
-      return server;
-    },
+      }, deps.connections),
+    clientErrorHandler: answerClientError,
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // Per-request lines are the pipeline's (logging.requests), not fastify's.
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,11 +66,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('receivedAt', 0);
 
-  // OpenAI clients send JSON; curl users often forget the header. Parse any body as JSON, as LiteLLM does.
+  // OpenAI clients send JSON; curl users often forget the header. Parse any body as JSON, as LiteLLM
+  // does, with the same bounds as the fast path: every management route gets them too.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as string, deps.json));
     } catch (err) {
       done(err as Error, undefined);
     }

@@ -19,11 +19,13 @@ import { runCall, type PipelineDeps } from '../proxy/call-pipeline.js';
 import type { CallReply, CallRequest } from '../proxy/call-exchange.js';
 import { authenticate } from './authenticate.js';
 import { writeError } from './error-handler.js';
+import { parseJsonBody, type JsonLimits } from './json-body.js';
 
 export interface FastPathDeps {
   hooks: KernelHooks;
   log: Logger;
   bodyLimitBytes: number;
+  json: JsonLimits;
   pipeline: PipelineDeps;
   isShuttingDown(): boolean;
   requestId(req: IncomingMessage): string;
@@ -98,7 +100,7 @@ async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessa
     if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
     // As on fastify's routes: who is calling is settled before the body is read.
     request.principal = await authenticate(deps.hooks, request);
-    const body = await readBody(req, deps.bodyLimitBytes);
+    const body = await readBody(req, deps.bodyLimitBytes, deps.json);
     if (body === CLIENT_GONE) return;
     request.body = body;
     await runCall(deps.pipeline, endpoint, request, new FastReply(res));
@@ -112,7 +114,7 @@ async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessa
 const CLIENT_GONE = Symbol('client gone');
 
 /** The body parsed as JSON, with fastify's limits and errors (see `fromFastify`). */
-function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+function readBody(req: IncomingMessage, limit: number, json: JsonLimits): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(KernelErrors.REQUEST_TOO_LARGE({ limit }));
   return new Promise((resolve, reject) => {
@@ -142,7 +144,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
         return;
       }
       try {
-        resolve(parseJsonBody(more ? Buffer.concat(more, received).toString('utf8') : first ? first.toString('utf8') : ''));
+        resolve(parseJsonBody(more ? Buffer.concat(more, received).toString('utf8') : first ? first.toString('utf8') : '', json));
       } catch (err) {
         reject(err);
       }
@@ -156,14 +158,4 @@ function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
     req.on('error', onGone);
     req.on('close', onGone);
   });
-}
-
-/** A request body as JSON, for both paths: an empty body is no body. */
-export function parseJsonBody(text: string): unknown {
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw KernelErrors.REQUEST_MALFORMED_JSON({ detail: `(${(err as Error).message})` });
-  }
 }

@@ -187,6 +187,10 @@ export interface PluginEntry {
    */
   sha256?: string;
   /**
+   * Development only: load a package without a `sha256` pin (a folder can never be pinned). `sluice config check` and startup warn about it.
+   */
+  allow_unpinned?: boolean;
+  /**
    * Where the plugin runs. Packages named by path always run in an isolate; plugins under plugins/ run in-process.
    */
   runtime?: 'in-process' | 'isolate';
@@ -199,9 +203,13 @@ export interface PluginEntry {
      */
     memory_mb?: number;
     /**
-     * Time allowed per hook call, capability calls included.
+     * Time allowed per hook call, capability calls and waiting for a restarting isolate included.
      */
     timeout_ms?: number;
+    /**
+     * Time allowed for the isolate's setup (evaluating the bundle and the plugin's setup()), at start and at every restart. Calls never wait for it longer than their own timeout_ms.
+     */
+    setup_timeout_ms?: number;
   };
   /**
    * Capabilities the operator grants a sandboxed plugin; nothing else is reachable.
@@ -219,7 +227,39 @@ export interface PluginEntry {
      * Secret names secrets.get may read.
      */
     secrets?: string[];
+    /**
+     * Environment variables the package's plugin.json `litellm.env` may read into its config.
+     */
+    env?: string[];
+    /**
+     * Dotted config paths (`litellm_settings.num_retries`) the package's plugin.json `litellm.settings` may read into its config.
+     */
+    settings?: string[];
+    /**
+     * Lets the package tap preAuth, where it sees every caller's credential. The principals it returns may carry at most `max_role`.
+     */
+    auth?: {
+      /**
+       * The highest role a principal it returns may have (proxy_admin > proxy_admin_viewer > org_admin > team_admin > internal_user > internal_user_viewer > customer).
+       */
+      max_role:
+        | 'proxy_admin'
+        | 'proxy_admin_viewer'
+        | 'org_admin'
+        | 'team_admin'
+        | 'internal_user'
+        | 'internal_user_viewer'
+        | 'customer';
+    };
+    /**
+     * `os.environ/` names the package's secret resolver is asked for; it is never asked for any other.
+     */
+    secret_resolver?: string[];
   };
+  /**
+   * Let a package take the id of a plugin installed under plugins/ (first-party), replacing it. Refused without this; `sluice config check` and startup warn about it.
+   */
+  override_first_party?: boolean;
 }
 /**
  * HTTP server settings.
@@ -245,6 +285,30 @@ export interface ServerSettings {
    * Upstream timeout when neither the deployment nor litellm_settings.request_timeout sets one.
    */
   default_timeout_s?: number;
+  /**
+   * How long a client may take to send a request's headers before the connection is closed (at most request_timeout_ms).
+   */
+  headers_timeout_ms?: number;
+  /**
+   * How long a client may take to send a whole request, headers and body, before the connection is closed with 408. It does not limit the answer (a long call or stream).
+   */
+  request_timeout_ms?: number;
+  /**
+   * How long an idle keep-alive connection stays open between requests (longer than a load balancer's usual 60 s).
+   */
+  keep_alive_timeout_ms?: number;
+  /**
+   * Open connections one client address may hold; the next is answered 429 and closed. 0: no cap. Behind a proxy every client shares its address.
+   */
+  max_connections_per_ip?: number;
+  /**
+   * Deepest nesting of objects and arrays accepted in a JSON body (the body is level 1); deeper is a 400.
+   */
+  json_max_depth?: number;
+  /**
+   * Longest string (key or value) accepted in a JSON body, in characters; longer is a 400. Unset: only body_limit_mb bounds it (a base64 image is one string).
+   */
+  json_max_string_length?: number;
 }
 /**
  * Log settings.

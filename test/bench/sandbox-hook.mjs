@@ -3,11 +3,18 @@
 // tapped into a real gateway's preCall hook and called through hooks.preCall.promise(), with a
 // ~2 kB request body crossing into the isolate and back. Prints one JSON line per target and a
 // summary line. Run by `npm run bench` after run.mjs; alone: node --no-node-snapshot test/bench/sandbox-hook.mjs
+//
+// `--spin` (or BENCH_SANDBOX_MODE=spin) measures instead what a misbehaving sandboxed plugin costs
+// calls it does not serve: a plugin that taps streamed chunks (postCall, streaming: chunk) and
+// spins for its whole timeout_ms on the first chunk of every stream, kept busy by BENCH_SPIN_CLIENTS
+// clients sending streamed chat calls back to back, while a probe times `/health/liveliness` and
+// a non-streamed chat call (which never reaches that plugin), first with the plugin idle, then
+// spinning. BENCH_SPIN_SECONDS per phase; BENCH_SANDBOX_DIST picks another build than dist/.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createGateway } from '../../dist/kernel/gateway.js';
+const { createGateway } = await import(process.env.BENCH_SANDBOX_DIST ? `${process.env.BENCH_SANDBOX_DIST}/kernel/gateway.js` : '../../dist/kernel/gateway.js');
 
 const N = Number(process.env.BENCH_SANDBOX_CALLS ?? 20000);
 const WARMUP = Number(process.env.BENCH_SANDBOX_WARMUP ?? 2000);
@@ -49,7 +56,72 @@ async function measure(name, plugins, extraPluginDirs) {
   return row;
 }
 
+if (process.argv.includes('--spin') || process.env.BENCH_SANDBOX_MODE === 'spin') {
+  await measureSpin();
+  process.exit(0);
+}
+
+async function measureSpin() {
+  const seconds = Number(process.env.BENCH_SPIN_SECONDS ?? 10);
+  const clients = Number(process.env.BENCH_SPIN_CLIENTS ?? 2);
+  const spinner = join(root, 'spinner');
+  mkdirSync(spinner);
+  writeFileSync(join(spinner, 'plugin.json'), JSON.stringify({
+    id: 'spinner', version: '1.0.0', apiVersion: '^1', main: 'plugin.js', hooks: { postCall: { streaming: 'chunk' } },
+  }));
+  writeFileSync(join(spinner, 'plugin.js'), `var __sluicePlugin = (() => ({ default: { id: 'spinner', version: '1.0.0', apiVersion: '^1', async setup(ctx) { return { postCall: { streaming: 'chunk', chunk: (c) => { if (c.index === 0) while (true) {} } } }; } } }))();\n`);
+  const gw = await createGateway({
+    config: {
+      model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }],
+      general_settings: { master_key: 'sk-bench-1234' },
+      plugins: [{ use: spinner, allow_unpinned: true }],
+    },
+    env, logDestination: quiet, logLevel: 'fatal',
+  });
+  const url = await gw.listen(0, '127.0.0.1');
+  const headers = { authorization: 'Bearer sk-bench-1234', 'content-type': 'application/json' };
+  const chat = (extra) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'fake', messages: [{ role: 'user', content: 'hi' }], ...extra }) });
+  const probes = { liveliness: () => fetch(`${url}/health/liveliness`), 'unrelated-chat': () => chat({}) };
+  const phase = async (spinning) => {
+    let stop = false;
+    let served = 0;
+    const load = spinning
+      ? Array.from({ length: clients }, async () => {
+          while (!stop) {
+            const res = await chat({ stream: true });
+            await res.arrayBuffer();
+            served++;
+          }
+        })
+      : [];
+    const times = { liveliness: [], 'unrelated-chat': [] };
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) {
+      for (const [name, probe] of Object.entries(probes)) {
+        const t = process.hrtime.bigint();
+        const res = await probe();
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`${name} answered ${res.status}`);
+        times[name].push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    stop = true;
+    await Promise.all(load);
+    for (const [name, list] of Object.entries(times)) {
+      list.sort((x, y) => x - y);
+      const q = (p) => Math.round(list[Math.min(list.length - 1, Math.floor(p * list.length))] * 10) / 10;
+      const mean = Math.round((list.reduce((a, b) => a + b, 0) / list.length) * 10) / 10;
+      const over100 = list.filter((t) => t > 100).length;
+      console.log(JSON.stringify({ scenario: 'sandbox-spin', plugin: spinning ? 'spinning' : 'idle', probe: name, probes: list.length, served_calls: served, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: q(1), mean_ms: mean, over_100ms: over100 }));
+    }
+  };
+  await phase(false);
+  await phase(true);
+  await gw.close();
+}
+
 const a = await measure('in-process', [{ use: 'noop-in-process' }], [inProcess]);
-const b = await measure('sandboxed', [{ use: sandboxed }], []);
+const b = await measure('sandboxed', [{ use: sandboxed, allow_unpinned: true }], []);
 const added = Math.round((b.p50_us - a.p50_us) * 10) / 10;
 console.log(JSON.stringify({ summary: true, scenario: 'precall-hook', added_p50_us_sandboxed_vs_in_process: added, sandboxed_p50_us: b.p50_us, target_p50_us: 50, target_met: b.p50_us <= 50 }));

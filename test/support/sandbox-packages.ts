@@ -12,12 +12,14 @@ export interface PackageSpec {
   id: string;
   version?: string;
   apiVersion?: string;
-  hooks?: Record<string, { stage?: string; streaming?: string }>;
+  hooks?: Record<string, { stage?: string; streaming?: string; timeoutMs?: number }>;
   configSchema?: object;
   /** Body of `setup(ctx, config)`; returns the hooks object. */
   setup: string;
   /** Extra code placed before the plugin definition (helpers, an error class). */
   prelude?: string;
+  /** More plugin.json fields (`litellm`, `provides`, hook `timeoutMs`…). */
+  manifest?: Record<string, unknown>;
 }
 
 export function bundleSource(spec: PackageSpec): string {
@@ -39,7 +41,7 @@ export function writePackageDir(spec: PackageSpec, root = tempDir('sluice-pkg-')
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'plugin.json'),
-    JSON.stringify({ id: spec.id, version: spec.version ?? '1.0.0', apiVersion: spec.apiVersion ?? '^1', main: 'plugin.js', hooks: spec.hooks ?? {} }, null, 2),
+    JSON.stringify({ id: spec.id, version: spec.version ?? '1.0.0', apiVersion: spec.apiVersion ?? '^1', main: 'plugin.js', hooks: spec.hooks ?? {}, ...spec.manifest }, null, 2),
   );
   writeFileSync(join(dir, 'plugin.js'), bundleSource(spec));
   if (spec.configSchema) writeFileSync(join(dir, 'config.schema.json'), JSON.stringify(spec.configSchema));

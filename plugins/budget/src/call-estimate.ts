@@ -1,7 +1,8 @@
 /**
  * A high estimate of what a call will cost, reserved before it runs. The prompt is measured in
  * characters (no tokenizer on the hot path) and divided generously; the completion is what the
- * request allows (`max_completion_tokens`, `max_tokens`) or the configured default, times `n`.
+ * request allows (`max_completion_tokens`, `max_tokens`) or, without a limit, the size learned from the
+ * model's replies (learned-completions.ts) or the configured default, times `n`.
  */
 import type { Endpoint, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
 
@@ -40,8 +41,15 @@ export function estimatePromptTokens(body: JsonObject, charsPerToken: number): n
 
 const positiveInt = (v: JsonValue | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined);
 
-export function estimateCompletionTokens(endpoint: Endpoint, body: JsonObject, defaultTokens: number): number {
+/** The completion size per choice the request allows, or undefined when it sets no limit. */
+export function requestedCompletionTokens(body: JsonObject): number | undefined {
+  return positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
+}
+
+export const choicesOf = (body: JsonObject): number => positiveInt(body.n) ?? 1;
+
+/** `unlimitedTokens`: what a choice is assumed to take when the request sets no limit (the default, or the learned size). */
+export function estimateCompletionTokens(endpoint: Endpoint, body: JsonObject, unlimitedTokens: number): number {
   if (endpoint === 'embeddings') return 0;
-  const perChoice = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? defaultTokens;
-  return perChoice * (positiveInt(body.n) ?? 1);
+  return (requestedCompletionTokens(body) ?? unlimitedTokens) * choicesOf(body);
 }

@@ -9,9 +9,13 @@
  */
 export interface BudgetConfig {
   /**
-   * Completion tokens assumed for the reservation when the request sets neither `max_tokens` nor `max_completion_tokens`. Higher refuses earlier near the limit; lower lets the last calls of a window overspend more.
+   * Completion tokens assumed for the reservation when the request sets neither `max_tokens` nor `max_completion_tokens` and the model's reply size is not learned yet (see `learn_completion_tokens`). Higher refuses earlier near the limit; lower lets the last calls of a window overspend more.
    */
   default_completion_tokens?: number;
+  /**
+   * For a call without `max_tokens`, reserve the largest completion (per choice) among the model's last 32 such calls settled on this instance, once it has settled 3, instead of `default_completion_tokens`. A burst against a small budget then admits what fits; a reply longer than any of those 32 overspends by its excess (see the README's overspend bound). Off: always the default.
+   */
+  learn_completion_tokens?: boolean;
   /**
    * Characters of request text counted as one prompt token for the reservation. 3 errs on the high side for English (tokenizers average about 4); lower it for scripts with fewer characters per token.
    */

@@ -5,12 +5,14 @@
  * persisted per scope and window so counters start from it after a restart. Soft budgets alert
  * once per window. With no budget on any scope of a call, preCall returns at once.
  */
+import { randomUUID } from 'node:crypto';
 import { definePlugin, type CallContext, type PluginContext, type SpendEvent } from '../../../plugin-sdk/index.js';
 import { EmailChannel, WebhookChannel, type AlertChannel } from './alert-channels.js';
 import { budgetLimitsOf, settledKey, type BudgetLimit } from './budget-limits.js';
-import { estimateCompletionTokens, estimatePromptTokens } from './call-estimate.js';
+import { choicesOf, estimateCompletionTokens, estimatePromptTokens, requestedCompletionTokens } from './call-estimate.js';
 import type { BudgetConfig } from './config.generated.js';
 import { BudgetErrors } from './errors.js';
+import { COMPLETION_SIZES_CHANNEL, LearnedCompletions } from './learned-completions.js';
 import { MIGRATIONS } from './migrations.js';
 import { SoftBudgetAlerts } from './soft-budget-alerts.js';
 import { WindowCounters, type Refusal } from './window-counters.js';
@@ -23,6 +25,8 @@ export interface BudgetReservation {
   limits: BudgetLimit[];
   /** What each limit reserved (the estimate, the last slice of a budget, or 0). */
   reserved: number[];
+  /** Set when the request set no `max_tokens`: its reply teaches the model's reply size. */
+  learn?: { model: string; choices: number };
 }
 
 const amount = (n: number): number => Number(n.toFixed(10));
@@ -78,10 +82,19 @@ export default definePlugin<BudgetConfig>({
   version: '1.0.0',
   apiVersion: '^1',
   migrations: MIGRATIONS,
-  setup(ctx, config) {
+  async setup(ctx, config) {
     const now = () => ctx.now();
     const charsPerToken = config.prompt_chars_per_token ?? 3;
     const defaultCompletionTokens = config.default_completion_tokens ?? 1024;
+    // Shared through Redis; in-process counters mean one instance, with nobody to tell.
+    const shareSizes = ctx.counters.kind === 'redis';
+    const learned = config.learn_completion_tokens === false ? undefined : new LearnedCompletions(defaultCompletionTokens, shareSizes ? randomUUID() : undefined);
+    const unsubscribeSizes = learned && shareSizes ? await ctx.counters.subscribe(COMPLETION_SIZES_CHANNEL, (m) => learned.receive(m)) : undefined;
+    const publishSizes = () => {
+      const message = learned?.takeMessage();
+      if (message === undefined) return;
+      ctx.counters.publish(COMPLETION_SIZES_CHANNEL, message).catch((err: Error) => ctx.log.debug({ err: err.message }, 'could not share learned completion sizes'));
+    };
     const ledger = new WindowSpendLedger(ctx.database.knex, ctx.log, now);
     const windows = new WindowCounters(ctx.counters, ledger, ctx.log, now);
     const channels = alertChannels(ctx, config);
@@ -92,6 +105,7 @@ export default definePlugin<BudgetConfig>({
     ledger.start(config.flush_interval_ms ?? 1_000, () => {
       windows.prune();
       alerts.prune();
+      publishSizes();
     });
     if (channels.length > 0) ctx.log.info({ channels: channels.map((c) => c.name) }, 'soft budget alerts enabled');
 
@@ -114,19 +128,23 @@ export default definePlugin<BudgetConfig>({
         const limits = budgetLimitsOf(call.scopes, model, now());
         if (limits === undefined) return;
         let reserved: number[] = limits.map(() => 0);
+        const learn = learned !== undefined && call.endpoint !== 'embeddings' && requestedCompletionTokens(call.body) === undefined ? { model, choices: choicesOf(call.body) } : undefined;
         if (limits.some((l) => l.maxBudget !== null)) {
           const promptTokens = estimatePromptTokens(call.body, charsPerToken);
-          const completionTokens = estimateCompletionTokens(call.endpoint, call.body, defaultCompletionTokens);
+          const unlimited = learn ? learned!.tokensPerChoice(model) : defaultCompletionTokens;
+          const completionTokens = estimateCompletionTokens(call.endpoint, call.body, unlimited);
           const outcome = await windows.reserve(limits, ctx.models.estimateCost(model, promptTokens, completionTokens));
           if ('refusal' in outcome) throw exceeded(outcome.refusal);
           reserved = outcome.reserved;
         }
-        call.state[PLUGIN_ID] = { limits, reserved } satisfies BudgetReservation;
+        call.state[PLUGIN_ID] = { limits, reserved, learn } satisfies BudgetReservation;
       },
 
       async onSpend(event) {
         const reservation = event.state[PLUGIN_ID] as BudgetReservation | undefined;
         if (reservation === undefined) return;
+        const { learn } = reservation;
+        if (learn && event.status === 'success') learned!.observe(learn.model, event.usage.completion_tokens, learn.choices);
         // A failed call costs nothing: settling it gives the whole reservation back.
         const cost = Number.isFinite(event.cost) && event.cost > 0 ? event.cost : 0;
         const results = await Promise.allSettled(reservation.limits.map((l, i) => settle(l, reservation.reserved[i] ?? 0, cost, event)));
@@ -136,6 +154,7 @@ export default definePlugin<BudgetConfig>({
       },
 
       async close() {
+        await unsubscribeSizes?.();
         await alerts.close();
         await ledger.close();
       },

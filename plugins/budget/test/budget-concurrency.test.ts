@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LimitScope } from '../../../plugin-sdk/index.js';
 import { backends, createPostgresSchema, deleteRedisKeys, uniqueTag } from '../../../test/support/backends.js';
 import { startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
-import { CALL_COST, CALL_ESTIMATE, TOKEN_PRICE, budgetConfig, scopesAuthPlugin } from './support.js';
+import { CALL_COST, CALL_ESTIMATE, TOKEN_PRICE, budgetConfig, burst, expectRecordedSpend, scopesAuthPlugin } from './support.js';
 
 const authDir = scopesAuthPlugin();
 const tag = uniqueTag();
@@ -32,36 +32,6 @@ const WORDY_ESTIMATE = 6 * TOKEN_PRICE;
 const WORDY_COST = 11 * TOKEN_PRICE;
 const WORDY_BUDGET = 20 * WORDY_COST;
 
-async function burst(gws: TestGateway[], scopes: LimitScope[], n: number, body: Record<string, unknown>): Promise<{ ok: number; statuses: Map<string, number> }> {
-  const replies = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const gw = gws[i % gws.length]!;
-      const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer test-scopes', 'content-type': 'application/json', 'x-test-scopes': JSON.stringify(scopes) },
-        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
-      });
-      const json = (await res.json()) as { error?: { type: string } };
-      return res.status === 200 ? '200' : `${res.status} ${json.error?.type}`;
-    }),
-  );
-  for (const gw of gws) await gw.gateway.observers.drain();
-  const statuses = new Map<string, number>();
-  for (const r of replies) statuses.set(r, (statuses.get(r) ?? 0) + 1);
-  return { ok: statuses.get('200') ?? 0, statuses };
-}
-
-/** The spend the instances wrote to the database, once it reached `expected` (each instance flushes every second) or after 5 s. */
-async function recordedSpend(db: Knex, scope: LimitScope, expected: number): Promise<number> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const row = await db('sluice_budget_window_spend').where({ scope_kind: scope.kind, scope_id: scope.id }).sum({ spend: 'spend' }).first();
-    const spend = Number(row?.spend ?? 0);
-    if (Math.abs(spend - expected) < 1e-9 || Date.now() > deadline) return spend;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function boundTests(setup: () => { gws: () => TestGateway[]; openDb: () => Promise<Knex> }) {
   const { gws, openDb } = setup();
 
@@ -72,14 +42,7 @@ function boundTests(setup: () => { gws: () => TestGateway[]; openDb: () => Promi
     // The first ⌊budget / estimate⌋ reservations always fit; at most one more takes the last slice.
     expect(ok).toBeGreaterThanOrEqual(Math.floor(BUDGET / CALL_ESTIMATE));
     expect(ok).toBeLessThanOrEqual(21);
-    const db = await openDb();
-    try {
-      const spend = await recordedSpend(db, scope, ok * CALL_COST);
-      expect(spend).toBeCloseTo(ok * CALL_COST, 9);
-      expect(spend).toBeLessThanOrEqual(BUDGET + CALL_COST + 1e-9);
-    } finally {
-      await db.destroy();
-    }
+    await expectRecordedSpend(openDb, scope, ok, CALL_COST, BUDGET + CALL_COST);
   });
 
   it('with estimates below the cost, overspend stays within the stated bound', async () => {
@@ -87,14 +50,7 @@ function boundTests(setup: () => { gws: () => TestGateway[]; openDb: () => Promi
     const { ok, statuses } = await burst(gws(), [scope], 200, { model: 'wordy' });
     expect([...statuses.keys()].sort()).toEqual(['200', '400 budget_exceeded']);
     const bound = WORDY_BUDGET + Math.floor(WORDY_BUDGET / WORDY_ESTIMATE) * (WORDY_COST - WORDY_ESTIMATE) + WORDY_COST;
-    const db = await openDb();
-    try {
-      const spend = await recordedSpend(db, scope, ok * WORDY_COST);
-      expect(spend).toBeCloseTo(ok * WORDY_COST, 9);
-      expect(spend).toBeLessThanOrEqual(bound + 1e-9);
-    } finally {
-      await db.destroy();
-    }
+    await expectRecordedSpend(openDb, scope, ok, WORDY_COST, bound);
   });
 }
 
@@ -123,7 +79,7 @@ describe.skipIf(!backends.postgres || !backends.redis)(
         REDIS_URL: backends.redis!,
         WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/budget-alerts`,
       };
-      const config = budgetConfig({ general_settings: { master_key: 'sk-unused-master', alerting: ['webhook'] }, budget: { default_completion_tokens: 0 } } as never);
+      const config = budgetConfig({ general_settings: { master_key: 'sk-unused-master', alerting: ['webhook'] }, budget: { default_completion_tokens: 0, learn_completion_tokens: false } } as never);
       // One after the other: both would run the migrations.
       a = await startGateway(config, { env, extraPluginDirs: [authDir] });
       b = await startGateway(config, { env, extraPluginDirs: [authDir] });
@@ -159,7 +115,7 @@ describe('one instance with in-process counters (SQLite)', () => {
   let dbFile: string;
   beforeAll(async () => {
     dbFile = join(tempDir(), 'sluice.db');
-    gw = await startGateway(budgetConfig({ budget: { default_completion_tokens: 0 } }), { env: { DATABASE_URL: `sqlite:${dbFile}` }, extraPluginDirs: [authDir] });
+    gw = await startGateway(budgetConfig({ budget: { default_completion_tokens: 0, learn_completion_tokens: false } }), { env: { DATABASE_URL: `sqlite:${dbFile}` }, extraPluginDirs: [authDir] });
   });
   afterAll(() => gw?.close());
 

@@ -6,6 +6,7 @@ import type { Logger } from '../../../plugin-sdk/index.js';
 import { tempDir } from '../../../test/support/gateway.js';
 import { budgetLimitsOf, counterTtl, WINDOW_GRACE_MS } from '../src/budget-limits.js';
 import { estimateCompletionTokens, estimatePromptTokens } from '../src/call-estimate.js';
+import { LEARNED_MIN_SAMPLES, LEARNED_WINDOW, LearnedCompletions } from '../src/learned-completions.js';
 import { MIGRATIONS, WINDOW_SPEND_TABLE } from '../src/migrations.js';
 import { WindowSpendLedger } from '../src/window-spend-ledger.js';
 
@@ -32,6 +33,26 @@ describe('call estimate', () => {
   });
 });
 
+
+describe('learned completion sizes (item 22)', () => {
+  it('reserve the default until a model settled a few calls, then the largest recent completion per choice', () => {
+    const learned = new LearnedCompletions(1024);
+    for (let i = 1; i < LEARNED_MIN_SAMPLES; i++) learned.observe('m', 100, 1);
+    expect(learned.tokensPerChoice('m')).toBe(1024);
+    learned.observe('m', 240, 2); // two choices: 120 each
+    expect(learned.tokensPerChoice('m')).toBe(120);
+    expect(learned.tokensPerChoice('other')).toBe(1024);
+  });
+
+  it('forget a long reply once it is older than the window', () => {
+    const learned = new LearnedCompletions(1024);
+    learned.observe('m', 900, 1);
+    for (let i = 0; i < LEARNED_WINDOW - 1; i++) learned.observe('m', 50, 1);
+    expect(learned.tokensPerChoice('m')).toBe(900);
+    learned.observe('m', 50, 1);
+    expect(learned.tokensPerChoice('m')).toBe(50);
+  });
+});
 describe('budget windows', () => {
   const anchor = Date.UTC(2025, 0, 1);
 

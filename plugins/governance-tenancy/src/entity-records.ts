@@ -1,5 +1,6 @@
 /** The tenancy records as stored (LiteLLM field names; times epoch ms) and how the API shows them. */
 import { budgetWindowOf, parseDuration } from '../../../plugin-sdk/index.js';
+import type { Setters } from './field-policy.js';
 import { iso } from './key-record.js';
 
 export interface Limits {
@@ -60,6 +61,8 @@ export interface ProjectRecord extends Limits {
   model_rpm_limit: Record<string, number>;
   model_tpm_limit: Record<string, number>;
   blocked: boolean;
+  /** Who set each control (field-policy.ts). */
+  controls_set_by?: Setters;
 }
 
 export interface CustomerRecord extends Limits {
@@ -113,7 +116,9 @@ export function nextReset(duration: string | null | undefined, anchor: number, n
 
 /** Times as ISO strings, as LiteLLM's JSON shows datetimes. */
 export function entityView<T extends Limits>(r: T): Record<string, unknown> {
-  return { ...r, budget_reset_at: iso(r.budget_reset_at), created_at: iso(r.created_at), updated_at: iso(r.updated_at) };
+  // Who set a team's controls (field-policy.ts) is the gateway's bookkeeping, not LiteLLM's shape.
+  const { controls_set_by: _setters, ...shown } = r;
+  return { ...shown, budget_reset_at: iso(r.budget_reset_at), created_at: iso(r.created_at), updated_at: iso(r.updated_at) };
 }
 
 /** LiteLLM nests the limits of organizations, projects and customers under `litellm_budget_table`. */

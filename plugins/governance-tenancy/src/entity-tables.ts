@@ -31,7 +31,7 @@ export const TEAMS: EntityTable = {
   entity: 'Team',
   table: 'sluice_teams',
   id: 'team_id',
-  json: ['models', 'metadata', 'guardrails', 'tags', 'model_rpm_limit', 'model_tpm_limit'],
+  json: ['models', 'metadata', 'guardrails', 'tags', 'model_rpm_limit', 'model_tpm_limit', 'controls_set_by'],
   ints: LIMIT_INTS,
   floats: LIMIT_FLOATS,
   bools: ['blocked'],

@@ -10,7 +10,8 @@ export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
   },
   INVALID_FIELD: { status: 400, type: 'invalid_request_error', message: "Invalid '{field}': {reason}" },
   KEY_REQUIRED: { status: 400, type: 'invalid_request_error', param: 'key', message: "{route} needs '{field}': the key (sk-...) or its hash." },
-  KEY_EXISTS: { status: 400, type: 'invalid_request_error', param: 'key', message: 'A key with this value already exists; choose another or omit `key` to have one generated.' },
+  /** One wording for every unusable chosen key (taken, or a known secret): it must not say which. */
+  KEY_UNUSABLE: { status: 400, type: 'invalid_request_error', param: 'key', message: "Invalid '{field}': this value cannot be used as a key. Choose another, or omit `{field}` to have one generated." },
   KEY_NOT_FOUND: { status: 404, type: 'not_found_error', param: 'key', message: 'Key not found: {tokens}' },
   EXPIRED: {
     status: 401,

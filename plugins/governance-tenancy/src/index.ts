@@ -42,7 +42,7 @@ export default definePlugin<GovernanceTenancyConfig>({
     const maxEntries = config.cache_max_entries ?? 10_000;
     const cache = new KeyCache(ttl, config.negative_cache_ttl_ms ?? 5_000, maxEntries);
     const perRequest = requestScopes(ctx, stores, ttl, maxEntries);
-    const spend = new SpendAccumulator(stores);
+    const spend = new SpendAccumulator(ctx, stores, config.spend_flush_interval_ms ?? 1_000);
     // Concurrent first requests with one key share one database read.
     const loading = new Map<string, Promise<CacheEntry>>();
 
@@ -106,11 +106,6 @@ export default definePlugin<GovernanceTenancyConfig>({
       },
     };
 
-    const flushMs = config.spend_flush_interval_ms ?? 1_000;
-    const flushTimer = setInterval(() => {
-      spend.flush().catch((err: Error) => ctx.log.warn({ err: err.message, pending: spend.size }, 'spend flush failed; kept for the next one'));
-    }, flushMs);
-    flushTimer.unref();
     const resetMs = config.budget_reset_interval_ms ?? 60_000;
     const resetTimer = setInterval(() => {
       resetDueBudgets(ctx, Math.max(resetMs, 5_000))
@@ -150,14 +145,10 @@ export default definePlugin<GovernanceTenancyConfig>({
         ...budgetRoutes(deps),
       ],
       async close() {
-        clearInterval(flushTimer);
         clearInterval(resetTimer);
         await unsubscribeKeys();
         await unsubscribeEntities();
-        // Never lose accumulated spend on shutdown: retry a failed final flush a few times.
-        for (let attempt = 0; attempt < 3 && spend.size > 0; attempt++) {
-          await spend.flush().catch((err: Error) => ctx.log.warn({ err: err.message, pending: spend.size }, 'final spend flush failed'));
-        }
+        await spend.close();
       },
     };
   },

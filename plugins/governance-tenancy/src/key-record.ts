@@ -3,6 +3,7 @@
  * strings, `token` = the SHA-256 hex of the key (the only form stored).
  */
 import { createHash } from 'node:crypto';
+import type { Setters } from './field-policy.js';
 
 export interface KeyRecord {
   token: string;
@@ -41,10 +42,12 @@ export interface KeyRecord {
   created_at: number;
   updated_at: number;
   spend: number;
+  /** Who set each control (field-policy.ts); never shown, never written by a client. */
+  controls_set_by: Setters;
 }
 
 /** The fields a caller may set through /key/generate, /key/update and /key/regenerate. */
-export type KeyFields = Partial<Omit<KeyRecord, 'token' | 'key_name' | 'created_at' | 'updated_at'>>;
+export type KeyFields = Partial<Omit<KeyRecord, 'token' | 'key_name' | 'created_at' | 'updated_at' | 'controls_set_by'>>;
 
 export const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
@@ -95,6 +98,7 @@ export function newRecord(token: string, keyName: string, fields: KeyFields, now
     created_at: now,
     updated_at: now,
     spend: fields.spend ?? 0,
+    controls_set_by: {},
   };
 }
 
@@ -102,7 +106,7 @@ export const iso = (ms: number | null | undefined) => (ms === null || ms === und
 
 /** The record as the API shows it (never the plain key: callers add it where LiteLLM does). */
 export function keyView(r: KeyRecord): Record<string, unknown> {
-  const { expires_at, created_at, updated_at, temp_budget_expiry, budget_reset_at, ...rest } = r;
+  const { expires_at, created_at, updated_at, temp_budget_expiry, budget_reset_at, controls_set_by: _setters, ...rest } = r;
   return {
     ...rest,
     token_id: r.token,

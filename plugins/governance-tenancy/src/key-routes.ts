@@ -13,7 +13,9 @@ import { hashKey, keyNameOf, keyView, newRecord, tokenOf, type KeyFields, type K
 import { asObject, parseKeyRequest } from './key-request.js';
 import type { ListFilter, OwnerFilter } from './key-store.js';
 import { isUniqueViolation } from './entity-store.js';
-import { accessOf, assertManage, assertRead, forbidden, memberTeams, readsEverything, type Target } from './rbac.js';
+import { assertFieldChanges, changedFields, KEY_FIELDS, settersAfter, type Setters } from './field-policy.js';
+import { assertBindings, changesBindings } from './key-bindings.js';
+import { accessOf, actingRole, assertManage, assertRead, forbidden, memberTeams, readsEverything, type Target } from './rbac.js';
 import type { TenancyDeps } from './tenancy-deps.js';
 
 const MAX_PAGE_SIZE = 100;
@@ -68,6 +70,35 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
   const resetFrom = (fields: KeyFields, createdAt: number, now: number): Pick<KeyFields, 'budget_reset_at'> =>
     fields.budget_duration === undefined ? {} : { budget_reset_at: nextReset(fields.budget_duration, createdAt, now) };
 
+  /**
+   * Checks a change of `before` by `p` against the field policy and what the key is bound to;
+   * returns who set each control afterwards. `before` undefined: a new key (`after`).
+   */
+  const authorizeChange = async (p: Principal, before: KeyRecord | undefined, after: KeyRecord): Promise<Setters> => {
+    const from = before ?? newRecord(after.token, after.key_name, {}, after.created_at);
+    if (changesBindings(before, after)) {
+      // The tenants the key moves to, judged without the key's own hash: "it is my key" says nothing about them.
+      assertManage(p, 'key', await targetOf({ ...after, token: undefined }), before ? 'move a key there' : 'create this key');
+      await assertBindings(stores, p, after);
+    }
+    const [b, a] = [from as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>];
+    const changed = changedFields(KEY_FIELDS, a, b);
+    // Judged in the role the caller holds over the key as it was (a new key: as it will be).
+    const role = actingRole(p, await targetOf({ ...(before ?? after), token: undefined }));
+    assertFieldChanges(p, role, KEY_FIELDS, changed, b, a, from.controls_set_by);
+    return settersAfter(role, KEY_FIELDS, changed, from.controls_set_by);
+  };
+
+  /**
+   * A chosen key must not be a secret the gateway knows (the master key, a provider key) nor a key
+   * that exists. Every such refusal reads the same, so it does not tell whether a guess exists.
+   */
+  const assertUsableChosenKey = async (plain: string, field: 'key' | 'new_key'): Promise<void> => {
+    const token = hashKey(plain);
+    const taken = ctx.secrets.scrub(plain) !== plain || (await store.find(token)) !== undefined || (await store.findGrace(token, ctx.now())) !== undefined;
+    if (taken) throw KeyErrors.KEY_UNUSABLE({ field }, { param: field });
+  };
+
   const managed = async (req: RouteRequest, token: string, what: string): Promise<KeyRecord> => {
     const before = await mustFind(token);
     assertManage(req.principal!, 'key', await targetOf(before), what);
@@ -82,7 +113,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
     handler: async (req) => {
       const token = tokenOf(keyParam(asObject(req.body, route), route));
       const before = await managed(req, token, `${blocked ? 'block' : 'unblock'} this key`);
-      const after = (await store.update(token, { blocked, updated_at: ctx.now() }))!;
+      const controls_set_by = await authorizeChange(req.principal!, before, { ...before, blocked });
+      const after = (await store.update(token, { blocked, controls_set_by, updated_at: ctx.now() }))!;
       await invalidateKeys([token, ...(await store.graceTokensOf(token))]);
       audit(req, blocked ? 'key.block' : 'key.unblock', token, before, after);
       return { body: keyView(after) };
@@ -95,13 +127,13 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
     if (!named) throw KeyErrors.KEY_REQUIRED({ route: '/key/regenerate', field: 'key' });
     const oldToken = tokenOf(named);
     const before = await managed(req, oldToken, 'regenerate this key');
+    if (parsed.newKey !== undefined) await assertUsableChosenKey(parsed.newKey, 'new_key');
     const plain = parsed.newKey ?? generateKey();
     const token = hashKey(plain);
-    if (await store.find(token)) throw KeyErrors.KEY_EXISTS();
     const now = ctx.now();
     const next: KeyRecord = { ...before, ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, before.created_at, now), token, key_name: keyNameOf(plain), updated_at: now };
-    assertManage(req.principal!, 'key', await targetOf(next), 'move a key there');
     await checkTeam(req.principal!, next);
+    next.controls_set_by = await authorizeChange(req.principal!, before, next);
     const graceUntil = parsed.gracePeriodMs === undefined ? undefined : now + parsed.gracePeriodMs;
     await store.rehash(oldToken, next, graceUntil);
     await invalidateKeys([oldToken, token]);
@@ -122,16 +154,18 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
         const parsed = parseKeyRequest(req.body, '/key/generate');
         // A non-admin's key is its own unless it says otherwise (and may say so only where it administers).
         if (p.role !== 'proxy_admin' && parsed.fields.user_id === undefined && p.userId) parsed.fields.user_id = p.userId;
+        if (parsed.key !== undefined) await assertUsableChosenKey(parsed.key, 'key');
         const plain = parsed.key ?? generateKey();
         const token = hashKey(plain);
         const now = ctx.now();
         const created = newRecord(token, keyNameOf(plain), { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now, now) }, now);
-        assertManage(p, 'key', await targetOf({ ...created, token: undefined }), 'create this key');
         await checkTeam(p, created);
+        created.controls_set_by = await authorizeChange(p, undefined, created);
         try {
           await store.insert(created);
         } catch (err) {
-          if (isUniqueViolation(err)) throw KeyErrors.KEY_EXISTS();
+          // Two requests choosing one key at once: the loser is told what any other refusal says.
+          if (isUniqueViolation(err)) throw KeyErrors.KEY_UNUSABLE({ field: 'key' }, { param: 'key' });
           throw err;
         }
         // Clears any "unknown token" answer an instance may have cached for this hash.
@@ -154,9 +188,9 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
         const now = ctx.now();
         const patch = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, before.created_at, now), updated_at: now };
         const merged = { ...before, ...patch };
-        assertManage(req.principal!, 'key', await targetOf(merged), 'move a key there');
         if (parsed.fields.team_id !== undefined || parsed.fields.models !== undefined) await checkTeam(req.principal!, merged);
-        const after = await store.update(token, patch);
+        const controls_set_by = await authorizeChange(req.principal!, before, merged);
+        const after = await store.update(token, { ...patch, controls_set_by });
         if (!after) throw KeyErrors.KEY_NOT_FOUND({ tokens: token });
         await invalidateKeys([token, ...(await store.graceTokensOf(token))]);
         audit(req, 'key.update', token, before, after);

@@ -8,7 +8,7 @@ import { GRACE_TABLE, KEYS_TABLE } from './migrations.js';
 
 type Row = Record<string, unknown>;
 
-const JSON_FIELDS = ['models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags', 'model_max_budget', 'model_rpm_limit', 'model_tpm_limit'] as const;
+const JSON_FIELDS = ['models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags', 'model_max_budget', 'model_rpm_limit', 'model_tpm_limit', 'controls_set_by'] as const;
 const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at', 'temp_budget_expiry', 'budget_reset_at'] as const;
 const FLOAT_FIELDS = ['max_budget', 'soft_budget', 'spend', 'temp_budget_increase'] as const;
 
@@ -99,8 +99,8 @@ export class KeyStore {
     return rows.map((r: Row) => String(r.old_token_hash));
   }
 
-  async addSpend(token: string, amount: number): Promise<void> {
-    await this.knex(KEYS_TABLE).where('token_hash', token).increment('spend', amount);
+  async addSpend(token: string, amount: number, trx: Knex = this.knex): Promise<void> {
+    await trx(KEYS_TABLE).where('token_hash', token).increment('spend', amount);
   }
 
   async tokensWhere(field: 'team_id' | 'project_id' | 'user_id', ids: readonly string[]): Promise<string[]> {

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { PluginMigration } from '../../../plugin-sdk/index.js';
 import { ENTITY_TABLES_MIGRATION, KEY_LIMITS_MIGRATION } from './entity-migrations.js';
+import { CONTROL_SETTERS_MIGRATION } from './setters-migration.js';
+import { SPEND_BATCHES_MIGRATION } from './spend-batches-migration.js';
 
 export const KEYS_TABLE = 'sluice_virtual_keys';
 /** Old hashes of regenerated keys that keep working until `revoke_at` (the grace period). */
@@ -84,4 +86,6 @@ export const MIGRATIONS: PluginMigration[] = [
   adoptExisting(GRACE_TABLE, MIGRATION_0002_GRACE),
   KEY_LIMITS_MIGRATION,
   ENTITY_TABLES_MIGRATION,
+  CONTROL_SETTERS_MIGRATION,
+  SPEND_BATCHES_MIGRATION,
 ];

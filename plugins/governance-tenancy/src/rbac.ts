@@ -121,6 +121,17 @@ export function canManage(p: Principal, kind: ObjectKind, t: Target): boolean {
   return kind === 'key' && isSelf(p, t);
 }
 
+/**
+ * The role `p` acts in on an object: an org admin is one only for its organizations' objects, a
+ * team admin only for its teams'; elsewhere (its own key) either is a plain internal user.
+ */
+export function actingRole(p: Principal, t: Target): Role {
+  if (isProxyAdmin(p)) return p.role;
+  if (meets(t.organizations, adminOrgs(p))) return 'org_admin';
+  if (meets(t.teams, adminTeams(p))) return 'team_admin';
+  return p.role === 'org_admin' || p.role === 'team_admin' ? 'internal_user' : p.role;
+}
+
 /** 403 in the OpenAI envelope, worded like LiteLLM's refusals ("... Your role is X"). */
 export function forbidden(p: Principal, what: string) {
   return TenancyErrors.FORBIDDEN({ reason: `Only proxy admins or the admins of its team or organization can ${what}. Your role is ${p.role}` });

@@ -11,7 +11,8 @@ import { TenancyErrors } from './errors.js';
 import { bool, first, idList, invalid, LIMIT_FIELDS, modelLimits, nullableString, object, parseFields, requiredId, stringList, type Check } from './field-checks.js';
 import { keyView } from './key-record.js';
 import type { TeamMember } from './membership-store.js';
-import { accessOf, assertManage, assertRead, canRead, forbidden, type Target } from './rbac.js';
+import { assertFieldChanges, changedFields, settersAfter, TEAM_FIELDS, type Setters } from './field-policy.js';
+import { accessOf, actingRole, assertManage, assertRead, canRead, forbidden, type Target } from './rbac.js';
 import { mustFind, type TenancyDeps } from './tenancy-deps.js';
 
 const FIELDS: Record<string, Check> = {
@@ -48,6 +49,25 @@ function membersOf(v: unknown, field: string): MemberInput[] {
 }
 
 export const teamTarget = (t: Pick<TeamRecord, 'team_id' | 'organization_id'>): Target => ({ teams: [t.team_id], organizations: [t.organization_id] });
+
+/** A new team's values before any field is set: what /team/new's fields are judged against. */
+type TeamFields = Pick<TeamRecord, 'team_alias' | 'organization_id' | 'models' | 'metadata' | 'guardrails' | 'tags' | 'model_rpm_limit' | 'model_tpm_limit' | 'blocked' | 'max_budget' | 'soft_budget' | 'budget_duration' | 'rpm_limit' | 'tpm_limit' | 'max_parallel_requests'>;
+const blankTeam = (): TeamFields => ({
+  team_alias: null, organization_id: null, models: [], metadata: {}, guardrails: [], tags: [], model_rpm_limit: {}, model_tpm_limit: {}, blocked: false,
+  max_budget: null, soft_budget: null, budget_duration: null, rpm_limit: null, tpm_limit: null, max_parallel_requests: null,
+});
+
+/**
+ * Checks `fields` against the team field policy (a team admin sets only the alias; a control a
+ * higher role set is only tightened) and returns who set each control afterwards.
+ */
+function authorizeTeamChange(p: Principal, before: Record<string, unknown>, fields: Record<string, unknown>, target: Target): Setters {
+  const role = actingRole(p, target);
+  const setters = (before.controls_set_by as Setters | undefined) ?? {};
+  const changed = changedFields(TEAM_FIELDS, fields, before);
+  assertFieldChanges(p, role, TEAM_FIELDS, changed, before, { ...before, ...fields }, setters);
+  return settersAfter(role, TEAM_FIELDS, changed, setters);
+}
 
 export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
   const { ctx, stores, audit, entityChanged, invalidateKeys } = deps;
@@ -86,7 +106,8 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
     handler: async (req) => {
       const input = parseFields(req.body, route, {}, ['team_id']).input;
       const before = await managedTeam(req, requiredId(input, 'team_id'), `${blocked ? 'block' : 'unblock'} this team`);
-      const after = (await stores.teams.update(before.team_id, { blocked, updated_at: ctx.now() }))!;
+      const controls_set_by = authorizeTeamChange(req.principal!, before, { blocked }, teamTarget(before));
+      const after = (await stores.teams.update(before.team_id, { blocked, controls_set_by, updated_at: ctx.now() }))!;
       await entityChanged('team', before.team_id);
       audit(req, blocked ? 'team.block' : 'team.unblock', 'team', before.team_id, entityView(before), entityView(after));
       return { body: await view(after) };
@@ -105,11 +126,13 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const teamId = input.team_id === undefined || input.team_id === null ? randomUUID() : requiredId(input, 'team_id');
         const members = input.members_with_roles === undefined ? [] : membersOf(input.members_with_roles, 'members_with_roles');
         await checkOrg(p, fields.organization_id as string | null | undefined);
+        const controls_set_by = authorizeTeamChange(p, blankTeam(), fields, { organizations: [fields.organization_id as string | null | undefined] });
         const now = ctx.now();
         const team = {
-          team_alias: null, organization_id: null, models: [], metadata: {}, guardrails: [], tags: [], model_rpm_limit: {}, model_tpm_limit: {}, blocked: false,
+          ...blankTeam(),
           ...newLimits(fields, now),
           team_id: teamId,
+          controls_set_by,
         } as TeamRecord;
         try {
           await stores.teams.insert(team);
@@ -133,11 +156,9 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const p = req.principal!;
         const { input, fields } = parseFields(req.body, '/team/update', FIELDS, ['team_id']);
         const before = await managedTeam(req, requiredId(input, 'team_id'), 'update this team');
+        // Budgets, models, guardrails, blocking are the org's (or proxy admin's) call; a team admin renames.
+        fields.controls_set_by = authorizeTeamChange(p, before, fields, teamTarget(before));
         if (fields.organization_id !== undefined && fields.organization_id !== before.organization_id) await checkOrg(p, fields.organization_id as string | null);
-        // Blocking is the org's (or proxy admin's) call, through /team/block.
-        if (fields.blocked !== undefined && p.role !== 'proxy_admin' && !(before.organization_id && p.adminOf?.organizations.includes(before.organization_id))) {
-          throw forbidden(p, 'block or unblock this team');
-        }
         if ('budget_duration' in fields) fields.budget_reset_at = newLimits({ budget_duration: fields.budget_duration }, before.created_at).budget_reset_at;
         const after = (await stores.teams.update(before.team_id, { ...fields, updated_at: ctx.now() } as Partial<TeamRecord>))!;
         await entityChanged('team', before.team_id);

@@ -99,6 +99,8 @@ export function userRoutes(deps: TenancyDeps): RouteDefinition[] {
           // LiteLLM's /user/new answers with a key for the user, like /key/generate.
           const plain = `sk-${randomBytes(16).toString('base64url')}`;
           const record = newRecord(hashKey(plain), keyNameOf(plain), { user_id: userId, models: user.models, key_alias: (input.key_alias as string | undefined) ?? null }, now);
+          // The user's models are its key's only narrowing: set by the admin, so the user may not widen them.
+          record.controls_set_by = { user_id: p.role, models: p.role };
           await stores.keys.insert(record);
           await invalidateKeys([record.token]);
           audit(req, 'key.generate', 'virtual_key', record.token, undefined, keyView(record));

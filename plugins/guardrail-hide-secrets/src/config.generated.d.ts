@@ -34,4 +34,8 @@ export interface GuardrailHideSecretsConfig {
     | 'Stripe Access Key'
     | 'Twilio API Key'
   )[];
+  /**
+   * Rules of the rule set (gitleaks' rules and Sluice's own, in rules/) not to run, by id (e.g. "sourcegraph-access-token"). For the same purpose as disabled_detectors; an unknown id stops the gateway from starting.
+   */
+  disabled_rules?: string[];
 }

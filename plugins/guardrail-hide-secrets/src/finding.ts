@@ -30,12 +30,15 @@ export const DETECTOR_NAMES = [
 
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
+/** What a warning names: a built-in detector, or a rule of the rule set (`DigitalOcean PAT`, see rule-set.ts). */
+export type SecretType = DetectorName | (string & {});
+
 export interface Finding {
   /** Offset of the secret value's first character. */
   start: number;
   /** Offset just past its last character. */
   end: number;
-  type: DetectorName;
+  type: SecretType;
   /**
    * True for a known token format, false for a guess from context (a keyword assignment). When
    * findings overlap, the union is redacted and the specific name is kept: a token format says

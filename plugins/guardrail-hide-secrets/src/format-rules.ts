@@ -26,7 +26,8 @@ const STAND_IN = /^(?:password|passwd|pass|secret|changeme|\*+|x+|\.+|<[^>]*>|\$
 const notStandIn = (value: string) => !STAND_IN.test(value);
 
 export const FORMAT_RULES: readonly FormatRule[] = [
-  { type: 'AWS Access Key', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  // AWS's documentation ids end in EXAMPLE (AKIAIOSFODNN7EXAMPLE); gitleaks allows them too.
+  { type: 'AWS Access Key', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g, accept: (v) => !v.endsWith('EXAMPLE') },
   { type: 'Anthropic API Key', pattern: /(?<![A-Za-z0-9_-])sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}/g },
   // Legacy (`sk-` + 48), project (`sk-proj-`), service-account and admin keys.
   { type: 'Strict OpenAI API Key', pattern: /(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g, accept: (v) => mixed(v) && !v.includes('--') },

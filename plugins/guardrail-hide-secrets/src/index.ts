@@ -6,11 +6,11 @@
  */
 import { definePlugin } from '../../../plugin-sdk/index.js';
 import type { GuardrailHideSecretsConfig } from './config.generated.js';
-import { createSecretRedactor, type DetectorName } from './redact-secrets.js';
+import { createSecretRedactor, type SecretType } from './redact-secrets.js';
 import { redactRequestTexts } from './request-texts.js';
 
 /** `['Secret Keyword', 'AWS Access Key']`: Python's repr of a list, as LiteLLM's log line prints it. */
-export function pythonList(names: readonly DetectorName[]): string {
+export function pythonList(names: readonly SecretType[]): string {
   return `[${names.map((n) => `'${n}'`).join(', ')}]`;
 }
 
@@ -19,7 +19,7 @@ export default definePlugin<GuardrailHideSecretsConfig>({
   version: '1.0.0',
   apiVersion: '^1',
   setup(ctx, config) {
-    const redact = createSecretRedactor({ disabled: config.disabled_detectors });
+    const redact = createSecretRedactor({ disabled: config.disabled_detectors, disabledRules: config.disabled_rules });
     return {
       // Whether it runs for a request (a key's `permissions: {"hide_secrets": false}`, guardrail
       // entries, request opt-outs the key allows) is the kernel's guardrail framework's decision.

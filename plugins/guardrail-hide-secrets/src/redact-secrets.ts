@@ -2,19 +2,21 @@
  * The request-time redaction: a pure, synchronous function of a string, importable on its own
  * (the benchmark and other guardrails use it without a gateway).
  */
-import { DETECTOR_NAMES, type Detector, type DetectorName, type Finding } from './finding.js';
+import { DETECTOR_NAMES, type Detector, type DetectorName, type Finding, type SecretType } from './finding.js';
 import { formatDetector } from './format-rules.js';
 import { keywordDetector } from './keyword-rule.js';
+import { RULE_IDS, ruleSetDetector } from './rule-set.js';
 
-export { DETECTOR_NAMES, type DetectorName } from './finding.js';
+export { DETECTOR_NAMES, type DetectorName, type SecretType } from './finding.js';
+export { RULE_IDS } from './rule-set.js';
 
 export const REDACTED = '[REDACTED]';
 
 export interface Redaction {
   /** The text with every secret value replaced by `[REDACTED]`; the same string when nothing was found. */
   text: string;
-  /** One detector name per distinct secret, in order of appearance. Never the values. */
-  types: readonly DetectorName[];
+  /** One detector or rule name per distinct secret, in order of appearance. Never the values. */
+  types: readonly SecretType[];
 }
 
 export type SecretRedactor = (text: string) => Redaction;
@@ -22,6 +24,8 @@ export type SecretRedactor = (text: string) => Redaction;
 export interface RedactorOptions {
   /** Detectors not to run (an operator's escape hatch for a false positive they cannot avoid). */
   disabled?: readonly DetectorName[];
+  /** Rules of the rule set not to run, by id (`generic-api-key`), for the same reason. */
+  disabledRules?: readonly string[];
 }
 
 /**
@@ -31,13 +35,17 @@ export interface RedactorOptions {
 const MIN_REPEAT_LENGTH = 8;
 /** Each value hunted for costs a pass over the text; a text stuffed with secrets must not cost a pass per secret. */
 const MAX_VALUES_HUNTED = 32;
-const NOTHING: readonly DetectorName[] = Object.freeze([]);
+const NOTHING: readonly SecretType[] = Object.freeze([]);
 
 export function createSecretRedactor(options: RedactorOptions = {}): SecretRedactor {
   const off = new Set(options.disabled ?? []);
   for (const name of off) if (!DETECTOR_NAMES.includes(name)) throw new Error(`unknown secret detector ${JSON.stringify(name)}`);
+  const rulesOff = new Set(options.disabledRules ?? []);
+  for (const id of rulesOff) if (!RULE_IDS.includes(id)) throw new Error(`unknown secret rule ${JSON.stringify(id)}`);
   const detectors: Detector[] = [formatDetector((type) => !off.has(type))];
   if (!off.has('Secret Keyword')) detectors.push(keywordDetector);
+  // Last: it skips what the built-in detectors found, whose extent and names they know best.
+  detectors.push(ruleSetDetector(rulesOff));
   return (text) => redact(text, detectors);
 }
 
@@ -82,9 +90,9 @@ function merge(found: Finding[]): Finding[] {
   return out;
 }
 
-function distinctTypes(text: string, spans: readonly Finding[]): DetectorName[] {
+function distinctTypes(text: string, spans: readonly Finding[]): SecretType[] {
   const seen = new Set<string>();
-  const types: DetectorName[] = [];
+  const types: SecretType[] = [];
   for (const s of spans) {
     const key = `${s.type}\u0000${text.slice(s.start, s.end)}`;
     if (seen.has(key)) continue;

@@ -4,14 +4,14 @@
  * strings; token-id arrays are left alone). Redacted in place.
  */
 import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
-import type { DetectorName, SecretRedactor } from './redact-secrets.js';
+import type { SecretRedactor, SecretType } from './redact-secrets.js';
 
 /** Named as in LiteLLM's warning: "Detected and redacted secrets in message: […]". */
 export type TextField = 'message' | 'prompt' | 'input';
 
 export interface FieldRedaction {
   field: TextField;
-  types: readonly DetectorName[];
+  types: readonly SecretType[];
 }
 
 export function redactRequestTexts(body: JsonObject, redact: SecretRedactor): FieldRedaction[] {
@@ -27,12 +27,12 @@ export function redactRequestTexts(body: JsonObject, redact: SecretRedactor): Fi
   return found;
 }
 
-function report(found: FieldRedaction[], field: TextField, types: readonly DetectorName[]): void {
+function report(found: FieldRedaction[], field: TextField, types: readonly SecretType[]): void {
   if (types.length > 0) found.push({ field, types });
 }
 
 /** One report per message, whether its text came as one string or as several parts. */
-function redactContent(message: JsonObject, redact: SecretRedactor): readonly DetectorName[] {
+function redactContent(message: JsonObject, redact: SecretRedactor): readonly SecretType[] {
   const content = message.content;
   if (typeof content === 'string') {
     const r = redact(content);
@@ -40,7 +40,7 @@ function redactContent(message: JsonObject, redact: SecretRedactor): readonly De
     return r.types;
   }
   if (!Array.isArray(content)) return [];
-  const types: DetectorName[] = [];
+  const types: SecretType[] = [];
   for (const part of content) {
     if (!isObject(part) || part.type !== 'text' || typeof part.text !== 'string') continue;
     const r = redact(part.text);

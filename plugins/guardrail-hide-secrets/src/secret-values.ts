@@ -26,6 +26,7 @@ const STAND_IN_WORDS = new Set([
 const STAND_IN_SHAPES: readonly RegExp[] = [
   /^(.)\1*$/, // one repeated character: xxxx, ****, 0000
   /^[xX*•#.\-_]+$/, // masks: xxxx-xxxx, ***_***
+  /[*•●]{3,}|(?:^|[-_])(?:x{4,}|X{4,})(?=[-_]|$)/, // masked with a prefix or a visible tail: sk-xxxx, sk-••••3f9a
   /\.\.\.|…/, // elided: sk-..., ghp_…
   /^<[^>]*>$|^\[[^\]]*\]$|^\{[^}]*\}$/, // <your-key>, [REDACTED], {token}
   /your|example|placeholder|redacted|changeme|dummy|sample|insert|replace|fake/i, // YOUR_API_KEY, my-example-token

@@ -217,28 +217,63 @@ describe('switching the guardrail off', () => {
 });
 
 describe('enabled through plugins: with config', () => {
-  it('disabled_detectors switches off only the detectors named', async () => {
-    const other = await startGateway(
-      proxyConfig(upstream.url, { plugins: [{ use: 'guardrail-hide-secrets', config: { disabled_detectors: ['Secret Keyword'] } }] } as never),
-    );
+  /** What the provider receives from a gateway whose only plugin is this one, with `config`. */
+  async function providerReceives(config: object, content: string): Promise<string> {
+    const other = await startGateway(proxyConfig(upstream.url, { plugins: [{ use: 'guardrail-hide-secrets', config }] } as never));
     try {
-      const token = 'ghp_' + 'x7Kd9QmZ2pL4vN8rT1wY6bH3cF5jS0aE9uGi';
       const res = await fetch(`${other.url}/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `openai_api_key=sk-1234998222 and ${token}` }] }),
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
       });
       expect(res.status).toBe(200);
-      expect(sentToProvider().messages[0].content).toBe('openai_api_key=sk-1234998222 and [REDACTED]');
+      return sentToProvider().messages[0].content as string;
     } finally {
       await other.close();
     }
+  }
+
+  it('disabled_detectors switches off only the detectors named', async () => {
+    const token = 'ghp_' + 'x7Kd9QmZ2pL4vN8rT1wY6bH3cF5jS0aE9uGi';
+    expect(await providerReceives({ disabled_detectors: ['Secret Keyword'] }, `openai_api_key=sk-1234998222 and ${token}`)).toBe(
+      'openai_api_key=sk-1234998222 and [REDACTED]',
+    );
+  });
+
+  it('disabled_rules switches off rules of the rule set by id; an unknown id is refused', async () => {
+    const token = 'dop_v1_' + 'c3a9e1f0b7d2468a9c5e1f3b7d0a2c4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c';
+    expect(await providerReceives({}, `doctl auth init -t ${token}`)).toBe('doctl auth init -t [REDACTED]');
+    expect(await providerReceives({ disabled_rules: ['digitalocean-pat'] }, `doctl auth init -t ${token}`)).toBe(`doctl auth init -t ${token}`);
+    await expect(
+      startGateway(proxyConfig(upstream.url, { plugins: [{ use: 'guardrail-hide-secrets', config: { disabled_rules: ['digitalocean-pats'] } }] } as never)),
+    ).rejects.toThrow(/unknown secret rule "digitalocean-pats"/);
   });
 
   it('an unknown detector name is refused when the config loads', async () => {
     await expect(
       startGateway(proxyConfig(upstream.url, { plugins: [{ use: 'guardrail-hide-secrets', config: { disabled_detectors: ['Secret Keywords'] } }] } as never)),
     ).rejects.toThrow(/disabled_detectors/);
+  });
+
+  it('disabled_rules switches off rules of the rule set by id; an unknown id is refused', async () => {
+    const other = await startGateway(
+      proxyConfig(upstream.url, { plugins: [{ use: 'guardrail-hide-secrets', config: { disabled_rules: ['digitalocean-pat'] } }] } as never),
+    );
+    try {
+      const token = 'dop_v1_' + 'c3a9e1f0b7d2468a9c5e1f3b7d0a2c4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c';
+      const res = await fetch(`${other.url}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `doctl auth init -t ${token}` }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(sentToProvider().messages[0].content).toBe(`doctl auth init -t ${token}`);
+    } finally {
+      await other.close();
+    }
+    await expect(
+      startGateway(proxyConfig(upstream.url, { plugins: [{ use: 'guardrail-hide-secrets', config: { disabled_rules: ['digitalocean-pats'] } }] } as never)),
+    ).rejects.toThrow(/unknown secret rule "digitalocean-pats"/);
   });
 
   it('the config schema lists exactly the detectors the code has', () => {

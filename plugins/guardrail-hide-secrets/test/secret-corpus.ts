@@ -35,24 +35,31 @@ function seeded(seed: number): () => number {
   };
 }
 
-const random = seeded(20240611);
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
-const DIGITS = '0123456789';
-const ALNUM = UPPER + LOWER + DIGITS;
-const HEX = '0123456789abcdef';
-const B64 = ALNUM + '+/';
-const URLSAFE = ALNUM + '-_';
+export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+export const DIGITS = '0123456789';
+export const ALNUM = UPPER + LOWER + DIGITS;
+export const HEX = '0123456789abcdef';
+export const B64 = ALNUM + '+/';
+export const URLSAFE = ALNUM + '-_';
 
-/** `length` characters of `alphabet`, with at least one digit and one letter when the alphabet has both. */
-function draw(alphabet: string, length: number): string {
-  for (;;) {
-    let s = '';
-    for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length)];
-    const wantsMix = /\d/.test(alphabet) && /[A-Za-z]/.test(alphabet);
-    if (!wantsMix || (/\d/.test(s) && /[A-Za-z]/.test(s))) return s;
-  }
+/**
+ * A seeded source of token bodies: `draw(alphabet, length)` gives `length` characters of
+ * `alphabet`, with at least one digit and one letter when the alphabet has both (as random tokens do).
+ */
+export function tokenDrawer(seed: number): (alphabet: string, length: number) => string {
+  const random = seeded(seed);
+  return (alphabet, length) => {
+    for (;;) {
+      let s = '';
+      for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length)];
+      const wantsMix = /\d/.test(alphabet) && /[A-Za-z]/.test(alphabet);
+      if (!wantsMix || (/\d/.test(s) && /[A-Za-z]/.test(s))) return s;
+    }
+  };
 }
+
+const draw = tokenDrawer(20240611);
 
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -8,13 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backends, deleteRedisKeys, uniqueTag } from '../../../test/support/backends.js';
 import { tempDir } from '../../../test/support/gateway.js';
 import type { MockOpenAI } from '../../../test/support/mock-openai.js';
+import { freePort } from '../../../test/support/processes.js';
 import { MASTER_KEY, UPSTREAM_500, sleep, upstream } from './router-fixtures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -64,17 +64,6 @@ async function stop(proc: Proc): Promise<void> {
     }
     await proc.exited;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function waitReady(proc: Proc, url: string, timeoutMs = 30_000): Promise<void> {

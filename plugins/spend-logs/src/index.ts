@@ -11,7 +11,7 @@ import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '
 import type { SpendLogsConfig } from './config.generated.js';
 import { LOG_TABLE, MIGRATIONS } from './migrations.js';
 
-import { spendLogRow, type SpendLogRow } from './spend-row.js';
+import { spendLogRow, withoutSecretValues, type SpendLogRow } from './spend-row.js';
 import { spendRoutes } from './spend-routes.js';
 import { spendBatchWriter } from './spend-writer.js';
 
@@ -47,7 +47,7 @@ export default definePlugin<SpendLogsConfig>({
 
     return {
       async onSpend(event) {
-        writer.push(spendLogRow(event));
+        writer.push(withoutSecretValues(spendLogRow(event), ctx.secrets.scrub));
       },
       routes: spendRoutes(knex),
       async close() {

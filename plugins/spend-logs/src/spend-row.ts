@@ -70,6 +70,28 @@ function withoutCredentials(url: string | undefined): string | null {
   return stripped;
 }
 
+/**
+ * A key by its shape: callers' own virtual keys are never held in plain by the gateway, so they are
+ * recognised rather than looked up (the master key and provider keys are known values, see below).
+ */
+const KEY_SHAPED = /\bsk-[A-Za-z0-9_-]{8,}/g;
+
+/**
+ * The row with every secret in its text columns replaced by `[REDACTED]`: the known secret values
+ * (master key, provider keys; `scrub` is the log redactor's) and anything shaped like a key. A
+ * client puts what it likes in `model`, `user`, tags and metadata, and rows outlive logs.
+ */
+export function withoutSecretValues(row: SpendLogRow, scrub: (text: string) => string): SpendLogRow {
+  const out = row as unknown as Record<string, unknown>;
+  for (const column of Object.keys(out)) {
+    const value = out[column];
+    if (typeof value !== 'string' || value.length < 6) continue;
+    const scrubbed = scrub(value);
+    out[column] = scrubbed.includes('sk-') ? scrubbed.replace(KEY_SHAPED, '[REDACTED]') : scrubbed;
+  }
+  return row;
+}
+
 const nonNegative = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
 
 export function spendLogRow(e: Readonly<SpendEvent>): SpendLogRow {

@@ -11,8 +11,11 @@ plugins:
     config:
       base_url: https://vault.acme.example
     sandbox: { memory_mb: 32, timeout_ms: 2000 }
-    grants: { http: ["vault.acme.example:443"], secrets: ["__ERROR_PREFIX___TOKEN"] }
+    grants: { http: ["vault.acme.example:443"], secrets: ["__ERROR_PREFIX___TOKEN"], secret_resolver: ["OPENAI_API_KEY"] }
 ```
+
+The gateway asks it only for the names listed in `grants.secret_resolver`; every other
+`os.environ/` reference (the master key included, unless listed) is read from the environment.
 
 | setting | default | meaning |
 |---|---|---|
