@@ -2,7 +2,7 @@
  * The kernel's error registry. Every client-visible error the kernel raises is declared here, with
  * its HTTP status, OpenAI `type` and message. Messages that LiteLLM clients match on are LiteLLM's.
  */
-import { definePluginErrors, SluiceError, UpstreamError, type ErrorEnvelope } from '../plugin-sdk/errors.js';
+import { definePluginErrors, isVerdict, SluiceError, UpstreamError, verdictEnvelope, type ErrorEnvelope } from '@sluice/plugin-sdk';
 
 export const KernelErrors = definePluginErrors('SLUICE_ERR', {
   REQUEST_MALFORMED_JSON: {
@@ -43,12 +43,6 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
     type: 'invalid_request_error',
     param: 'model',
     message: '{route}: Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key.',
-  },
-  MODEL_NOT_ALLOWED: {
-    status: 401,
-    type: 'auth_error',
-    param: 'model',
-    message: 'Authentication Error, API Key not allowed to access model. This key can only access models={allowed}. Tried to access {model}',
   },
   ROUTER_NO_DEPLOYMENTS: {
     status: 429,
@@ -146,10 +140,10 @@ function upstreamMessage(err: UpstreamError): string {
 
 /** Any thrown value → the error the client sees. Unknown errors never leak their message. */
 export function toClientError(err: unknown, requestId: string): SluiceError {
-  if (err instanceof SluiceError) return err;
+  if (isVerdict(err)) return err;
   return KernelErrors.INTERNAL({ requestId }, { cause: err });
 }
 
 export function envelopeOf(err: SluiceError): ErrorEnvelope {
-  return err.toEnvelope();
+  return verdictEnvelope(err);
 }

@@ -7,30 +7,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Counters } from '../plugin-sdk/counters.js';
-import type { PluginContext, SecretResolver } from '../plugin-sdk/capabilities.js';
-import type { PluginDefinition } from '../plugin-sdk/define-plugin.js';
-import type { JsonObject } from '../plugin-sdk/json.js';
-import type { Pricing } from '../plugin-sdk/pricing.js';
+import type { Counters, PluginContext, SecretResolver, PluginDefinition, JsonObject } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../schemas/generated/config.js';
 import { ConfigError } from './config/config-error.js';
-import { SECRET_KEY, envLookup, resolveEnvRefs, type RefLookup } from './config/env-refs.js';
-import { reportSettings } from './config/litellm-settings.js';
+import { SECRET_KEY, envLookup, resolveEnvRefs, resolveStringRef, type RefLookup } from './config/env-refs.js';
+import { settingsWarnings, translateLiteLLMConfig } from './config/litellm/translate-litellm-config.js';
 import { secretValues } from './config/secret-fields.js';
-import { applyEnvironmentVariables, readConfigFile, type ConfigSource } from './config/read-config-file.js';
+import { readConfigFile, type ConfigSource } from './config/read-config-file.js';
 import { openCounters } from './counters/open-counters.js';
 import { createHooks, type KernelHooks } from './hooks.js';
 import { UndiciHttpClient } from './http/http-client.js';
 import { createLogger, SecretValues, type Logger } from './logging/create-logger.js';
 import { KernelMetrics } from './metrics.js';
 import { deploymentDefaults, toDeployment } from './models/deployments.js';
+import { providerInference } from './models/provider-inference.js';
+import { combineModelAccess } from './models/combined-model-access.js';
 import { ModelRegistry, routableOf, type RegisteredDeployment } from './models/model-registry.js';
 import { createDefaultRouter } from './models/default-router.js';
 import { completeWith } from './models/model-client.js';
 import { ObserverQueue } from './observers.js';
-import { priceOf } from './proxy/usage.js';
+import { gatewayOnlyFields } from './proxy/gateway-only-fields.js';
 import { DEFAULT_CONFIG, PROJECT_ROOT } from './paths.js';
 import { applyTaps, describeOrder, type PendingTap } from './plugins/hook-taps.js';
+import { activateTaps } from './plugins/tap-activation.js';
+import { checkPluginConfig, pluginScope } from './plugins/check-plugin-config.js';
 import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, type LoadedPlugin } from './plugins/load-plugins.js';
 import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
@@ -85,15 +85,17 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway> {
   const env = opts.env ?? process.env;
   const source: ConfigSource = opts.config ? { file: '<inline>', config: structuredClone(opts.config) } : readConfigFile(opts.configPath ?? DEFAULT_CONFIG);
-  const { file, config } = source;
-  applyEnvironmentVariables(config, env);
+  const catalog = scanPlugins();
+  for (const dir of opts.extraPluginDirs ?? []) catalog.add(readPluginFolder(resolve(dir)));
+  // From here on the kernel reads the native form only.
+  const translation = await translateLiteLLMConfig(source, catalog.latest(), env);
+  const { file } = source;
+  const { config } = translation;
 
   const secrets = new SecretValues();
   const log = createLogger({ level: opts.logLevel ?? config.logging?.level, pretty: opts.logDestination ? false : config.logging?.pretty, destination: opts.logDestination, redact: config.logging?.redact }, secrets);
 
-  const catalog = scanPlugins();
-  for (const dir of opts.extraPluginDirs ?? []) catalog.add(readPluginFolder(resolve(dir)));
-  const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file));
+  const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file), translation.implied);
 
   const byEnv = envLookup(env);
   const { dataDir, databaseUrl, redisUrl } = await backendLocations(config, env);
@@ -152,6 +154,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       http,
       counters: counters!,
       database: { knex: storage.knex, dialect: storage.dialect, batch: batchWrite },
+      metrics: metrics.registry.forOwner(id),
       kv: createKvStore(storage, id),
       secrets: {
         get: async (name) => {
@@ -165,7 +168,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       models: {
         list: () => registry.list(),
         has: (name) => registry.has(name),
-        estimateCost: (name, promptTokens, completionTokens) => estimateCost(registry, contributions.pricing?.pricing, name, promptTokens, completionTokens),
+        estimateCost: (name, promptTokens, completionTokens) => contributions.pricing?.pricing.estimateCost?.(registry.pricingGroup(name), promptTokens, completionTokens) ?? 0,
         complete: (name, body, options) => completeWith(registry, name, body as JsonObject, options),
       },
       settings,
@@ -179,11 +182,15 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     // reference secrets they hold.
     const isResolver = (sel: PluginSelection) => sel.entry.manifest.provides?.secretResolver === true;
     const plugins: LoadedPlugin[] = [];
+    const scope = pluginScope(resolution.selected, catalog.latest());
+    const checkWarnings: string[] = [];
     const setup = async (sel: PluginSelection, cfg: SluiceConfig) => {
       const pluginConfig = validatedPluginConfig(sel, cfg, file, env);
+      const def = defs.get(sel.entry.manifest.id)!;
+      checkWarnings.push(...checkPluginConfig(def, pluginConfig, scope, file));
       // Registered before setup runs, so not even the plugin's own first log line can leak them.
       for (const v of secretValues(sel.entry.configSchema, pluginConfig)) secrets.add(v);
-      plugins.push(await setupPlugin(sel, defs.get(sel.entry.manifest.id)!, pluginConfig, ctxFor, contributions));
+      plugins.push(await setupPlugin(sel, def, pluginConfig, ctxFor, contributions));
     };
     const resolverPlugins = resolution.selected.filter(isResolver);
     if (resolverPlugins.length > 0) {
@@ -193,15 +200,11 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     const resolved = await resolveConfig(config, lookup, secrets, log);
     for (const sel of resolution.selected.filter((sel) => !isResolver(sel))) await setup(sel, resolved);
 
-    const warnings = [...resolution.warnings];
+    const warnings = [...translation.warnings, ...resolution.warnings, ...checkWarnings];
     const deployments = buildDeployments(resolved, file, contributions.providers, warnings, secrets, catalog);
     registry = new ModelRegistry(deployments);
-    warnings.push(
-      ...reportSettings(
-        { general_settings: config.general_settings, litellm_settings: config.litellm_settings, router_settings: config.router_settings },
-        resolution.claims,
-      ),
-    );
+    warnings.push(...settingsWarnings(config, catalog.latest(), resolution.selected));
+    activateTaps(contributions, { ...scope, enabled: scope.enabled.map((p) => ({ ...p, log: log.child({ plugin: p.id }) })) }, file);
     const ordered: PendingTap[] = applyTaps(hooks, contributions.taps, log, metrics);
 
     let shuttingDown = false;
@@ -221,6 +224,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         scrub: (text) => secrets.scrub(text),
         router: contributions.router?.router ?? createDefaultRouter(),
         pricing: contributions.pricing?.pricing,
+        modelAccess: combineModelAccess(contributions.modelAccess),
+        gatewayOnlyFields: gatewayOnlyFields(resolution.selected.map((sel) => sel.entry)),
       },
       health: { storage, counters, version: SLUICE_VERSION, isShuttingDown: () => shuttingDown },
       pluginRoutes: contributions.routes,
@@ -275,15 +280,15 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   }
 }
 
-/** Where state lives: DATABASE_URL / REDIS_URL win over the config (Sluice's or LiteLLM's keys). */
+/** Where state lives: DATABASE_URL / REDIS_URL win over the (native) config's `storage:`. */
 export async function backendLocations(
   config: SluiceConfig,
   env: NodeJS.ProcessEnv,
 ): Promise<{ dataDir: string; databaseUrl: string | undefined; redisUrl: string | undefined }> {
   const byEnv = envLookup(env);
   const dataDir = resolve(config.storage?.data_dir ?? env.SLUICE_DATA_DIR ?? './data');
-  const databaseUrl = env.DATABASE_URL || (await refOrValue(config.storage?.database_url ?? config.general_settings?.database_url, byEnv));
-  const redisUrl = env.REDIS_URL || (await refOrValue(config.storage?.redis_url, byEnv)) || (await redisUrlFromSettings(config, env, byEnv));
+  const databaseUrl = env.DATABASE_URL || (await resolveStringRef(config.storage?.database_url, byEnv));
+  const redisUrl = env.REDIS_URL || (await resolveStringRef(config.storage?.redis_url, byEnv));
   return { dataDir, databaseUrl: databaseUrl || undefined, redisUrl: redisUrl || undefined };
 }
 
@@ -294,23 +299,6 @@ export async function importPlugins(
   const defs = new Map<string, PluginDefinition<Record<string, unknown>>>();
   for (const s of selected) defs.set(s.entry.manifest.id, await importPlugin(s, onSandboxRestart));
   return defs;
-}
-
-async function refOrValue(value: unknown, lookup: RefLookup): Promise<string | undefined> {
-  if (typeof value !== 'string' || !value) return undefined;
-  return (await resolveEnvRefs(value, lookup)).value;
-}
-
-/** LiteLLM's Redis settings: router_settings.redis_* or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD. */
-async function redisUrlFromSettings(config: SluiceConfig, env: NodeJS.ProcessEnv, lookup: RefLookup): Promise<string | undefined> {
-  const r = config.router_settings ?? {};
-  const url = await refOrValue(r.redis_url, lookup);
-  if (url) return url;
-  const host = (await refOrValue(r.redis_host, lookup)) ?? env.REDIS_HOST;
-  if (!host) return undefined;
-  const port = (await refOrValue(String(r.redis_port ?? ''), lookup)) || env.REDIS_PORT || '6379';
-  const password = (await refOrValue(r.redis_password, lookup)) ?? env.REDIS_PASSWORD;
-  return `redis://${password ? `:${encodeURIComponent(password)}@` : ''}${host}:${port}`;
 }
 
 async function resolveConfig(config: SluiceConfig, lookup: RefLookup, secrets: SecretValues, log: Logger | undefined): Promise<SluiceConfig> {
@@ -338,9 +326,16 @@ function buildDeployments(
   catalog: PluginCatalog,
 ): RegisteredDeployment[] {
   const defaults = deploymentDefaults(config);
+  const inference = providerInference(catalog.latest());
   const out: RegisteredDeployment[] = [];
   (config.model_list ?? []).forEach((entry, i) => {
-    const deployment = toDeployment(entry, i, defaults);
+    const target = inference.split(entry.litellm_params.model, entry.litellm_params.custom_llm_provider);
+    if (target.provider === undefined) {
+      if (typeof entry.litellm_params.api_key === 'string') secrets.add(entry.litellm_params.api_key);
+      warnings.push(`model_list[${i}] (${entry.model_name}): no installed provider plugin recognises the model name "${target.model}"; write it as <provider>/<model>. The deployment is skipped`);
+      return;
+    }
+    const deployment = toDeployment(entry, i, defaults, { provider: target.provider, model: target.model });
     secrets.add(deployment.apiKey);
     const provider = providers.get(deployment.provider);
     if (!provider) {
@@ -358,13 +353,16 @@ function buildDeployments(
     } catch (err) {
       throw new ConfigError(file, `model_list[${i}] (${entry.model_name})`, (err as Error).message);
     }
+    const route = routableOf(deployment);
     out.push({
       config: deployment,
       info: Object.freeze({ id: deployment.id, modelName: deployment.modelName, provider: deployment.provider, model: deployment.model, apiBase: deployment.apiBase }),
-      route: routableOf(deployment),
+      route,
       adapter,
       endpoints: new Set(provider.definition.endpoints),
       providerPlugin: provider.pluginId,
+      owner: inference.ownerOf(deployment.provider),
+      priced: Object.freeze({ deployment: route, modelInfo: deployment.modelInfo, endpoints: Object.freeze([...provider.definition.endpoints]) }),
     });
   });
   return out;
@@ -390,15 +388,4 @@ function connectionLimits(server: SluiceConfig['server']): ConnectionLimits {
 function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** The dearest deployment's price for a call of this size (budget reservations err on the high side). */
-function estimateCost(registry: ModelRegistry, pricing: Pricing | undefined, model: string, promptTokens: number, completionTokens: number): number {
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-  let max = 0;
-  for (const d of registry.deploymentsOf(model)) {
-    const endpoint = d.endpoints.has('chat') ? 'chat' : d.endpoints.has('completions') ? 'completions' : 'embeddings';
-    max = Math.max(max, priceOf(pricing, endpoint, usage, d));
-  }
-  return max;
 }

@@ -13,7 +13,7 @@ import type {
   Principal,
   ResponseContext,
   SpendEvent,
-} from '../plugin-sdk/hook-contexts.js';
+} from '@sluice/plugin-sdk';
 
 export interface KernelHooks {
   readonly preAuth: AsyncSeriesBailHook<[AuthInput], Principal | undefined>;

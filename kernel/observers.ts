@@ -3,7 +3,7 @@
  * deep-frozen copies; delivery is batched per tick; every pending delivery is awaited on shutdown,
  * so nothing queued is lost when the gateway stops.
  */
-import type { AuditEvent, SpendEvent } from '../plugin-sdk/hook-contexts.js';
+import type { AuditEvent, SpendEvent } from '@sluice/plugin-sdk';
 import type { KernelHooks } from './hooks.js';
 import type { Logger } from './logging/create-logger.js';
 import type { KernelMetrics } from './metrics.js';

@@ -1,7 +1,8 @@
 /** What the kernel hands a plugin at setup. First-party plugins get all of it; sandboxed ones get what they were granted. */
-import type { Knex } from 'knex';
 import type { Counters } from './counters.js';
+import type { PluginDatabase } from './database.js';
 import type { AuditEvent, Role } from './hook-contexts.js';
+import type { Metrics } from './metrics.js';
 import type { AbortSignalLike } from './provider.js';
 
 export interface Logger {
@@ -54,7 +55,8 @@ export function httpTarget(url: string): HttpTarget {
 }
 
 export interface KvStore {
-  get(key: string): Promise<string | undefined>;
+  /** `null` when the key is absent or expired, as in the sandbox (`SandboxKv.get`): one answer on both sides of the boundary. */
+  get(key: string): Promise<string | null>;
   set(key: string, value: string, opts?: { ttlMs?: number }): Promise<void>;
   delete(key: string): Promise<boolean>;
   list(prefix?: string, limit?: number): Promise<string[]>;
@@ -88,8 +90,9 @@ export interface ModelCatalog {
   list(): ModelListing[];
   has(modelName: string): boolean;
   /**
-   * What a call to `modelName` with these token counts would cost, in USD, at its dearest
-   * deployment (for budget reservations); 0 when the model is unknown or unpriced. A lookup, no I/O.
+   * What a call to `modelName` with these token counts would cost, in USD, as the pricing plugin
+   * estimates it (for budget reservations; pricing-cost-map takes the dearest deployment); 0 when
+   * the model is unknown or unpriced, or no pricing plugin estimates. A lookup, no I/O.
    */
   estimateCost(modelName: string, promptTokens: number, completionTokens: number): number;
   /**
@@ -106,19 +109,6 @@ export interface GatewaySettings {
   router_settings: Readonly<Record<string, unknown>>;
 }
 
-/** Writes inside one batch transaction (see `PluginContext.database.batch`). Values in `columns` order. */
-export interface BatchWrite {
-  /**
-   * Inserts rows; with `ignoreConflictOn` (a unique column), rows whose value is already stored
-   * are skipped. Resolves to whether each row went in.
-   */
-  insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], opts?: { ignoreConflictOn?: string }): Promise<boolean[]>;
-  /** Adds the `add` columns to the row with these `keys` (a unique index), creating it when absent. */
-  increment(table: string, keys: readonly string[], add: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
-}
-
-export type BatchWriteRunner = <T>(fn: (write: BatchWrite) => Promise<T>) => Promise<T>;
-
 export interface PluginContext {
   readonly pluginId: string;
   readonly version: string;
@@ -126,15 +116,9 @@ export interface PluginContext {
   readonly http: HttpClient;
   readonly counters: Counters;
   /** The gateway's database (SQLite or Postgres) for first-party plugins with their own tables. */
-  readonly database: {
-    readonly knex: Knex;
-    readonly dialect: 'sqlite' | 'postgres';
-    /**
-     * Runs `fn` as one transaction of batched writes, much cheaper per row than the query builder
-     * (prepared statements on SQLite): for plugins that record every call. `fn` must do no other I/O.
-     */
-    readonly batch: BatchWriteRunner;
-  };
+  readonly database: PluginDatabase;
+  /** The gateway's metrics registry: register the plugin's own metrics, read any (`snapshot()`). */
+  readonly metrics: Metrics;
   /** Namespaced key/value store on the gateway's database (namespace = plugin id). */
   readonly kv: KvStore;
   readonly secrets: SecretReader;

@@ -1,6 +1,6 @@
 /** The one plugin contract, shared by in-process (first-party) and sandboxed (third-party) plugins. */
-import type { Knex } from 'knex';
 import type { PluginContext } from './capabilities.js';
+import type { PluginMigration } from './database.js';
 import type { SecretResolver } from './capabilities.js';
 import type {
   AuditEvent,
@@ -15,9 +15,12 @@ import type {
 import type { ProviderDefinition } from './provider.js';
 import type { Router } from './router.js';
 import type { Pricing } from './pricing.js';
+import type { ModelAccess } from './model-access.js';
+import type { TapActivation } from './tap-activation.js';
+import type { PluginScope } from './plugin-scope.js';
 
 /** The kernel API this SDK describes. Plugins declare a semver range of it in `apiVersion`. */
-export const KERNEL_API_VERSION = '1.0.0';
+export const KERNEL_API_VERSION = '2.0.0';
 
 export type PreAuthHandler = (input: AuthInput) => Promise<Principal | undefined>;
 export type PreCallHandler = (ctx: CallContext) => Promise<CallContext | void>;
@@ -80,16 +83,16 @@ export interface PluginInstance {
   router?: Router;
   /** Prices calls for spend and the `x-litellm-response-cost` header (one pricing source per gateway). */
   pricing?: Pricing;
-  /** Called on shutdown and config reload, after in-flight requests drained. */
+  /** Decides which models a caller may call and sees in `/v1/models` (every provider is asked). */
+  modelAccess?: ModelAccess;
+  /** Decides per request which taps of which plugins run (one provider per gateway, in-process only; see tap-activation.ts). */
+  tapActivation?: TapActivation;
+  /**
+   * Called once, at shutdown: after in-flight requests and streams finished and the observers'
+   * queue drained, in reverse load order, while the database and counters are still open (so a
+   * plugin can flush). There is no config reload: a new config means a new gateway process.
+   */
   close?(): Promise<void>;
-}
-
-/** A versioned schema change a first-party plugin ships; run by `sluice migrate` and at startup. */
-export interface PluginMigration {
-  /** Sorts within the plugin, e.g. `0001_spend_logs`. */
-  name: string;
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
 }
 
 export interface PluginDefinition<Config = Record<string, unknown>> {
@@ -99,6 +102,13 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   apiVersion: string;
   /** Tables the plugin needs, applied in order before any plugin's setup runs. */
   migrations?: PluginMigration[];
+  /**
+   * Checks the config against the gateway's other plugins, before any setup: at startup and in
+   * `sluice config check`. Throw a `PluginConfigError` naming the config path; return warnings.
+   * Only for what the config schema cannot say (the schema is checked before). In-process
+   * plugins only: a sandboxed plugin's definition crosses no such function.
+   */
+  checkConfig?(config: Config, scope: PluginScope): readonly string[];
   setup(ctx: PluginContext, config: Config): PluginInstance | Promise<PluginInstance>;
 }
 

@@ -39,7 +39,15 @@ export interface ErrorEnvelope {
   error: { message: string; type: string; param: string | null; code: string | number | null };
 }
 
-/** A coded error. `verdict` errors are policy decisions (4xx); `fault` errors are failures. */
+/**
+ * The mark every `SluiceError` carries, whichever copy of the SDK built it: a plugin that bundles
+ * its own SDK (a vendor package, or an npm tree with two versions) throws errors of another class,
+ * so `instanceof` would call its refusals crashes. `Symbol.for` keys are shared by every module in
+ * a realm; the sandbox marks errors with the same key inside the isolate.
+ */
+export const VERDICT_BRAND = Symbol.for('sluice.verdict');
+
+/** A coded error: a verdict (a policy decision the client receives with its status). */
 export class SluiceError extends Error {
   readonly code: string;
   readonly status: number;
@@ -69,8 +77,18 @@ export class SluiceError extends Error {
   }
 
   toEnvelope(): ErrorEnvelope {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.envelopeCode } };
+    return verdictEnvelope(this);
   }
+}
+
+/**
+ * The OpenAI envelope of a verdict, read from its fields only: a verdict thrown by another copy of
+ * the SDK (or built by hand with the brand) may lack this copy's methods.
+ */
+export function verdictEnvelope(e: SluiceError): ErrorEnvelope {
+  const param = typeof e.param === 'string' ? e.param : null;
+  const code = typeof e.envelopeCode === 'string' || typeof e.envelopeCode === 'number' ? e.envelopeCode : e.status;
+  return { error: { message: String(e.message), type: typeof e.type === 'string' ? e.type : 'invalid_request_error', param, code } };
 }
 
 export type ErrorParams = Record<string, string | number | boolean | null | undefined>;
@@ -115,8 +133,23 @@ export function definePluginErrors<K extends string>(
   return Object.freeze(out);
 }
 
-export function isSluiceError(e: unknown): e is SluiceError {
-  return e instanceof SluiceError;
+// On the prototype, not each instance: branding costs nothing per error.
+Object.defineProperty(SluiceError.prototype, VERDICT_BRAND, { value: true });
+
+/**
+ * The one rule telling a verdict from a fault, the same in-process and in the sandbox: a verdict
+ * is an error carrying `VERDICT_BRAND` with a string `code` and an HTTP error status (400–599),
+ * whatever that status is. A 5xx verdict is a plugin's deliberate answer (an upstream it depends
+ * on is down); anything else thrown is a fault and follows the plugin's failure policy.
+ */
+export function isVerdict(e: unknown): e is SluiceError {
+  if (typeof e !== 'object' || e === null) return false;
+  const v = e as { [VERDICT_BRAND]?: unknown; code?: unknown; status?: unknown };
+  return v[VERDICT_BRAND] === true && typeof v.code === 'string' && isErrorStatus(v.status);
+}
+
+function isErrorStatus(status: unknown): boolean {
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599;
 }
 
 /**
@@ -141,4 +174,16 @@ export class UpstreamError extends Error {
     this.provider = undefined;
     this.timeoutMs = undefined;
   }
+}
+
+// Brand, as for verdicts: a provider or router bundling its own SDK copy throws UpstreamErrors of
+// another class, and the kernel must still map them to the client's status.
+const UPSTREAM_ERROR_BRAND = Symbol.for('sluice.upstream-error');
+Object.defineProperty(UpstreamError.prototype, UPSTREAM_ERROR_BRAND, { value: true });
+
+/** Whether `e` is an `UpstreamError`, whichever copy of the SDK built it. */
+export function isUpstreamError(e: unknown): e is UpstreamError {
+  if (typeof e !== 'object' || e === null) return false;
+  const u = e as { [UPSTREAM_ERROR_BRAND]?: unknown; status?: unknown };
+  return u[UPSTREAM_ERROR_BRAND] === true && typeof u.status === 'number';
 }

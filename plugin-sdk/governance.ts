@@ -58,21 +58,3 @@ export function budgetWindowOf(now: number, durationMs: number, anchor = 0): { s
   const start = anchor + Math.floor((now - anchor) / durationMs) * durationMs;
   return { start, end: start + durationMs };
 }
-
-/** The effective hard budget of a scope at `now`, counting a temporary increase still in force. */
-export function effectiveBudget(scope: LimitScope, now: number): number | undefined {
-  if (scope.maxBudget === null || scope.maxBudget === undefined) return undefined;
-  const temp = scope.tempBudgetIncrease && scope.tempBudgetExpiry && scope.tempBudgetExpiry > now ? scope.tempBudgetIncrease : 0;
-  return scope.maxBudget + temp;
-}
-
-/**
- * Customers unblocked through the management API (`/customer/unblock`, `/user/unblock`), announced
- * on the counters' pub/sub as a JSON `CustomerUnblock`: a plugin holding its own blocked list
- * (LiteLLM's `blocked_user_list`) drops them, as LiteLLM's unblock edits that list.
- */
-export const CUSTOMER_UNBLOCK_CHANNEL = 'governance:customer-unblock';
-
-export interface CustomerUnblock {
-  userIds: string[];
-}

@@ -29,13 +29,30 @@ export interface Principal {
   teamId?: string;
   organizationId?: string;
   projectId?: string;
-  /** Model names this principal may call; absent or empty means all. */
+  /**
+   * Model names this principal may call; absent or empty means all. Enforced by the plugin that
+   * provides model access (governance-tenancy), not by the kernel.
+   */
   models?: string[];
   metadata?: Record<string, unknown>;
   /** Limits that apply to every call of this principal (key, user, team, organization, project). */
   scopes?: readonly LimitScope[];
   /** Teams and organizations this principal administers (its role is then `team_admin` / `org_admin`). */
   adminOf?: { readonly teams: readonly string[]; readonly organizations: readonly string[] };
+  /**
+   * What the key and its team switch on or off for their calls (LiteLLM: their `guardrails` and
+   * `permissions`), set by the plugin that recognised the key and read by the plugin deciding per
+   * request which taps run.
+   */
+  switches?: { readonly key?: CallerSwitches; readonly team?: CallerSwitches };
+}
+
+/** One party's switches (a key's or a team's). */
+export interface CallerSwitches {
+  /** Names switched on for every call (`guardrails: [name]`). */
+  readonly on?: readonly string[];
+  /** `permissions`: a name set to false switches it off, to true on; other flags as the party set them. */
+  readonly permissions?: Readonly<Record<string, unknown>>;
 }
 
 export interface AuthInput {

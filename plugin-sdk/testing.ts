@@ -1,9 +1,11 @@
 /**
  * `createTestKernel`: runs a plugin in-process the way the sandbox runs it, with no network and no
- * gateway. The plugin gets the sandbox's `ctx` (log, now, and the granted http/kv/secrets), hook
- * arguments and results cross as JSON copies under the host's rules, and a coded SluiceError with
- * a 4xx status comes out as a SluiceError (a verdict). Anything else a hook throws is rethrown as
- * it is: the test sees the fault the gateway would count against the plugin's failure policy.
+ * gateway. The plugin gets the sandbox's `ctx` (log, now, and the granted http/kv/secrets); hook
+ * arguments and results cross as JSON copies through the same boundary (`sandbox-boundary.ts`)
+ * the gateway's isolate host uses, so each hook sees what it would see in production; a thrown
+ * SluiceError (a verdict, whatever its error status) comes out as a SluiceError. Anything else a
+ * hook throws is rethrown as it is: the test sees the fault the gateway would count against the
+ * plugin's failure policy.
  *
  * It cannot take away what Node has and the isolate lacks (URL, timers, Buffer…), nor enforce
  * timeouts and memory limits: `sluice plugin verify` and a gateway smoke test cover those.
@@ -16,7 +18,8 @@ import type { AuditEvent, AuthInput, CallContext, ChunkContext, DeploymentInfo, 
 import type { JsonObject } from './json.js';
 import type { SandboxPluginInstance } from './sandbox-context.js';
 import { checkManifest, tapsOf, validatedConfig, type ManifestLike, type TestTaps } from './testing/load-checks.js';
-import { asVerdictOrFault, callView, copy, deepFreeze, isObject, principalOf } from './testing/sandbox-boundary.js';
+import * as boundary from './sandbox-boundary.js';
+import { asVerdictOrFault, copy, deepFreeze } from './testing/sandbox-boundary.js';
 import { testContext, type TestFetch, type TestGrants, type TestHttpHandler, type TestHttpRoutes, type TestLogEntry } from './testing/test-capabilities.js';
 
 export type { TestFetch, TestGrants, TestHttpHandler, TestHttpResponse, TestHttpRoutes, TestLogEntry } from './testing/test-capabilities.js';
@@ -98,6 +101,8 @@ export async function createTestKernel<Config>(plugin: PluginDefinition<Config>,
 
   let requestSeq = 0;
   let closed = false;
+  // The gateway's messages name the plugin the same way (SandboxFault).
+  const fault = (what: string) => new Error(`${pluginId}: ${what}`);
   const callContext = (partial: Partial<CallContext> = {}): CallContext => ({
     requestId: `test-req-${++requestSeq}`,
     endpoint: 'chat',
@@ -137,47 +142,38 @@ export async function createTestKernel<Config>(plugin: PluginDefinition<Config>,
     async preAuth(input = {}) {
       if (!instance.preAuth) return undefined;
       const full: AuthInput = { headers: {}, token: undefined, method: 'POST', path: '/v1/chat/completions', ip: '127.0.0.1', requestId: `test-req-${++requestSeq}`, ...input };
-      const value = await invoke('preAuth', instance.preAuth, full, 'bail');
-      return value === undefined || value === null ? undefined : principalOf(pluginId, value);
+      const value = await invoke('preAuth', instance.preAuth, boundary.authView(full) as never, 'bail');
+      // The gateway records which plugin admitted the caller, whatever the plugin wrote.
+      return value === undefined || value === null ? undefined : { ...boundary.principalResult(value, fault), authenticatedBy: pluginId };
     },
     async preCall(partial) {
       const call = callContext(partial);
       if (!instance.preCall) return call;
-      const value = await invoke('preCall', instance.preCall, callView(call), 'waterfall');
-      if (!isObject(value)) throw new Error(`${pluginId}: preCall must return the context (or nothing)`);
-      if (!isObject(value.body)) throw new Error(`${pluginId}: preCall must leave \`body\` an object`);
-      // The gateway takes back only these three; a changed requestId or principal is ignored.
-      return {
-        ...call,
-        body: value.body,
-        tags: Array.isArray(value.tags) ? value.tags.filter((t): t is string => typeof t === 'string') : call.tags,
-        state: isObject(value.state) ? { ...call.state, ...value.state } : call.state,
-      };
+      const value = await invoke('preCall', instance.preCall, boundary.callView(call, pluginId) as never, 'waterfall');
+      // The gateway takes back only these three; a changed requestId, principal or scopes is ignored.
+      const result = boundary.preCallResult(value, pluginId, fault);
+      return { ...call, body: result.body, tags: result.tags ?? call.tags, state: result.state ? { ...call.state, ...result.state } : call.state };
     },
     async postCall(response, o = {}) {
       const rc: ResponseContext = { call: callContext(o.call), deployment: deployment(o.deployment), streamed: o.streamed ?? false, response };
       const respond = postHooks?.response;
       if (!respond || (rc.streamed && postHooks!.streaming !== 'buffer')) return rc;
-      const value = await invoke('postCall.response', respond, { ...rc, call: callView(rc.call) }, 'waterfall');
-      const out = isObject(value) ? value.response : undefined;
-      if (!isObject(out)) throw new Error(`${pluginId}: postCall must leave \`response\` an object`);
-      return { ...rc, response: out };
+      const value = await invoke('postCall.response', respond, boundary.responseView(rc.call, rc.deployment, rc.streamed, rc.response, pluginId) as never, 'waterfall');
+      return { ...rc, response: boundary.postCallResponseResult(value, fault) };
     },
     async chunk(chunk, o = {}) {
       const cc: ChunkContext = { call: callContext(o.call), deployment: deployment(o.deployment), index: o.index ?? 0, chunk };
       const onChunk = postHooks?.streaming === 'chunk' ? postHooks.chunk : undefined;
       if (!onChunk) return cc;
-      const value = await invoke('postCall.chunk', onChunk, { ...cc, call: callView(cc.call) }, 'waterfall');
-      const out = isObject(value) ? value.chunk : undefined;
-      if (out !== null && !isObject(out)) throw new Error(`${pluginId}: postCall chunk must be an object or null`);
-      return { ...cc, chunk: out };
+      const value = await invoke('postCall.chunk', onChunk, boundary.chunkView(cc.call, cc.deployment, cc.index, cc.chunk, pluginId) as never, 'waterfall');
+      return { ...cc, chunk: boundary.postCallChunkResult(value, fault) };
     },
     async onSpend(event = {}) {
-      if (instance.onSpend) await invoke('onSpend', instance.onSpend, spendEvent(event, now), 'observe');
+      if (instance.onSpend) await invoke('onSpend', instance.onSpend, boundary.spendView(spendEvent(event, now), pluginId) as never, 'observe');
     },
     async onAudit(event = {}) {
       const full: AuditEvent = { id: 'test-audit-1', at: now(), actor: { id: 'test-admin', role: 'proxy_admin' }, action: 'key.generate', objectType: 'key', objectId: 'test-key', ...event };
-      if (instance.onAudit) await invoke('onAudit', instance.onAudit, full, 'observe');
+      if (instance.onAudit) await invoke('onAudit', instance.onAudit, boundary.auditView(full) as never, 'observe');
     },
     async resolveSecret(resolverName, name) {
       const resolver = instance.secretResolvers?.find((r) => r.name === resolverName);

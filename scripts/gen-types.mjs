@@ -17,6 +17,10 @@ async function targets() {
   for (const file of (await readdir(join(root, 'schemas'))).filter((f) => f.endsWith('.schema.json')).sort()) {
     out.push({ schema: join('schemas', file), target: join('schemas', 'generated', basename(file, '.schema.json') + '.d.ts') });
   }
+  // The SDK's schemas ship in its package: their types are .ts files, so the build emits declarations for them.
+  for (const file of (await readdir(join(root, 'plugin-sdk', 'schemas'))).filter((f) => f.endsWith('.schema.json')).sort()) {
+    out.push({ schema: join('plugin-sdk', 'schemas', file), target: join('plugin-sdk', 'schemas', 'generated', basename(file, '.schema.json') + '.ts') });
+  }
   for (const dir of (await readdir(join(root, 'plugins'), { withFileTypes: true })).filter((d) => d.isDirectory())) {
     const schema = join('plugins', dir.name, 'config.schema.json');
     if (existsSync(join(root, schema))) out.push({ schema, target: join('plugins', dir.name, 'src', 'config.generated.d.ts') });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callFastPath } from '../kernel/server/call-fast-path.js';
 import { DEFAULT_JSON_LIMITS } from '../kernel/server/json-body.js';
 import { STATIC_CALL_ROUTES } from '../kernel/proxy/openai-routes.js';
+import { comparableAnswer, type Answer } from './support/answers.js';
 import { MASTER_KEY, proxyConfig, startGateway, type TestGateway } from './support/gateway.js';
 import { startMockOpenAI, type MockOpenAI } from './support/mock-openai.js';
 
@@ -25,22 +26,6 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Headers whose values differ per request or per transport. */
-const VARYING = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id', 'x-litellm-call-id', 'x-litellm-overhead-duration-ms']);
-
-function comparable(a: Answer): { status: number; headers: Record<string, string>; body: string } {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a.headers)) if (!VARYING.has(k)) headers[k] = v;
-  // Ids and timestamps differ per call: the upstream's chunk ids and `created` are not the gateway's.
-  const body = a.body.replace(/"(id|created)":\s*("[^"]*"|\d+)/g, '"$1":_').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
-  return { status: a.status, headers, body };
-}
 
 async function overHttp(path: string, headers: Record<string, string>, body: string | undefined): Promise<Answer> {
   const res = await fetch(`${sluice.url}${path}`, { method: 'POST', headers, body });
@@ -80,7 +65,7 @@ describe('call fast path', () => {
     const fast = await overHttp(path, headers, body);
     const slow = await throughFastify(path, headers, body);
     upstream.behaviour = {};
-    expect(comparable(fast)).toEqual(comparable(slow));
+    expect(comparableAnswer(fast)).toEqual(comparableAnswer(slow));
     expect(fast.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(fast.headers['x-litellm-call-id']).toBe(fast.headers['x-request-id']);
   });

@@ -70,12 +70,14 @@ function writeConfig(dir: string, name: string, text: string): string {
 }
 
 beforeAll(async () => {
-  // The bin runs dist/: compile the current sources once.
+  // The bin runs dist/: compile the current sources once, the SDK package first (as `npm run build`).
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnProc(process.execPath, [tsc, '-p', 'tsconfig.build.json'], ROOT, process.env);
-  const { code } = await withTimeout(build.exited, 120_000, 'tsc build');
-  forget(build);
-  if (code !== 0) throw new Error(`npm run build failed:\n${build.stdout()}${build.stderr()}`);
+  for (const project of ['plugin-sdk/tsconfig.json', 'tsconfig.build.json']) {
+    const build = spawnProc(process.execPath, [tsc, '-p', project], ROOT, process.env);
+    const { code } = await withTimeout(build.exited, 120_000, 'tsc build');
+    forget(build);
+    if (code !== 0) throw new Error(`npm run build failed:\n${build.stdout()}${build.stderr()}`);
+  }
 }, 150_000);
 
 describe('sluice start', () => {

@@ -19,6 +19,14 @@ const REQUIRED_CONFIG: Record<string, object> = {
   'guardrail-google-text-moderation': { api_base: 'http://127.0.0.1:9', api_key: 'conformance' },
 };
 
+/** Plugins that act on other plugins' taps, and the config sections that give them a tap of their own to make. */
+const REQUIRED_SECTIONS: Record<string, object> = {
+  // Taps postCall (the during_call barrier) only when some guardrail runs during_call.
+  'guardrails-litellm': {
+    guardrails: [{ guardrail_name: 'words', litellm_params: { guardrail: 'banned_keywords', mode: 'during_call', default_on: true, banned_keywords_list: ['forbidden'] } }],
+  },
+};
+
 /** Plugins whose conformance call can only pass with their outside service skipped. */
 const FAIL_OPEN = new Set(['guardrail-llamaguard', 'guardrail-google-text-moderation']);
 
@@ -30,6 +38,7 @@ describe('first-party plugins conform to the SDK contract', () => {
         model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }],
         general_settings: { master_key: MASTER_KEY },
         plugins: [{ use: `${id}@${version}`, config: REQUIRED_CONFIG[id] ?? {}, ...(FAIL_OPEN.has(id) && { failure_policy: 'fail-open' }) }],
+        ...REQUIRED_SECTIONS[id],
       } as never);
       try {
         const loaded = gw.gateway.plugins.find((p) => p.id === id);

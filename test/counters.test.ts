@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Counters } from '../plugin-sdk/counters.js';
-import { MemoryCounters, createMemoryCountersState } from '../plugin-sdk/memory-counters.js';
+import type { Counters } from '@sluice/plugin-sdk';
+import { MemoryCounters, createMemoryCountersState } from '@sluice/plugin-sdk/node';
 import { RedisCounters } from '../kernel/counters/redis-counters.js';
 import { openCounters } from '../kernel/counters/open-counters.js';
 import { backends, deleteRedisKeys, uniqueTag } from './support/backends.js';

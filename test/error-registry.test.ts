@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import envelopeSchema from '../schemas/error-envelope.schema.json' with { type: 'json' };
 import { KernelErrors, fromUpstream, maskKey } from '../kernel/errors.js';
-import { definePluginErrors, UpstreamError } from '../plugin-sdk/errors.js';
+import { definePluginErrors, UpstreamError } from '@sluice/plugin-sdk';
 
 const validEnvelope = new Ajv({ strict: false, allowUnionTypes: true }).compile(envelopeSchema);
 

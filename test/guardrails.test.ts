@@ -21,7 +21,7 @@ const teamKeys = writeTestPlugin({
   hooks: { preAuth: { stage: 'AUTH' } },
   source: pluginSource(`
     return { preAuth: async (input) => input.token === ${JSON.stringify(TEAM_KEY)}
-      ? { id: 'team-key-hash', authenticatedBy: '__ID__', role: 'internal_user', teamId: 't1', metadata: { team_guardrails: ['hide-secrets-pre'] } }
+      ? { id: 'team-key-hash', authenticatedBy: '__ID__', role: 'internal_user', teamId: 't1', switches: { team: { on: ['hide-secrets-pre'] } } }
       : undefined };`),
 });
 

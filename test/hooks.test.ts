@@ -9,9 +9,9 @@ import { createHooks } from '../kernel/hooks.js';
 import type { Logger } from '../kernel/logging/create-logger.js';
 import { KernelMetrics } from '../kernel/metrics.js';
 import { ObserverQueue } from '../kernel/observers.js';
-import type { SpendEvent } from '../plugin-sdk/hook-contexts.js';
+import { KERNEL_API_VERSION, type SpendEvent } from '@sluice/plugin-sdk';
 import { MASTER_KEY, startGateway, tempDir, type TestGateway } from './support/gateway.js';
-import { pluginSource, writeTestPlugin } from './support/test-plugins.js';
+import { KERNEL_API_RANGE, pluginSource, writeTestPlugin } from './support/test-plugins.js';
 
 const SDK = resolve('plugin-sdk/index.ts');
 const g = globalThis as unknown as { __calls: string[]; __spend: SpendEvent[]; __audit: unknown[] };
@@ -325,9 +325,10 @@ describe('loading', () => {
   });
 
   it('refuses a plugin written for another kernel API', async () => {
-    const dir = writeTestPlugin({ id: 'future-plugin', apiVersion: '^2', source: pluginSource('return {};') });
+    const future = `^${Number(KERNEL_API_RANGE.slice(1)) + 1}`;
+    const dir = writeTestPlugin({ id: 'future-plugin', apiVersion: future, source: pluginSource('return {};') });
     await expect(startGateway(config([{ use: 'future-plugin' }]), { extraPluginDirs: [dir] })).rejects.toThrow(
-      /future-plugin@1\.0\.0 needs kernel API \^2, but this kernel provides 1\.0\.0/,
+      `future-plugin@1.0.0 needs kernel API ${future}, but this kernel provides ${KERNEL_API_VERSION}`,
     );
   });
 

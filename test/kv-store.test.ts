@@ -26,12 +26,12 @@ function kvContract(name: string, openMigrated: OpenMigrated) {
 
     it('sets, gets and deletes a value', async () => {
       const kv = store();
-      expect(await kv.get('greeting')).toBeUndefined();
+      expect(await kv.get('greeting')).toBeNull();
       await kv.set('greeting', 'hello');
       expect(await kv.get('greeting')).toBe('hello');
       expect(await kv.delete('greeting')).toBe(true);
       expect(await kv.delete('greeting')).toBe(false);
-      expect(await kv.get('greeting')).toBeUndefined();
+      expect(await kv.get('greeting')).toBeNull();
     });
 
     it('replaces the value of an existing key (upsert), including its ttl', async () => {
@@ -58,7 +58,7 @@ function kvContract(name: string, openMigrated: OpenMigrated) {
       await kv.set('forever', 'x');
       expect(await kv.get('session')).toBe('abc');
       await sleep(200);
-      expect(await kv.get('session')).toBeUndefined();
+      expect(await kv.get('session')).toBeNull();
       expect(await kv.list()).toEqual(['forever']);
       expect(await kv.delete('session')).toBe(false);
       const rows = await storage.knex('sluice_kv').where({ key: 'session' }).count<{ n: number | string }[]>({ n: '*' });
@@ -73,7 +73,7 @@ function kvContract(name: string, openMigrated: OpenMigrated) {
       expect(await alice.get('secret')).toBe('alice-only');
       expect(await bob.get('secret')).toBe('bob-only');
       await alice.set('only-alice', '1');
-      expect(await bob.get('only-alice')).toBeUndefined();
+      expect(await bob.get('only-alice')).toBeNull();
       expect(await bob.list()).toEqual(['secret']);
       expect(await bob.delete('only-alice')).toBe(false);
       expect(await alice.get('only-alice')).toBe('1');

@@ -12,10 +12,11 @@ import { create as createTar, list as listTar } from 'tar';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../kernel/cli/main.js';
 import { PROJECT_ROOT } from '../kernel/paths.js';
-import { SluiceError, type PluginDefinition } from '../plugin-sdk/index.js';
-import { createTestKernel } from '../plugin-sdk/testing.js';
-import { buildPlugin, initPlugin, packageDigest, packPlugin, PLUGIN_KINDS, PluginToolingError, verifyPlugin, type PluginKind } from '../plugin-sdk/tooling/index.js';
+import { KERNEL_API_VERSION, SluiceError, type PluginDefinition } from '@sluice/plugin-sdk';
+import { createTestKernel } from '@sluice/plugin-sdk/testing';
+import { buildPlugin, initPlugin, packageDigest, packPlugin, PLUGIN_KINDS, PluginToolingError, verifyPlugin, type PluginKind } from '@sluice/plugin-sdk/tooling';
 import { MASTER_KEY, startGateway, tempDir } from './support/gateway.js';
+import { KERNEL_API_RANGE } from './support/test-plugins.js';
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ describe.each(PLUGIN_KINDS)('a %s scaffold', (kind) => {
     const verified = await verifyPlugin(packed.file);
     expect(verified.problems).toEqual([]);
     expect(verified.warnings).toEqual([]);
-    expect(verified).toMatchObject({ ok: true, kind: 'tgz', sha256: packed.sha256, identity: { id: `${kind}-acme`, version: '0.1.0', apiVersion: '^1' } });
+    expect(verified).toMatchObject({ ok: true, kind: 'tgz', sha256: packed.sha256, identity: { id: `${kind}-acme`, version: '0.1.0', apiVersion: KERNEL_API_RANGE } });
 
     // Same sources → same bytes: packed again, after a touch, and from a copy in another folder.
     utimesSync(join(dir, 'src', 'index.ts'), new Date(), new Date(Date.now() + 5_000));
@@ -83,7 +84,7 @@ describe('the built bundle', () => {
     const dir = scaffold('guardrail');
     const { bundlePath } = await buildPlugin(dir);
     const plugin = evaluateBundle(bundlePath);
-    expect(plugin).toMatchObject({ id: 'guardrail-acme', version: '0.1.0', apiVersion: '^1' });
+    expect(plugin).toMatchObject({ id: 'guardrail-acme', version: '0.1.0', apiVersion: KERNEL_API_RANGE });
     const kernel = await createTestKernel(plugin, { config: { blocked_terms: ['falcon'] } });
     const refused = kernel.preCall({ body: { model: 'm', messages: [{ role: 'user', content: 'FALCON?' }] } });
     await expect(refused).rejects.toBeInstanceOf(SluiceError);
@@ -96,7 +97,7 @@ describe('the built bundle', () => {
     writeFileSync(
       join(dir, 'src', 'index.ts'),
       "import { readFileSync } from 'node:fs';\nimport { greet } from './helper.js';\nimport { definePlugin } from '@sluice/plugin-sdk';\n" +
-        "export default definePlugin({ id: 'guardrail-acme', version: '0.1.0', apiVersion: '^1', setup: () => ({ preCall: async () => void readFileSync(greet('x')) }) });\n",
+        "export default definePlugin({ id: 'guardrail-acme', version: '0.1.0', apiVersion: '^2', setup: () => ({ preCall: async () => void readFileSync(greet('x')) }) });\n",
     );
     const err = await buildPlugin(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginToolingError);
@@ -162,9 +163,10 @@ describe('verify catches', () => {
 
   it('an apiVersion this kernel does not satisfy', async () => {
     const pkg = await builtPackage();
-    editManifest(pkg, (m) => (m.apiVersion = '^2'));
+    const future = `^${Number(KERNEL_API_RANGE.slice(1)) + 1}`;
+    editManifest(pkg, (m) => (m.apiVersion = future));
     const { problems } = await verifyPlugin(pkg);
-    expect(problems).toContainEqual(expect.stringMatching(/plugin\.json: apiVersion "\^2" does not accept this kernel's API version 1\.0\.0$/));
+    expect(problems).toContainEqual(expect.stringMatching(new RegExp(`plugin\\.json: apiVersion "\\${future}" does not accept this kernel's API version ${KERNEL_API_VERSION.replaceAll('.', '\\.')}$`)));
     editManifest(pkg, (m) => (m.apiVersion = 'one'));
     expect((await verifyPlugin(pkg)).problems).toContainEqual(expect.stringMatching(/plugin\.json: apiVersion "one" is not a semver range/));
   });
@@ -318,9 +320,13 @@ describe('sluice plugin (CLI)', () => {
     expect(await sluice('plugin', 'init', dir, '--id', 'guardrail-acme')).toBe(0);
     expect(await sluice('plugin', 'build', dir)).toBe(0);
     const manifest = join(dir, 'dist', 'plugin.json');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"apiVersion": "^1"', '"apiVersion": "^2"'));
+    const future = `^${Number(KERNEL_API_RANGE.slice(1)) + 1}`;
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(`"apiVersion": "${KERNEL_API_RANGE}"`, `"apiVersion": "${future}"`));
     expect(await sluice('plugin', 'verify', join(dir, 'dist'))).toBe(1);
-    expect(stderr).toMatch(/dist: 2 problems:\n {2}- .*plugin\.json: apiVersion "\^2" does not accept this kernel's API version 1\.0\.0\n {2}- .*declares apiVersion "\^1"/);
+    const version = KERNEL_API_VERSION.replaceAll('.', '\\.');
+    expect(stderr).toMatch(
+      new RegExp(`dist: 2 problems:\\n {2}- .*plugin\\.json: apiVersion "\\${future}" does not accept this kernel's API version ${version}\\n {2}- .*declares apiVersion "\\${KERNEL_API_RANGE}"`),
+    );
     expect(stdout).toBe('');
     expect(await sluice('plugin', 'pack', dir)).toBe(0); // pack rebuilds from the sources, which are fine
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginEntry } from '../schemas/generated/config.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './support/gateway.js';
 import { packDir, VERDICT_PRELUDE, writePackageDir } from './support/sandbox-packages.js';
+import { KERNEL_API_VERSION } from '@sluice/plugin-sdk';
 
 let secretServer: Server;
 let secretPort = 0;
@@ -209,8 +210,11 @@ describe('loading packages', () => {
   });
 
   it('refuses a package written for another kernel API, with a clear message', async () => {
-    const future = writePackageDir({ id: 'future-vendor', apiVersion: '^2', setup: 'return {};' });
-    await expect(startGateway(config([{ use: future }]))).rejects.toThrow(/future-vendor@1\.0\.0 needs kernel API \^2, but this kernel provides 1\.0\.0/);
+    const next = Number(KERNEL_API_VERSION.split('.')[0]) + 1;
+    const future = writePackageDir({ id: 'future-vendor', apiVersion: `^${next}`, setup: 'return {};' });
+    await expect(startGateway(config([{ use: future }]))).rejects.toThrow(
+      `future-vendor@1.0.0 needs kernel API ^${next}, but this kernel provides ${KERNEL_API_VERSION}`,
+    );
   });
 
   it('refuses a package whose code and manifest disagree, or that adds routes', async () => {

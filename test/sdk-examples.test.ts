@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packPlugin } from '../plugin-sdk/tooling/pack-plugin.js';
+import { packPlugin } from '@sluice/plugin-sdk/tooling';
 import { startGateway, tempDir, type TestGateway } from './support/gateway.js';
 import { startMockOpenAI, type MockOpenAI } from './support/mock-openai.js';
 

@@ -35,7 +35,7 @@ function writeSpendRecorderPlugin(): string {
     JSON.stringify({
       id: 'test-spend-recorder',
       version: '1.0.0',
-      apiVersion: '^1',
+      apiVersion: '^2',
       description: 'Records spend events (shutdown test).',
       main: 'index.mjs',
       hooks: { onSpend: { stage: 'OBSERVE' } },
@@ -47,7 +47,7 @@ function writeSpendRecorderPlugin(): string {
 export default {
   id: 'test-spend-recorder',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup() {
     return {
       async onSpend(event) {

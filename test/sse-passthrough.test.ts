@@ -1,7 +1,7 @@
 /** The byte-level SSE relay: events forwarded intact, usage counted, the usage chunk dropped on request. */
 import { describe, expect, it } from 'vitest';
 import { SsePassThrough } from '../kernel/proxy/sse-passthrough.js';
-import { readOpenAIStream } from '../plugin-sdk/sse.js';
+import { readOpenAIStream } from '@sluice/plugin-sdk';
 import { SsePassThroughReference } from './support/sse-passthrough-reference.js';
 
 const chunk = (content: string, extra = '') => `data: {"id":"c","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}}}]${extra}}\n\n`;

@@ -3,12 +3,13 @@
  * as SluiceErrors, capabilities go only where the test sends them.
  */
 import { describe, expect, it } from 'vitest';
-import { defineSandboxedPlugin, definePluginErrors, SluiceError, type JsonObject } from '../plugin-sdk/index.js';
-import { createTestKernel, type TestHttpRoutes } from '../plugin-sdk/testing.js';
+import { defineSandboxedPlugin, definePluginErrors, SluiceError, type JsonObject } from '@sluice/plugin-sdk';
+import { createTestKernel, type TestHttpRoutes } from '@sluice/plugin-sdk/testing';
 
 const errors = definePluginErrors('GUARDRAIL_TEST', {
   BLOCKED: { status: 400, type: 'invalid_request_error', message: 'blocked: {word}', param: 'messages' },
-  BROKEN: { status: 500, type: 'api_error', message: 'not a verdict' },
+  BROKEN: { status: 500, type: 'api_error', message: 'moderation service down' },
+  NOT_AN_ERROR: { status: 200, type: 'api_error', message: 'not a verdict' },
 });
 
 const lastMessage = (body: JsonObject) => {
@@ -28,6 +29,7 @@ const guardrail = defineSandboxedPlugin<{ word?: string }>({
         if (lastMessage(call.body).includes(word)) throw errors.BLOCKED({ word });
         if (lastMessage(call.body) === 'crash') throw new TypeError('bug in the plugin');
         if (lastMessage(call.body) === 'coded-500') throw errors.BROKEN();
+        if (lastMessage(call.body) === 'coded-200') throw errors.NOT_AN_ERROR();
       },
     };
   },
@@ -60,11 +62,18 @@ describe('createTestKernel: verdicts and faults', () => {
     await expect(kernel.preCall(ask('crash'))).rejects.toThrow(TypeError);
   });
 
-  it('a coded error with a non-4xx status is a fault, as in the sandbox', async () => {
+  it('a coded error with a 5xx status is a verdict too, as in process and in the sandbox (one rule: isVerdict)', async () => {
     const kernel = await createTestKernel(guardrail);
     const err = await kernel.preCall(ask('coded-500')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SluiceError);
+    expect(err).toMatchObject({ code: 'GUARDRAIL_TEST_BROKEN', status: 500, type: 'api_error', pluginId: 'guardrail-test' });
+  });
+
+  it('a coded error without an error status is a fault, as in the sandbox', async () => {
+    const kernel = await createTestKernel(guardrail);
+    const err = await kernel.preCall(ask('coded-200')).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(SluiceError);
-    expect((err as Error).message).toMatch(/invalid status 500.*fault/);
+    expect((err as Error).message).toMatch(/invalid status 200.*fault/);
   });
 
   it('refuses plugins that contribute routes or providers', async () => {
@@ -83,7 +92,7 @@ describe('createTestKernel: rewriting hooks', () => {
         async preCall(call) {
           if (call.body.model === 'alias') return { ...call, body: { ...call.body, model: 'gpt-4o-mini' }, tags: [...call.tags, 'aliased'] };
           call.body.temperature = 0;
-          call.state.seen = true;
+          call.state['transform-test'] = { seen: true };
         },
       }),
     });
@@ -94,7 +103,7 @@ describe('createTestKernel: rewriting hooks', () => {
     const input = { body: { model: 'gpt-4o', messages: [] } as JsonObject };
     const inPlace = await kernel.preCall(input);
     expect(inPlace.body).toEqual({ model: 'gpt-4o', messages: [], temperature: 0 });
-    expect(inPlace.state).toEqual({ seen: true });
+    expect(inPlace.state).toEqual({ 'transform-test': { seen: true } });
     expect(input.body).toEqual({ model: 'gpt-4o', messages: [] }); // the hook got a copy, as across the isolate boundary
   });
 
@@ -173,6 +182,7 @@ describe('createTestKernel: rewriting hooks', () => {
 
   it('hooks see the call without credentials; only body, tags and state come back, as from the sandbox', async () => {
     let seenHeaders: unknown;
+    let seenState: unknown;
     const plugin = defineSandboxedPlugin({
       id: 'view-test',
       version: '1.0.0',
@@ -180,16 +190,33 @@ describe('createTestKernel: rewriting hooks', () => {
       setup: () => ({
         async preCall(call) {
           seenHeaders = call.headers;
-          return { ...call, requestId: 'forged', principal: { ...call.principal, role: 'proxy_admin' }, state: { mine: 1 } };
+          seenState = call.state;
+          return { ...call, requestId: 'forged', principal: { ...call.principal, role: 'proxy_admin' }, state: { ...call.state, 'view-test:mine': 1 } };
         },
       }),
     });
     const kernel = await createTestKernel(plugin);
-    const call = await kernel.preCall({ requestId: 'r1', headers: { authorization: 'Bearer sk-secret', cookie: 'c', 'x-team': 't1' }, state: { earlier: true } });
+    const call = await kernel.preCall({ requestId: 'r1', headers: { authorization: 'Bearer sk-secret', cookie: 'c', 'x-team': 't1' }, state: { earlier: true, 'view-test': 0 } });
     expect(seenHeaders).toEqual({ 'x-team': 't1' });
+    expect(seenState).toEqual({ 'view-test': 0 }); // other plugins' state is not shown
     expect(call.requestId).toBe('r1');
     expect(call.principal.role).toBe('internal_user');
-    expect(call.state).toEqual({ earlier: true, mine: 1 });
+    expect(call.state).toEqual({ earlier: true, 'view-test': 0, 'view-test:mine': 1 });
+  });
+
+  it('a write to another plugin\'s state is a fault, with the gateway\'s message', async () => {
+    const plugin = defineSandboxedPlugin({
+      id: 'state-test',
+      version: '1.0.0',
+      apiVersion: '^1',
+      setup: () => ({
+        async preCall(call) {
+          call.state.budget = 'forged';
+        },
+      }),
+    });
+    const kernel = await createTestKernel(plugin);
+    await expect(kernel.preCall()).rejects.toThrow('state-test: preCall may write only state["state-test"] or keys starting "state-test:", not state["budget"]');
   });
 
   it('checks the tapped hooks against plugin.json when given the manifest, as the loader does', async () => {
@@ -302,12 +329,11 @@ describe('createTestKernel: capabilities', () => {
           const kv = ctx.kv!;
           const user = call.principal.id;
           const count = Number((await kv.get(`count:${user}`)) ?? '0') + 1;
-          call.state.previous = await kv.get(`last:${user}`);
+          const previous = await kv.get(`last:${user}`);
           await kv.set(`count:${user}`, String(count));
           await kv.set(`last:${user}`, call.requestId, { ttlMs: 100 });
-          call.state.count = count;
-          call.state.keys = await kv.list('count:');
-          call.state.removed = await kv.delete('stale');
+          // A plugin writes only its own part of the call state (as the gateway enforces).
+          call.state['kv-test'] = { count, previous, keys: await kv.list('count:'), removed: await kv.delete('stale') };
         },
       }),
     });
@@ -315,13 +341,14 @@ describe('createTestKernel: capabilities', () => {
     const kernel = await createTestKernel(counter, { kv, now: () => clock, grants: { kv: true } });
     expect(kernel.kv).toBe(kv);
     const as = (id: string) => ({ principal: { id, authenticatedBy: 'test', role: 'internal_user' as const } });
-    expect((await kernel.preCall(as('alice'))).state).toEqual({ count: 1, previous: null, keys: ['count:alice'], removed: true });
-    expect((await kernel.preCall(as('alice'))).state).toEqual({ count: 2, previous: 'test-req-1', keys: ['count:alice'], removed: false });
-    expect((await kernel.preCall(as('bob'))).state).toMatchObject({ count: 1, keys: ['count:alice', 'count:bob'] });
+    const seen = async (id: string) => (await kernel.preCall(as(id))).state['kv-test'];
+    expect(await seen('alice')).toEqual({ count: 1, previous: null, keys: ['count:alice'], removed: true });
+    expect(await seen('alice')).toEqual({ count: 2, previous: 'test-req-1', keys: ['count:alice'], removed: false });
+    expect(await seen('bob')).toMatchObject({ count: 1, keys: ['count:alice', 'count:bob'] });
     expect(kv.get('count:alice')).toBe('2');
     expect(kv.get('last:bob')).toBe('test-req-3');
     clock += 100; // last:* expire
-    expect((await kernel.preCall(as('alice'))).state).toMatchObject({ count: 3, previous: null });
+    expect(await seen('alice')).toMatchObject({ count: 3, previous: null });
   });
 });
 

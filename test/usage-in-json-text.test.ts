@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NO_USAGE, readUsage, usageInJsonText } from '../kernel/proxy/usage.js';
-import { readJsonAnswer } from '../plugin-sdk/providers/read-json.js';
-import { UpstreamError } from '../plugin-sdk/errors.js';
+import { readJsonAnswer, UpstreamError } from '@sluice/plugin-sdk';
 
 const usage = { prompt_tokens: 12, completion_tokens: 30, total_tokens: 42, prompt_tokens_details: { cached_tokens: 2, audio_tokens: 0 } };
 const answer = (extra: object) =>

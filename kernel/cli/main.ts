@@ -4,7 +4,8 @@
  */
 import { DEFAULT_CONFIG } from '../paths.js';
 import { ConfigError } from '../config/config-error.js';
-import { applyEnvironmentVariables, readConfigFile } from '../config/read-config-file.js';
+import { readConfigFile } from '../config/read-config-file.js';
+import { translateLiteLLMConfig } from '../config/litellm/translate-litellm-config.js';
 import { backendLocations, createGateway, importPlugins, migrationSets, SLUICE_VERSION, type Gateway } from '../gateway.js';
 import { scanPlugins } from '../plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins } from '../plugins/resolve-plugins.js';
@@ -136,9 +137,11 @@ async function configCheck(args: ParsedArgs): Promise<number> {
 }
 
 async function migrate(args: ParsedArgs): Promise<number> {
-  const { file, config } = readConfigFile(stringOption(args, 'config') ?? DEFAULT_CONFIG);
-  applyEnvironmentVariables(config);
-  const { selected } = resolvePlugins(config, scanPlugins(), file, await readPackages(config, file));
+  const source = readConfigFile(stringOption(args, 'config') ?? DEFAULT_CONFIG);
+  const { file } = source;
+  const catalog = scanPlugins();
+  const { config, implied } = await translateLiteLLMConfig(source, catalog.latest(), process.env);
+  const { selected } = resolvePlugins(config, catalog, file, await readPackages(config, file), implied);
   const { dataDir, databaseUrl } = await backendLocations(config, process.env);
   const storage = openStorage({ databaseUrl, dataDir });
   try {

@@ -3,7 +3,7 @@
  * the plugin has problems, 2 on a usage error.
  */
 import { basename, relative, resolve } from 'node:path';
-import { KERNEL_API_VERSION } from '../../plugin-sdk/define-plugin.js';
+import { KERNEL_API_VERSION } from '@sluice/plugin-sdk';
 import {
   buildPlugin,
   initPlugin,
@@ -15,7 +15,7 @@ import {
   verifyPlugin,
   type PluginKind,
   type VerifyResult,
-} from '../../plugin-sdk/tooling/index.js';
+} from '@sluice/plugin-sdk/tooling';
 import type { ParsedArgs } from './parse-args.js';
 
 export const PLUGIN_USAGE = `  plugin init DIR [--id ID] [--kind ${PLUGIN_KINDS.join('|')}]

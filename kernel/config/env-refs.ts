@@ -46,6 +46,12 @@ export async function resolveEnvRefs<T>(tree: T, lookup: RefLookup): Promise<Res
   return { value: (await walk(tree, '')) as T, missing, secrets };
 }
 
+/** A setting that may be an `os.environ/` reference, as a string; undefined when unset or empty. */
+export async function resolveStringRef(value: unknown, lookup: RefLookup): Promise<string | undefined> {
+  if (typeof value !== 'string' || !value) return undefined;
+  return (await resolveEnvRefs(value, lookup)).value;
+}
+
 export function envLookup(env: NodeJS.ProcessEnv = process.env): RefLookup {
   return async (name) => env[name];
 }

@@ -1,25 +1,6 @@
-/** One ajv instance for config-time validation (never per request). */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+/** Config-time validation with the schema compiler the SDK's tooling uses too (never per request). */
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError } from './config-error.js';
-
-// ajv-formats is CommonJS with a default export; under NodeNext its namespace needs unwrapping.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => void;
-
-let shared: Ajv | undefined;
-
-export function getAjv(): Ajv {
-  if (shared) return shared;
-  shared = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
-  addFormats(shared);
-  // Marks a secret: the kernel redacts it from logs. Carries no validation.
-  shared.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
-  return shared;
-}
-
-export function compileSchema(schema: object): ValidateFunction {
-  return getAjv().compile(schema);
-}
 
 /** Validates `value` and throws a ConfigError per the first problems, with JSON-pointer-like paths. */
 export function assertValid(validate: ValidateFunction, value: unknown, file: string, basePath: string): void {

@@ -4,9 +4,9 @@
  * counters instead, a warning is logged once per outage, and Redis is tried again after
  * `retryMs`. Limits then hold per instance rather than across instances until Redis is back.
  */
-import type { Counters, Reservation, Unsubscribe, WindowHit } from '../../plugin-sdk/counters.js';
+import type { Counters, Reservation, Unsubscribe, WindowHit } from '@sluice/plugin-sdk';
 import type { Logger } from '../logging/create-logger.js';
-import { MemoryCounters } from '../../plugin-sdk/memory-counters.js';
+import { MemoryCounters } from '@sluice/plugin-sdk/node';
 import type { RedisCounters } from './redis-counters.js';
 
 export class FailoverCounters implements Counters {

@@ -1,7 +1,7 @@
-import type { Counters } from '../../plugin-sdk/counters.js';
+import type { Counters } from '@sluice/plugin-sdk';
 import type { Logger } from '../logging/create-logger.js';
 import { FailoverCounters } from './failover-counters.js';
-import { MemoryCounters } from '../../plugin-sdk/memory-counters.js';
+import { MemoryCounters } from '@sluice/plugin-sdk/node';
 import { RedisCounters } from './redis-counters.js';
 import { redactPassword } from '../net/redact-url.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import type { Counters, Reservation, Unsubscribe, WindowHit } from '../../plugin-sdk/counters.js';
-import { checkFinite, checkLockTtl, deliver, windowOf } from '../../plugin-sdk/memory-counters.js';
+import type { Counters, Reservation, Unsubscribe, WindowHit } from '@sluice/plugin-sdk';
+import { checkFinite, checkLockTtl, deliver, windowOf } from '@sluice/plugin-sdk/node';
 
 export interface RedisCountersOptions {
   url: string;

@@ -3,8 +3,7 @@
  * upstream connections are reused across requests.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { UpstreamError } from '../../plugin-sdk/errors.js';
-import { httpTarget, type HttpClient, type HttpRequestOptions, type HttpResponse, type HttpTarget } from '../../plugin-sdk/capabilities.js';
+import { UpstreamError, httpTarget, isUpstreamError, type HttpClient, type HttpRequestOptions, type HttpResponse, type HttpTarget } from '@sluice/plugin-sdk';
 
 export interface HttpClientOptions {
   /** Max sockets per upstream origin. */
@@ -62,7 +61,7 @@ export class UndiciHttpClient implements HttpClient {
 
 /** Network-level failures become UpstreamErrors: timeouts flagged, unreachable hosts status 0. */
 export function toUpstreamError(err: unknown, signal?: { aborted: boolean; reason: unknown }): unknown {
-  if (err instanceof UpstreamError) return err;
+  if (isUpstreamError(err)) return err;
   if (signal?.aborted) {
     const reason = signal.reason as { name?: string } | undefined;
     if (reason?.name === 'TimeoutError') return new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err });

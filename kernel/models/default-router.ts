@@ -1,5 +1,5 @@
 /** Routing when no router plugin is enabled: one attempt per call, round-robin within a group. */
-import type { Router, RoutingRequest, RoutingOutcome } from '../../plugin-sdk/router.js';
+import type { Router, RoutingRequest, RoutingOutcome } from '@sluice/plugin-sdk';
 
 export function createDefaultRouter(): Router {
   const cursors = new Map<string, number>();

@@ -1,24 +1,7 @@
 /** model_list entries → resolved deployments. Runs once per config load. */
 import { createHash } from 'node:crypto';
 import type { SluiceConfig, ModelDeployment } from '../../schemas/generated/config.js';
-import type { DeploymentConfig } from '../../plugin-sdk/provider.js';
-
-/** LiteLLM infers the provider of an unprefixed model from its name. */
-const INFERRED_PROVIDER: [RegExp, string][] = [
-  [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-|davinci|babbage|dall-e|whisper|tts-|omni-moderation|text-moderation)/, 'openai'],
-  [/^claude/, 'anthropic'],
-  [/^gemini/, 'gemini'],
-  [/^(command|embed-)/, 'cohere'],
-  [/^(mistral|codestral|open-mistral|pixtral)/, 'mistral'],
-];
-
-export function splitProviderModel(model: string, explicitProvider?: unknown): { provider: string; model: string } {
-  if (typeof explicitProvider === 'string' && explicitProvider) return { provider: explicitProvider, model };
-  const slash = model.indexOf('/');
-  if (slash > 0) return { provider: model.slice(0, slash), model: model.slice(slash + 1) };
-  for (const [pattern, provider] of INFERRED_PROVIDER) if (pattern.test(model)) return { provider, model };
-  return { provider: 'openai', model };
-}
+import type { DeploymentConfig } from '@sluice/plugin-sdk';
 
 function seconds(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
@@ -30,16 +13,15 @@ export interface DeploymentDefaults {
   streamTimeoutS: number | undefined;
 }
 
+/** From the native `server:` (a LiteLLM config's timeouts are translated into it: config/litellm/). */
 export function deploymentDefaults(config: SluiceConfig): DeploymentDefaults {
-  const router = config.router_settings ?? {};
-  const litellm = config.litellm_settings ?? {};
-  const timeoutS = seconds(router.timeout) ?? seconds(litellm.request_timeout) ?? config.server?.default_timeout_s ?? 600;
-  return { timeoutS, streamTimeoutS: seconds(router.stream_timeout) };
+  return { timeoutS: config.server?.default_timeout_s ?? 600, streamTimeoutS: config.server?.default_stream_timeout_s };
 }
 
-export function toDeployment(entry: ModelDeployment, index: number, defaults: DeploymentDefaults): DeploymentConfig {
+/** `target`: the provider and upstream model `entry.litellm_params.model` names (provider-inference.ts). */
+export function toDeployment(entry: ModelDeployment, index: number, defaults: DeploymentDefaults, target: { provider: string; model: string }): DeploymentConfig {
   const { api_key, ...params } = entry.litellm_params;
-  const { provider, model } = splitProviderModel(entry.litellm_params.model, params.custom_llm_provider);
+  const { provider, model } = target;
   const modelInfo = (entry.model_info ?? {}) as Record<string, unknown>;
   const id =
     typeof modelInfo.id === 'string' && modelInfo.id

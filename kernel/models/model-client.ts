@@ -4,8 +4,7 @@
  * not run the guardrails again), trying each deployment of the group once.
  */
 import { randomUUID } from 'node:crypto';
-import { UpstreamError } from '../../plugin-sdk/errors.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
+import { UpstreamError, type JsonObject } from '@sluice/plugin-sdk';
 import type { ModelRegistry } from './model-registry.js';
 
 export async function completeWith(registry: ModelRegistry, model: string, body: JsonObject, opts: { timeoutMs?: number } = {}): Promise<JsonObject> {

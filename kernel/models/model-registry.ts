@@ -3,10 +3,7 @@
  * answers "which deployments could serve this model on this endpoint"; choosing among them is the
  * router's job (kernel/models/default-router.ts when no router plugin is enabled).
  */
-import type { ModelListing } from '../../plugin-sdk/capabilities.js';
-import type { DeploymentInfo, Endpoint } from '../../plugin-sdk/hook-contexts.js';
-import type { DeploymentConfig, ProviderAdapter } from '../../plugin-sdk/provider.js';
-import type { RoutableDeployment } from '../../plugin-sdk/router.js';
+import type { ModelListing, DeploymentInfo, Endpoint, DeploymentConfig, PricedDeployment, ProviderAdapter, RoutableDeployment } from '@sluice/plugin-sdk';
 
 export interface RegisteredDeployment {
   readonly config: DeploymentConfig;
@@ -18,9 +15,14 @@ export interface RegisteredDeployment {
   readonly endpoints: ReadonlySet<Endpoint>;
   /** Plugin that serves the provider. */
   readonly providerPlugin: string;
+  /** `owned_by` of its group in `/v1/models`, as the provider plugin declares it. */
+  readonly owner: string;
+  /** What a price estimate sees of it. */
+  readonly priced: PricedDeployment;
 }
 
 const ENDPOINTS: Endpoint[] = ['chat', 'completions', 'embeddings'];
+const NOTHING_PRICED: readonly PricedDeployment[] = Object.freeze([]);
 const CREATED = 1_677_610_602; // LiteLLM's fixed `created` for config models
 
 interface Group {
@@ -28,6 +30,8 @@ interface Group {
   deployments: RegisteredDeployment[];
   /** Routable views per endpoint, precomputed so the hot path allocates nothing. */
   byEndpoint: Map<Endpoint, RoutableDeployment[]>;
+  /** The deployments as price estimates see them, precomputed for the same reason. */
+  priced: PricedDeployment[];
   pattern?: RegExp;
 }
 
@@ -56,7 +60,7 @@ export class ModelRegistry {
       const name = d.config.modelName;
       let group = this.groups.get(name);
       if (!group) {
-        group = { name, deployments: [], byEndpoint: new Map() };
+        group = { name, deployments: [], byEndpoint: new Map(), priced: [] };
         if (name.includes('*')) {
           group.pattern = new RegExp(`^${name.split('*').map(escapeRegExp).join('(.+)')}$`);
           this.wildcards.push(group);
@@ -64,6 +68,7 @@ export class ModelRegistry {
         this.groups.set(name, group);
       }
       group.deployments.push(d);
+      group.priced.push(d.priced);
     }
     for (const g of this.groups.values()) {
       for (const e of ENDPOINTS) g.byEndpoint.set(e, g.deployments.filter((d) => d.endpoints.has(e)).map((d) => d.route));
@@ -92,28 +97,33 @@ export class ModelRegistry {
   list(): ModelListing[] {
     return [...this.groups.values()]
       .filter((g) => !g.pattern)
-      .map((g) => ({ id: g.name, object: 'model' as const, created: CREATED, owned_by: ownerOf(g) }));
+      .map((g) => ({ id: g.name, object: 'model' as const, created: CREATED, owned_by: g.deployments[0]!.owner }));
   }
 
   has(modelName: string): boolean {
     return this.groups.has(modelName) || this.wildcards.some((w) => w.pattern!.test(modelName));
   }
 
-  /** Every deployment of a group, whichever endpoint it serves (for pricing). */
-  deploymentsOf(model: string): RegisteredDeployment[] {
-    const group = this.groups.get(model) ?? this.wildcards.find((w) => w.pattern!.test(model));
-    return group ? group.deployments : [];
+  /** Every deployment of a group, whichever endpoint it serves. */
+  deploymentsOf(model: string): readonly RegisteredDeployment[] {
+    return this.groupOf(model)?.deployments ?? [];
   }
+
+  /** The same deployments as price estimates see them (no allocation: a call's budget estimate asks). */
+  pricingGroup(model: string): readonly PricedDeployment[] {
+    return this.groupOf(model)?.priced ?? NOTHING_PRICED;
+  }
+
+  private groupOf(model: string): Group | undefined {
+    return this.groups.get(model) ?? this.wildcards.find((w) => w.pattern!.test(model));
+  }
+
 
   all(): RegisteredDeployment[] {
     return [...this.ids.values()];
   }
 }
 
-function ownerOf(group: Group): string {
-  const provider = group.deployments[0]?.config.provider;
-  return provider === 'fake' ? 'sluice' : provider === undefined || provider === 'openai_compatible' ? 'openai' : provider;
-}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,8 +1,8 @@
 /**
- * Wraps plugin handlers before they are tapped: a coded SluiceError is a verdict and passes through
+ * Wraps plugin handlers before they are tapped: a verdict (`isVerdict`: a SluiceError of any SDK copy) passes through
  * tagged with the plugin id; anything else is a fault and follows the plugin's failure policy.
  */
-import { SluiceError } from '../../plugin-sdk/errors.js';
+import { isVerdict, type TapGate } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -23,13 +23,13 @@ export interface PendingTap {
   fn: (arg: never) => Promise<unknown>;
   /**
    * Decides per call whether the tap runs, given the call's argument and the tap's handler (with
-   * its failure policy applied). Guardrails use it to skip a plugin on requests its guardrail is
-   * not active for. Absent: the handler runs on every call, at no extra cost.
+   * its failure policy applied); set by the tap-activation provider (tap-activation.ts). Absent:
+   * the handler runs on every call, at no extra cost.
    */
   gate?: TapGate;
+  /** A postCall tap of a plugin that holds whole streams (`streaming: buffer`). */
+  buffersStreams?: boolean;
 }
-
-export type TapGate = (arg: unknown, run: (arg: unknown) => Promise<unknown>) => Promise<unknown>;
 
 export function defaultPolicy(hook: HookName): FailurePolicy {
   return hook === 'preAuth' || hook === 'preCall' ? 'fail-closed' : 'fail-open';
@@ -49,26 +49,31 @@ export function applyTaps(hooks: KernelHooks, taps: PendingTap[], log: Logger, m
 
 function guard(t: PendingTap, log: Logger, metrics: KernelMetrics): (arg: unknown) => Promise<unknown> {
   const fn = t.fn as (arg: unknown) => Promise<unknown>;
-  const labels = { plugin: t.pluginId, hook: t.hook };
+  // Series bound once here, at load: a call only adds numbers.
+  const faults = metrics.pluginFaults.series({ plugin: t.pluginId, hook: t.hook });
+  const latency = metrics.hookDuration.series({ plugin: t.pluginId, hook: t.lane });
   const onFault = (err: unknown): undefined => {
-    metrics.inc('plugin_faults_total', labels);
+    faults.inc();
     log.error({ err, plugin: t.pluginId, hook: t.hook, policy: t.policy }, 'plugin fault');
     if (t.policy === 'fail-closed') throw KernelErrors.PLUGIN_FAILED({ plugin: t.pluginId, hook: t.hook }, { cause: err });
     return undefined; // fail-open: skip this plugin, keep the value flowing
   };
   const onError = (err: unknown): unknown => {
-    if (err instanceof SluiceError) {
+    if (isVerdict(err)) {
       err.pluginId ??= t.pluginId;
       throw err;
     }
     return onFault(err);
   };
   if (t.timeoutMs === undefined) {
-    return (arg) => {
+    return async (arg) => {
+      const started = performance.now();
       try {
-        return Promise.resolve(fn(arg)).catch(onError);
+        return await fn(arg);
       } catch (err) {
-        return Promise.resolve(onError(err));
+        return onError(err);
+      } finally {
+        latency.observe((performance.now() - started) / 1000);
       }
     };
   }
@@ -77,6 +82,7 @@ function guard(t: PendingTap, log: Logger, metrics: KernelMetrics): (arg: unknow
   // so a handler that applies its result later (a sandboxed plugin's) drops it instead.
   const timed = fn as (arg: unknown, abandoned: AbortSignal) => Promise<unknown>;
   return (arg) => {
+    const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const abandoned = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
@@ -85,7 +91,10 @@ function guard(t: PendingTap, log: Logger, metrics: KernelMetrics): (arg: unknow
         reject(new Error(`${t.pluginId}.${t.hook} exceeded ${ms} ms`));
       }, ms);
     });
-    return Promise.race([Promise.resolve().then(() => timed(arg, abandoned.signal)), timeout]).catch(onError).finally(() => clearTimeout(timer));
+    return Promise.race([Promise.resolve().then(() => timed(arg, abandoned.signal)), timeout]).catch(onError).finally(() => {
+      clearTimeout(timer);
+      latency.observe((performance.now() - started) / 1000);
+    });
   };
 }
 

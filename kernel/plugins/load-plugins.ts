@@ -12,23 +12,25 @@ import {
   type PostCallHooks,
   type ResponseHandler,
   type RouteDefinition,
-} from '../../plugin-sdk/define-plugin.js';
-import type { Logger, PluginContext, SecretResolver } from '../../plugin-sdk/capabilities.js';
-import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
-import type { ProviderDefinition } from '../../plugin-sdk/provider.js';
-import type { Router } from '../../plugin-sdk/router.js';
-import type { Pricing } from '../../plugin-sdk/pricing.js';
+  type PluginContext,
+  type SecretResolver,
+  type ProviderDefinition,
+  type Router,
+  type Pricing,
+  type ModelAccess,
+  type TapActivation,
+} from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../../schemas/generated/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { assertValid } from '../config/schema-validator.js';
 import { pluginEntryModule } from '../paths.js';
 import { HOOK_NAMES, type HookName, type StageName } from '../stages.js';
 import { defaultPolicy, type FailurePolicy, type PendingTap } from './hook-taps.js';
-import { GuardrailRuntime, type GatedLane } from '../guardrails/guardrail-runtime.js';
-import { guardrailsListRoute } from '../guardrails/guardrails-list-route.js';
-import { composePluginConfig, type PluginSelection } from './resolve-plugins.js';
+import type { PluginSelection } from './resolve-plugins.js';
+import { composePluginConfig } from '../config/litellm/translate-litellm-config.js';
 import type { CatalogEntry } from './plugin-catalog.js';
 import { sandboxedDefinition } from '../sandbox/sandboxed-definition.js';
+import { withDeclaredCapabilities } from './declared-capabilities.js';
 import type { SandboxSource } from '../sandbox/plugin-package.js';
 
 export interface LoadedPlugin {
@@ -47,23 +49,16 @@ export interface Contributions {
   secretResolvers: SecretResolver[];
   router?: { pluginId: string; router: Router };
   pricing?: { pluginId: string; pricing: Pricing };
-  /** Whether any plugin holds whole streams for its postCall (`streaming: buffer`). */
+  /** Who may call and see which models, in load order (every one is asked). */
+  modelAccess: ModelAccess[];
+  /** Whether any plugin holds whole streams for its postCall (`streaming: buffer`); final once taps are activated. */
   buffersStreams: boolean;
-  /** The guardrail entries of the loaded plugins and the gates on their taps. */
-  guardrails: GuardrailRuntime;
+  /** Decides per request which taps run (tap-activation.ts). */
+  tapActivation?: { pluginId: string; activation: TapActivation };
 }
 
-/** Starts with the kernel's own route: GET /guardrails/list answers even with no guardrail configured. */
 export function emptyContributions(): Contributions {
-  const guardrails = new GuardrailRuntime();
-  return {
-    taps: [],
-    routes: [{ pluginId: 'kernel', route: guardrailsListRoute(guardrails) }],
-    providers: new Map(),
-    secretResolvers: [],
-    buffersStreams: false,
-    guardrails,
-  };
+  return { taps: [], routes: [], providers: new Map(), secretResolvers: [], modelAccess: [], buffersStreams: false };
 }
 
 export async function importPlugin(
@@ -109,25 +104,18 @@ export async function setupPlugin(
   into: Contributions,
 ): Promise<LoadedPlugin> {
   const { manifest } = selection.entry;
-  const ctx = makeContext(manifest.id, manifest.version);
+  const full = makeContext(manifest.id, manifest.version);
+  // A sandboxed plugin's capabilities are gated by its grants, on the host side (capability-host).
+  const ctx = selection.entry.sandbox && selection.sandbox ? full : withDeclaredCapabilities(full, manifest);
   const instance = await def.setup(ctx, pluginConfig);
-  collect(selection, instance, into, ctx.log);
+  collect(selection, instance, into);
   return { id: manifest.id, version: manifest.version, because: selection.because, instance, config: pluginConfig };
 }
 
-function collect(selection: PluginSelection, instance: PluginInstance, into: Contributions, log: Logger): void {
+function collect(selection: PluginSelection, instance: PluginInstance, into: Contributions): void {
   const { manifest, dir } = selection.entry;
   const manifestFile = join(dir, 'plugin.json');
-  const guardrails = selection.guardrails?.length ? selection.guardrails : undefined;
-  if (guardrails) into.guardrails.register(guardrails, log, guardrailInfo(manifest));
-  // undefined: not a guardrail, the tap always runs; null: no entry runs at this lane, no tap.
-  const gateOf = (lane: GatedLane) => (guardrails ? into.guardrails.gateFor(manifest.id, lane) : undefined);
-  const push = (tap: PendingTap, lane?: GatedLane): boolean => {
-    const gate = lane ? gateOf(lane) : undefined;
-    if (gate === null) return false;
-    into.taps.push(gate ? { ...tap, gate } : tap);
-    return true;
-  };
+  const push = (tap: PendingTap) => into.taps.push(tap);
   for (const hook of HOOK_NAMES) {
     const handler = instance[hook];
     if (handler === undefined) continue;
@@ -145,23 +133,19 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
         const respond = post.response as (ctx: never, abandoned?: AbortSignal) => Promise<unknown>;
         const streaming = post.streaming;
         // Streamed responses reach response() only for plugins that buffer streams.
-        const tapped = push(
-          {
-            ...base,
-            lane: 'postCall',
-            fn: ((ctx: { streamed: boolean }, abandoned?: AbortSignal) =>
-              ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never, abandoned)) as PendingTap['fn'],
-          },
-          'postCall',
-        );
-        if (tapped && streaming === 'buffer') into.buffersStreams = true;
+        push({
+          ...base,
+          lane: 'postCall',
+          fn: ((ctx: { streamed: boolean }, abandoned?: AbortSignal) =>
+            ctx.streamed && streaming !== 'buffer' ? Promise.resolve(undefined) : respond(ctx as never, abandoned)) as PendingTap['fn'],
+          ...(streaming === 'buffer' && { buffersStreams: true }),
+        });
       }
-      if (post.chunk && post.streaming === 'chunk') push({ ...base, lane: 'postCallChunk', fn: post.chunk as PendingTap['fn'] }, 'postCallChunk');
+      if (post.chunk && post.streaming === 'chunk') push({ ...base, lane: 'postCallChunk', fn: post.chunk as PendingTap['fn'] });
       continue;
     }
-    push({ ...base, lane: hook as HookName, fn: handler as PendingTap['fn'] }, hook === 'preCall' ? 'preCall' : undefined);
+    push({ ...base, lane: hook as HookName, fn: handler as PendingTap['fn'] });
   }
-  into.taps.push(...into.guardrails.barrierTaps());
   for (const route of instance.routes ?? []) into.routes.push({ pluginId: manifest.id, route });
   for (const definition of instance.providers ?? []) {
     for (const name of definition.names) {
@@ -179,14 +163,11 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
     if (into.pricing) throw new ConfigError(manifestFile, 'pricing', `both ${into.pricing.pluginId} and ${manifest.id} provide pricing; enable one`);
     into.pricing = { pluginId: manifest.id, pricing: instance.pricing };
   }
-}
-
-/** What /guardrails/list adds to an entry's guardrail_info about its implementation. */
-function guardrailInfo(manifest: PluginManifest): Record<string, unknown> {
-  const streaming = manifest.hooks?.postCall?.streaming;
-  return {
-    implemented_by: `${manifest.id}@${manifest.version}`,
-    supported_modes: [...(manifest.guardrail?.modes ?? []), 'logging_only'],
-    ...(manifest.guardrail?.modes.includes('post_call') && { post_call_streaming: streaming === 'buffer' ? 'buffer' : streaming === 'chunk' ? 'chunk' : 'none' }),
-  };
+  if (instance.modelAccess) into.modelAccess.push(instance.modelAccess);
+  if (instance.tapActivation) {
+    if (into.tapActivation) {
+      throw new ConfigError(manifestFile, 'tapActivation', `both ${into.tapActivation.pluginId} and ${manifest.id} provide tap activation; enable one`);
+    }
+    into.tapActivation = { pluginId: manifest.id, activation: instance.tapActivation };
+  }
 }

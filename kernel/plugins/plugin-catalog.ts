@@ -7,14 +7,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import semver from 'semver';
-import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
+import { compileSchema, PLUGIN_MANIFEST_SCHEMA, type PluginManifest } from '@sluice/plugin-sdk/schemas';
 import { ConfigError } from '../config/config-error.js';
-import { assertValid, compileSchema } from '../config/schema-validator.js';
-import manifestSchema from '../../schemas/plugin-manifest.schema.json' with { type: 'json' };
+import { assertValid } from '../config/schema-validator.js';
 import { PLUGINS_DIR } from '../paths.js';
 import type { SandboxSource } from '../sandbox/plugin-package.js';
 
-const validateManifest = compileSchema(manifestSchema);
+const validateManifest = compileSchema(PLUGIN_MANIFEST_SCHEMA);
 
 export interface CatalogEntry {
   manifest: PluginManifest;

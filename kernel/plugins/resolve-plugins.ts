@@ -1,15 +1,12 @@
 /**
- * Decides which plugins run, in which version, with which config — from the `plugins:` list and
- * from what a LiteLLM config implies (callbacks, `guardrails:`, providers of model_list, default
- * plugins) — and binds each guardrail plugin to the guardrail entries that say when it runs.
+ * Decides which plugins run, in which version, with which config — from the `plugins:` list, the
+ * default plugins, the plugins a translated config implies (config/litellm/: callbacks,
+ * `guardrails:`) and the providers of model_list.
  */
 import type { SluiceConfig } from '../../schemas/generated/config.js';
-import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
+import type { PluginManifest } from '@sluice/plugin-sdk/schemas';
 import { ConfigError } from '../config/config-error.js';
-import { PLANNED_CALLBACKS, type SettingClaims } from '../config/litellm-settings.js';
-import type { GuardrailEntry, GuardrailMode } from '../guardrails/guardrail-entry.js';
-import { implementationNames, readGuardrails } from '../guardrails/read-guardrails.js';
-import { splitProviderModel } from '../models/deployments.js';
+import { providerInference } from '../models/provider-inference.js';
 import type { CatalogEntry, PluginCatalog } from './plugin-catalog.js';
 import type { HookName, StageName } from '../stages.js';
 import { dirname } from 'node:path';
@@ -30,8 +27,16 @@ export interface PluginSelection {
   failurePolicy: 'fail-closed' | 'fail-open' | undefined;
   /** For packaged (third-party) plugins: the isolate's limits and the operator's grants. */
   sandbox?: { limits: SandboxLimits; grants: PackageGrants };
-  /** For guardrail plugins: the entries that decide on which requests and at which modes it runs. */
-  guardrails?: GuardrailEntry[];
+}
+
+/** A plugin turned on by something other than the `plugins:` list (e.g. a LiteLLM callback name). */
+export interface ImpliedPlugin {
+  entry: CatalogEntry;
+  because: EnabledBecause;
+  /** The setting that implies it, for messages: `litellm_settings.callbacks: langfuse`. */
+  origin: string;
+  /** Config the implying setting gives it (a guardrail entry's litellm_params); `plugins:` config wins. */
+  config?: Record<string, unknown>;
 }
 
 /** Packaged plugins named by path in `plugins:`, read ahead of resolution (reading a .tgz is async). */
@@ -56,10 +61,7 @@ export async function readPackages(config: SluiceConfig, file: string): Promise<
 export interface PluginResolution {
   selected: PluginSelection[];
   warnings: string[];
-  claims: SettingClaims;
 }
-
-const CALLBACK_SETTINGS = ['callbacks', 'success_callback', 'failure_callback'] as const;
 
 export function parseUse(use: string): { id: string; range: string } {
   const at = use.lastIndexOf('@');
@@ -67,7 +69,13 @@ export function parseUse(use: string): { id: string; range: string } {
   return { id: use.slice(0, at), range: use.slice(at + 1) || '*' };
 }
 
-export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, file: string, packages: PackageEntries = new Map()): PluginResolution {
+export function resolvePlugins(
+  config: SluiceConfig,
+  catalog: PluginCatalog,
+  file: string,
+  packages: PackageEntries,
+  implied: readonly ImpliedPlugin[],
+): PluginResolution {
   const selected = new Map<string, PluginSelection>();
   const disabled = new Set<string>();
   const warnings: string[] = [];
@@ -123,139 +131,28 @@ export function resolvePlugins(config: SluiceConfig, catalog: PluginCatalog, fil
     });
   });
 
-  const imply = (entry: CatalogEntry, because: EnabledBecause, origin: string) => {
+  const imply = (entry: CatalogEntry, because: EnabledBecause, origin: string, config?: Record<string, unknown>) => {
     const id = entry.manifest.id;
-    if (selected.has(id) || disabled.has(id)) return;
-    selected.set(id, { entry, because, origin, explicitConfig: {}, stages: {}, failurePolicy: undefined });
+    if (disabled.has(id)) return;
+    const already = selected.get(id);
+    // Precedence: `plugins:` config > config the implying setting gives (a guardrail entry's litellm_params).
+    if (already) already.explicitConfig = { ...config, ...already.explicitConfig };
+    else selected.set(id, { entry, because, origin, explicitConfig: { ...config }, stages: {}, failurePolicy: undefined });
   };
 
   for (const entry of catalog.latest()) if (entry.manifest.enabledByDefault) imply(entry, 'default', `default plugin ${entry.manifest.id}`);
 
-  /** Guardrail plugins a callback names: always on, as the callback is in LiteLLM. */
-  const callbackNamed = new Map<string, string>();
-  const callbackOwners = new Map<string, CatalogEntry>();
-  for (const entry of catalog.latest()) for (const name of entry.manifest.litellm?.callbacks ?? []) callbackOwners.set(name, entry);
-  for (const setting of CALLBACK_SETTINGS) {
-    const names = config.litellm_settings?.[setting];
-    if (names === undefined) continue;
-    const list = Array.isArray(names) ? names : [names];
-    list.forEach((name, i) => {
-      if (typeof name !== 'string') {
-        warnings.push(`litellm_settings.${setting}[${i}] is not a callback name; it is ignored`);
-        return;
-      }
-      const owner = callbackOwners.get(name);
-      if (owner) {
-        imply(owner, 'callback', `litellm_settings.${setting}: ${name}`);
-        if (!callbackNamed.has(owner.manifest.id)) callbackNamed.set(owner.manifest.id, name);
-      }
-      else if (PLANNED_CALLBACKS.has(name)) warnings.push(`litellm_settings.${setting}: "${name}" is accepted but not yet supported; it has no effect yet`);
-      else warnings.push(`litellm_settings.${setting}: "${name}" is not a callback Sluice knows; it is ignored`);
-    });
-  }
-
-  // Plugins a LiteLLM switch turns on, e.g. `litellm_settings.store_audit_logs: true`.
-  for (const entry of catalog.latest()) {
-    for (const path of entry.manifest.litellm?.enabledBy ?? []) {
-      const [section, key] = path.split('.') as [keyof SluiceConfig, string];
-      if ((config[section] as Record<string, unknown> | undefined)?.[key] === true) imply(entry, 'setting', path);
-    }
-  }
-
-  const declared = readGuardrails(config, catalog, file, disabled);
-  warnings.push(...declared.warnings);
-  for (const { entry, origin } of declared.owners.values()) imply(entry, 'guardrail', origin);
-  bindGuardrails(selected, declared.entries, declared.pluginConfig, callbackNamed);
+  for (const p of implied) imply(p.entry, p.because, p.origin, p.config);
 
   const providerOwners = new Map<string, CatalogEntry>();
   for (const entry of catalog.latest()) for (const name of entry.manifest.provides?.providers ?? []) providerOwners.set(name, entry);
+  const inference = providerInference(catalog.latest());
   for (const deployment of config.model_list ?? []) {
-    const { provider } = splitProviderModel(deployment.litellm_params.model, deployment.litellm_params.custom_llm_provider);
-    const owner = providerOwners.get(provider);
+    const { provider } = inference.split(deployment.litellm_params.model, deployment.litellm_params.custom_llm_provider);
+    const owner = provider === undefined ? undefined : providerOwners.get(provider);
     if (owner) imply(owner, 'provider', `model_list provider ${provider}`);
   }
 
-  return { selected: [...selected.values()], warnings, claims: settingClaims(catalog, selected) };
+  return { selected: [...selected.values()], warnings };
 }
 
-/**
- * Gives each selected guardrail plugin its entries. A plugin enabled by a callback name, or by
- * `plugins:` without a `guardrails:` entry, gets an always-on entry: it runs on every request, as
- * today, but a key's `permissions` can still switch it off.
- */
-function bindGuardrails(
-  selected: Map<string, PluginSelection>,
-  declared: readonly GuardrailEntry[],
-  pluginConfig: ReadonlyMap<string, Record<string, unknown>>,
-  callbackNamed: ReadonlyMap<string, string>,
-): void {
-  let order = declared.length;
-  for (const sel of selected.values()) {
-    const manifest = sel.entry.manifest;
-    if (!manifest.guardrail) continue;
-    const id = manifest.id;
-    const entries = declared.filter((e) => e.pluginId === id);
-    const callback = callbackNamed.get(id);
-    if ((callback !== undefined || entries.length === 0) && !entries.some((e) => e.name === (callback ?? manifest.guardrail!.names[0]))) {
-      const name = callback ?? manifest.guardrail.names[0]!;
-      const modes = manifest.guardrail.modes.filter((m) => m !== 'during_call') as GuardrailMode[];
-      entries.push({
-        name,
-        pluginId: id,
-        modes: new Set(modes),
-        defaultOn: true,
-        permissionKeys: [name, ...implementationNames(manifest).filter((n) => n !== name)],
-        origin: callback !== undefined ? `litellm_settings.callbacks: ${callback}` : sel.origin,
-        order: order++,
-        listed: { guardrail_name: name, litellm_params: { guardrail: name, mode: modes, default_on: true }, guardrail_info: null, guardrail_definition_location: 'config' },
-      });
-    }
-    sel.guardrails = entries;
-    // Precedence: `plugins:` config > the entries' litellm_params > LiteLLM settings > env > defaults.
-    const fromEntries = pluginConfig.get(id);
-    if (fromEntries) sel.explicitConfig = { ...fromEntries, ...sel.explicitConfig };
-  }
-}
-
-function settingClaims(catalog: PluginCatalog, selected: Map<string, PluginSelection>): SettingClaims {
-  const claims: SettingClaims = { enabled: new Map(), available: new Map() };
-  for (const entry of catalog.latest()) {
-    const id = entry.manifest.id;
-    const target = selected.has(id) ? claims.enabled : claims.available;
-    for (const path of Object.values(entry.manifest.litellm?.settings ?? {})) if (!target.has(path)) target.set(path, id);
-  }
-  return claims;
-}
-
-/**
- * Builds a plugin's config: explicit YAML > LiteLLM settings > environment > schema defaults.
- * `granted` (packaged plugins): only the environment variables and settings the operator granted.
- */
-export function composePluginConfig(
-  manifest: PluginManifest,
-  explicit: Record<string, unknown>,
-  config: SluiceConfig,
-  env: NodeJS.ProcessEnv,
-  granted?: Pick<PackageGrants, 'env' | 'settings'>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, names] of Object.entries(manifest.litellm?.env ?? {})) {
-    const value = names.filter((n) => !granted || granted.env.includes(n)).map((n) => env[n]).find((v) => v !== undefined && v !== '');
-    if (value !== undefined) out[key] = value;
-  }
-  for (const [key, path] of Object.entries(manifest.litellm?.settings ?? {})) {
-    if (granted && !granted.settings.includes(path)) continue;
-    const value = readPath(config, path);
-    if (value !== undefined) out[key] = value;
-  }
-  return { ...out, ...structuredClone(explicit) };
-}
-
-function readPath(root: unknown, path: string): unknown {
-  let node = root;
-  for (const part of path.split('.')) {
-    if (!node || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}

@@ -2,7 +2,7 @@
  * Turning a chat/completions stream into one response and back, for plugins that inspect streamed
  * responses whole (`streaming: buffer`).
  */
-import type { JsonObject, JsonValue } from '../../plugin-sdk/json.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 interface ToolCallAcc {
   index: number;

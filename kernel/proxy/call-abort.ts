@@ -3,7 +3,7 @@
  * request (EventTarget machinery) and is rarely fired; this one is a plain object that undici and
  * plugins accept as a signal, and it creates a real AbortSignal only if someone asks for one.
  */
-import type { AbortSignalLike } from '../../plugin-sdk/provider.js';
+import type { AbortSignalLike } from '@sluice/plugin-sdk';
 
 export class CallAbort implements AbortSignalLike {
   aborted = false;

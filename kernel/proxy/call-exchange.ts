@@ -4,7 +4,7 @@
  * routes without fastify's per-request machinery.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Principal } from '../../plugin-sdk/hook-contexts.js';
+import type { Principal } from '@sluice/plugin-sdk';
 
 export interface CallRequest {
   readonly id: string;

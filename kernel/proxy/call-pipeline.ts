@@ -2,13 +2,25 @@
  * One proxied call: validate → preCall → choose a deployment → provider → postCall → reply →
  * spend. The hot path: no I/O besides the upstream call, no work a hook that nobody tapped would need.
  */
-import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
-import type { LimitScope } from '../../plugin-sdk/governance.js';
-import type { CallContext, DeploymentInfo, Endpoint, ResponseContext, SpendEvent, Usage } from '../../plugin-sdk/hook-contexts.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
-import type { ProviderResponse } from '../../plugin-sdk/provider.js';
-import type { RoutableDeployment, Router, RoutingOutcome } from '../../plugin-sdk/router.js';
-import type { Pricing } from '../../plugin-sdk/pricing.js';
+import {
+  isUpstreamError,
+  isVerdict,
+  UpstreamError,
+  type LimitScope,
+  type CallContext,
+  type DeploymentInfo,
+  type Endpoint,
+  type ResponseContext,
+  type SpendEvent,
+  type Usage,
+  type JsonObject,
+  type ProviderResponse,
+  type RoutableDeployment,
+  type Router,
+  type RoutingOutcome,
+  type Pricing,
+  type ModelAccess,
+} from '@sluice/plugin-sdk';
 import { KernelErrors, fromUpstream, toClientError } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -20,11 +32,13 @@ import { requestTags } from './request-tags.js';
 import { sealSpendEvent } from './spend-event.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
 import { NO_USAGE, priceOf as priceOfDeployment, readUsage, usageInJsonText } from './usage.js';
-import { GATEWAY_ONLY_PARAMS, validateBody } from './validate-request.js';
+import { validateBody } from './validate-request.js';
 
 export interface PipelineDeps {
   router: Router;
   pricing: Pricing | undefined;
+  /** Who may call which model (combined-model-access.ts); undefined: everyone may call every model. */
+  modelAccess: ModelAccess | undefined;
   hooks: KernelHooks;
   registry: ModelRegistry;
   observers: ObserverQueue;
@@ -33,6 +47,8 @@ export interface PipelineDeps {
   buffersStreams: boolean;
   /** Removes configured secret values from text sent to clients. */
   scrub: (text: string) => string;
+  /** Body fields removed before the provider sees the body (gateway-only-fields.ts). */
+  gatewayOnlyFields: ReadonlySet<string>;
 }
 
 const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
@@ -100,10 +116,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
     if (deps.hooks.preCall.isUsed()) ctx = await deps.hooks.preCall.promise(ctx);
     const call = ctx;
     const model = call.body.model as string;
-    const allowed = principal.models;
-    if (allowed && allowed.length > 0 && !allowed.includes(model)) {
-      throw KernelErrors.MODEL_NOT_ALLOWED({ model, allowed: JSON.stringify(allowed) });
-    }
+    deps.modelAccess?.checkCall(principal, model);
     const stream = call.body.stream === true && endpoint !== 'embeddings';
     const opts = call.body.stream_options as JsonObject | undefined;
     // Usage is always requested upstream for spend; the usage chunk goes back out if unasked for.
@@ -120,7 +133,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
     const attempt = async (route: RoutableDeployment): Promise<ProviderResponse> => {
       const deployment = deps.registry.byId(route.id)!;
       chosen = deployment;
-      const upstreamBody = upstreamBodyOf(call.body, route.model);
+      const upstreamBody = upstreamBodyOf(call.body, route.model, deps.gatewayOnlyFields);
       if (stripUsage) upstreamBody.stream_options = { ...(opts ?? {}), include_usage: true };
       let timedOut = false;
       const timer = stream
@@ -133,11 +146,11 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
       try {
         return await deployment.adapter.call({ requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
       } catch (err) {
-        if (timedOut || (err instanceof UpstreamError && err.timeout)) {
+        if (timedOut || (isUpstreamError(err) && err.timeout)) {
           throw Object.assign(new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err }), upstreamOrigin(deployment));
         }
         if (abort.aborted) throw new ClientGone();
-        if (err instanceof UpstreamError) throw Object.assign(err, upstreamOrigin(deployment));
+        if (isUpstreamError(err)) throw Object.assign(err, upstreamOrigin(deployment));
         throw err;
       } finally {
         clearTimeout(timer);
@@ -163,7 +176,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
           KernelErrors.ROUTER_NO_DEPLOYMENTS({ model: name, seconds }, { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } }),
       });
     } catch (err) {
-      if (err instanceof UpstreamError) throw fromUpstream(err, err.provider ?? 'upstream', err.timeoutMs ?? 0);
+      if (isUpstreamError(err)) throw fromUpstream(err, err.provider ?? 'upstream', err.timeoutMs ?? 0);
       throw err;
     }
     const deployment = deps.registry.byId(outcome.deployment.id)!;
@@ -221,7 +234,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
       return;
     }
     const clientError = toClientError(err, request.id);
-    if (!(err instanceof SluiceError)) deps.log.error({ err, requestId: request.id }, 'unexpected error in call pipeline');
+    if (!isVerdict(err)) deps.log.error({ err, requestId: request.id }, 'unexpected error in call pipeline');
     if (ctx) emitSpend(deps, ctx, chosen, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
     throw clientError;
   }
@@ -232,7 +245,7 @@ function lazyBody(result: { body: JsonObject }, d: RegisteredDeployment): JsonOb
   try {
     return result.body;
   } catch (err) {
-    if (err instanceof UpstreamError) throw fromUpstream(err, d.config.provider, d.config.timeoutMs);
+    if (isUpstreamError(err)) throw fromUpstream(err, d.config.provider, d.config.timeoutMs);
     throw err;
   }
 }
@@ -246,9 +259,9 @@ function priceOf(deps: PipelineDeps, endpoint: Endpoint, usage: Usage, d: Regist
 }
 
 /** The body sent upstream: the client's, minus gateway-only fields, with the upstream model name. */
-function upstreamBodyOf(body: JsonObject, model: string): JsonObject {
+function upstreamBodyOf(body: JsonObject, model: string, gatewayOnly: ReadonlySet<string>): JsonObject {
   const out: JsonObject = {};
-  for (const key in body) if (!GATEWAY_ONLY_PARAMS.has(key)) out[key] = body[key]!;
+  for (const key in body) if (!gatewayOnly.has(key)) out[key] = body[key]!;
   out.model = model;
   return out;
 }

@@ -1,9 +1,7 @@
 /** The OpenAI-compatible surface, with and without the `/v1` prefix. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Endpoint, Principal } from '../../plugin-sdk/hook-contexts.js';
-import type { ModelListing } from '../../plugin-sdk/capabilities.js';
+import type { Endpoint, Principal, ModelListing } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
-import type { ModelRegistry } from '../models/model-registry.js';
 import { runCall, type PipelineDeps } from './call-pipeline.js';
 
 const CALL_ROUTES: [string, Endpoint][] = [
@@ -27,7 +25,7 @@ export const STATIC_CALL_ROUTES: ReadonlyMap<string, Endpoint> = new Map(
 export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): void {
   for (const [path, endpoint] of CALL_ROUTES) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      // Azure-style paths carry the model in the URL.
+      // Deployment-style paths (/openai/deployments/:model/…) carry the model in the URL.
       const params = request.params as { model?: string };
       if (params.model && request.body && typeof request.body === 'object' && !(request.body as { model?: unknown }).model) {
         (request.body as { model?: string }).model = params.model;
@@ -40,12 +38,12 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): 
     if (!path.startsWith('/openai/')) app.post(`/v1${path}`, { config }, handler);
   }
 
-  const listModels = async (request: { principal: Principal | undefined }) => ({ data: visibleModels(deps.registry, request.principal), object: 'list' });
+  const listModels = async (request: { principal: Principal | undefined }) => ({ data: visibleModels(deps, request.principal), object: 'list' });
   app.get('/models', { config: { access: 'authenticated' } }, listModels);
   app.get('/v1/models', { config: { access: 'authenticated' } }, listModels);
   const oneModel = async (request: { principal: Principal | undefined; params: unknown }) => {
     const id = (request.params as { model: string }).model;
-    const found = visibleModels(deps.registry, request.principal).find((m) => m.id === id);
+    const found = visibleModels(deps, request.principal).find((m) => m.id === id);
     if (!found) throw KernelErrors.MODEL_NOT_FOUND({ route: '/models', model: id }, { param: 'model' });
     return found;
   };
@@ -53,8 +51,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): 
   app.get('/v1/models/:model', { config: { access: 'authenticated' } }, oneModel);
 }
 
-function visibleModels(registry: ModelRegistry, principal: Principal | undefined): ModelListing[] {
-  const all = registry.list();
-  const allowed = principal?.models;
-  return allowed && allowed.length > 0 ? all.filter((m) => allowed.includes(m.id)) : all;
+function visibleModels(deps: PipelineDeps, principal: Principal | undefined): readonly ModelListing[] {
+  const all = deps.registry.list();
+  return deps.modelAccess && principal ? deps.modelAccess.visibleModels(principal, all) : all;
 }

@@ -1,5 +1,5 @@
 /** Spend-report tags a request names: `metadata.tags` (LiteLLM) and the `x-litellm-tags` header (comma-separated). */
-import type { JsonObject } from '../../plugin-sdk/json.js';
+import type { JsonObject } from '@sluice/plugin-sdk';
 
 export function requestTags(body: JsonObject, header: string | string[] | undefined): string[] {
   const metadata = body.metadata;

@@ -5,7 +5,7 @@
  * once meant no spend row, no budget settlement and no tpm count: a free call. On a failure the
  * event is sealed again without the part that failed, and the fault is logged.
  */
-import type { SpendEvent } from '../../plugin-sdk/hook-contexts.js';
+import type { SpendEvent } from '@sluice/plugin-sdk';
 import type { Logger } from '../logging/create-logger.js';
 import { deepFreeze } from '../observers.js';
 

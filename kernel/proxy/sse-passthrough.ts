@@ -3,8 +3,7 @@
  * the last complete event of each read. Only events that carry a `"usage": {…}` object are
  * parsed — to count usage and to drop the usage-only chunk when the client did not ask for it.
  */
-import type { Usage } from '../../plugin-sdk/hook-contexts.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
+import type { Usage, JsonObject } from '@sluice/plugin-sdk';
 import { readUsage } from './usage.js';
 
 export interface PassThroughState {

@@ -5,15 +5,22 @@
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { SluiceError, UpstreamError } from '../../plugin-sdk/errors.js';
-import type { CallContext, ChunkContext, Usage } from '../../plugin-sdk/hook-contexts.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
-import type { StreamEvent } from '../../plugin-sdk/provider.js';
+import {
+  isUpstreamError,
+  isVerdict,
+  verdictEnvelope,
+  type SluiceError,
+  type CallContext,
+  type ChunkContext,
+  type Usage,
+  type JsonObject,
+  type StreamEvent,
+  readOpenAIStream,
+} from '@sluice/plugin-sdk';
 import { KernelErrors, fromUpstream, toClientError } from '../errors.js';
 import { toUpstreamError } from '../http/http-client.js';
 import type { KernelHooks } from '../hooks.js';
 import type { RegisteredDeployment } from '../models/model-registry.js';
-import { readOpenAIStream } from '../../plugin-sdk/sse.js';
 import { assembleStream, responseToChunks } from './assemble-stream.js';
 import { SsePassThrough } from './sse-passthrough.js';
 import type { CallAbort } from './call-abort.js';
@@ -158,7 +165,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
     const clientError = streamFailure(err, deployment, request.id);
     if (!headersSent) throw clientError; // nothing sent yet: the error handler answers with its status
     // Mid-stream: the status is gone; tell the client in-band, as OpenAI does, then end the stream.
-    if (!res.destroyed) res.end(`data: ${input.scrub(JSON.stringify(clientError.toEnvelope()))}\n\n`);
+    if (!res.destroyed) res.end(`data: ${input.scrub(JSON.stringify(verdictEnvelope(clientError)))}\n\n`);
     input.abort.abort();
     return { usage, upstreamMs, error: clientError };
   }
@@ -166,11 +173,11 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
 
 /** What went wrong while reading the provider's events, as the client should see it. */
 function streamFailure(err: unknown, deployment: RegisteredDeployment, requestId: string): SluiceError {
-  if (err instanceof SluiceError) return err; // a plugin's verdict on a chunk
+  if (isVerdict(err)) return err; // a plugin's verdict on a chunk
   const provider = deployment.config.provider;
   if (err instanceof SyntaxError) return KernelErrors.UPSTREAM_BAD_RESPONSE({ provider, detail: `invalid JSON in stream (${err.message})` });
-  const upstream = err instanceof UpstreamError ? err : toUpstreamError(err);
-  if (upstream instanceof UpstreamError) {
+  const upstream = toUpstreamError(err);
+  if (isUpstreamError(upstream)) {
     if (upstream.status === 0) return KernelErrors.UPSTREAM_BAD_RESPONSE({ provider, detail: `the stream broke off (${upstream.message})` });
     return fromUpstream(upstream, provider, deployment.config.streamTimeoutMs);
   }

@@ -1,9 +1,5 @@
 /** Token usage and its price, read from responses and streams. */
-import type { Usage } from '../../plugin-sdk/hook-contexts.js';
-import { isJsonSpace, type JsonObject } from '../../plugin-sdk/json.js';
-import type { Pricing } from '../../plugin-sdk/pricing.js';
-import type { DeploymentConfig } from '../../plugin-sdk/provider.js';
-import type { Endpoint } from '../../plugin-sdk/hook-contexts.js';
+import { type Usage, isJsonSpace, type JsonObject, type Pricing, type Endpoint } from '@sluice/plugin-sdk';
 import type { RegisteredDeployment } from '../models/model-registry.js';
 
 export const NO_USAGE: Usage = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
@@ -17,20 +13,9 @@ export function readUsage(value: unknown): Usage {
   return { ...u, prompt_tokens: prompt, completion_tokens: completion, total_tokens: total };
 }
 
-/** Cost from the deployment's configured per-token prices (0 when none are set). */
-export function costOf(usage: Usage, d: DeploymentConfig): number {
-  const input = numberParam(d.params.input_cost_per_token) ?? numberParam(d.modelInfo.input_cost_per_token) ?? 0;
-  const output = numberParam(d.params.output_cost_per_token) ?? numberParam(d.modelInfo.output_cost_per_token) ?? 0;
-  return usage.prompt_tokens * input + usage.completion_tokens * output;
-}
-
-/** The call's price: from the pricing plugin when there is one, else the deployment's own prices. */
+/** The call's price, as the pricing plugin says; 0 when no plugin prices calls. */
 export function priceOf(pricing: Pricing | undefined, endpoint: Endpoint, usage: Usage, d: RegisteredDeployment): number {
-  return pricing ? pricing.costOf({ endpoint, usage, deployment: d.route, modelInfo: d.config.modelInfo }) : costOf(usage, d.config);
-}
-
-function numberParam(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return pricing ? pricing.costOf({ endpoint, usage, deployment: d.route, modelInfo: d.config.modelInfo }) : 0;
 }
 
 /**

@@ -1,6 +1,5 @@
 /** The minimum a request needs before it reaches plugins: the OpenAI-required fields, typed right. */
-import type { JsonObject } from '../../plugin-sdk/json.js';
-import type { Endpoint } from '../../plugin-sdk/hook-contexts.js';
+import type { JsonObject, Endpoint } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
 
 export function validateBody(endpoint: Endpoint, body: unknown): JsonObject {
@@ -39,19 +38,3 @@ export function validateBody(endpoint: Endpoint, body: unknown): JsonObject {
   }
   return b;
 }
-
-/** Request fields that steer the gateway and must not reach the provider. */
-export const GATEWAY_ONLY_PARAMS = new Set([
-  'metadata',
-  'litellm_metadata',
-  'tags',
-  'guardrails',
-  'mock_response',
-  'mock_testing_fallbacks',
-  'fallbacks',
-  'context_window_fallbacks',
-  'num_retries',
-  'caching',
-  'cache',
-  'proxy_server_request',
-]);

@@ -7,7 +7,7 @@
  * within a quarter of its `memory_mb` (the body is aborted past that), and at most MAX_KV_KEYS keys
  * of at most MAX_KV_VALUE characters.
  */
-import type { PluginContext } from '../../plugin-sdk/capabilities.js';
+import type { PluginContext } from '@sluice/plugin-sdk';
 
 export interface SandboxGrants {
   /** Hosts (`host` or `host:port`) `http.fetch` may reach. */
@@ -83,7 +83,7 @@ export class CapabilityHost {
   private async perform(op: string, args: Record<string, unknown>): Promise<unknown> {
     switch (op) {
       case 'kv.get':
-        return (await this.kv().get(String(args.key))) ?? null;
+        return this.kv().get(String(args.key));
       case 'kv.set': {
         const value = String(args.value);
         if (value.length > MAX_KV_VALUE) throw new Error(`kv.set: values are limited to ${MAX_KV_VALUE} characters`);
@@ -114,7 +114,7 @@ export class CapabilityHost {
   /** A new key is refused once the store holds MAX_KV_KEYS live keys; overwriting one is not. */
   private async assertKeyQuota(key: string): Promise<void> {
     const kv = this.kv();
-    if ((await kv.get(key)) !== undefined) return;
+    if ((await kv.get(key)) !== null) return;
     if ((await kv.list(undefined, MAX_KV_KEYS)).length >= MAX_KV_KEYS) throw new Error(`kv.set: this plugin may keep at most ${MAX_KV_KEYS} keys`);
   }
 

@@ -53,8 +53,11 @@ export const ISOLATE_RUNTIME = String.raw`
   }
   log.child = () => log;
 
+  // The SDK's verdict mark (VERDICT_BRAND; Symbol.for is shared inside the isolate too), or the name
+  // alone for bundles built with an SDK from before the mark. The host then applies isVerdict's rule.
+  const VERDICT_BRAND = Symbol.for('sluice.verdict');
   const errorOf = (e) => {
-    if (e && typeof e === 'object' && e.name === 'SluiceError' && typeof e.code === 'string') {
+    if (e && typeof e === 'object' && (e[VERDICT_BRAND] === true || e.name === 'SluiceError') && typeof e.code === 'string') {
       return { verdict: { code: e.code, status: e.status, type: e.type, message: String(e.message), param: e.param === undefined ? null : e.param, envelopeCode: e.envelopeCode === undefined ? e.status : e.envelopeCode } };
     }
     return { fault: e && e.stack ? String(e.stack).slice(0, 2000) : String(e) };

@@ -4,8 +4,8 @@
  * callers' credentials (preAuth) and secret resolution. A package's plugin.json only *requests*;
  * whatever it requests that the YAML does not grant refuses the load, naming the missing grant.
  */
-import type { Role } from '../../plugin-sdk/hook-contexts.js';
-import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
+import type { Role } from '@sluice/plugin-sdk';
+import type { PluginManifest } from '@sluice/plugin-sdk/schemas';
 import type { PluginEntry } from '../../schemas/generated/config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { SandboxGrants } from './capability-host.js';
@@ -82,9 +82,4 @@ export function assertResolverGranted(who: string, grants: PackageGrants, file: 
   if (grants.secretResolver.length === 0) {
     throw new ConfigError(file, path, `${who} provides a secret resolver; list the os.environ/ names it may resolve in grants.secret_resolver`);
   }
-}
-
-/** A plugin's own keys of call state: its id, or `<id>:<anything>`. */
-export function ownsStateKey(pluginId: string, key: string): boolean {
-  return key === pluginId || key.startsWith(`${pluginId}:`);
 }

@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
-import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
+import { compileSchema, PLUGIN_MANIFEST_SCHEMA, type PluginManifest } from '@sluice/plugin-sdk/schemas';
 import { ConfigError } from '../config/config-error.js';
-import { assertValid, compileSchema } from '../config/schema-validator.js';
+import { assertValid } from '../config/schema-validator.js';
 import type { CatalogEntry } from '../plugins/plugin-catalog.js';
-import manifestSchema from '../../schemas/plugin-manifest.schema.json' with { type: 'json' };
 
-const validateManifest = compileSchema(manifestSchema);
+const validateManifest = compileSchema(PLUGIN_MANIFEST_SCHEMA);
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const BUNDLE_NAME = /^[\w.-]+\.js$/;
 

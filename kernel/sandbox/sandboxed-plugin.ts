@@ -8,8 +8,7 @@
  * call, its setup bounded by `setupTimeoutMs` (a call waits for it only within its own timeout).
  */
 import ivm from 'isolated-vm';
-import { SluiceError } from '../../plugin-sdk/errors.js';
-import type { PluginContext } from '../../plugin-sdk/capabilities.js';
+import { sandboxBoundary, type PluginContext } from '@sluice/plugin-sdk';
 import { CapabilityHost, type SandboxGrants } from './capability-host.js';
 import { ISOLATE_RUNTIME } from './isolate-runtime.js';
 import { boundFields, MAX_LOG_FIELDS_JSON, MAX_LOG_MESSAGE } from '../logging/bounded-fields.js';
@@ -208,7 +207,7 @@ export class SandboxedPlugin {
     if (!p) return;
     gen.pending.delete(id);
     clearTimeout(p.timer);
-    let out: { value?: unknown; undef?: boolean; verdict?: VerdictWire; fault?: string };
+    let out: { value?: unknown; undef?: boolean; verdict?: Partial<sandboxBoundary.VerdictWire>; fault?: string };
     try {
       out = JSON.parse(json) as typeof out;
     } catch {
@@ -264,23 +263,9 @@ export class SandboxedPlugin {
   }
 }
 
-interface VerdictWire {
-  code: string;
-  status: number;
-  type: string;
-  message: string;
-  param: string | null;
-  envelopeCode: string | number | null;
-}
-
-/** A coded error thrown in the isolate, rebuilt on the host. Only 4xx verdicts are honoured as such. */
-function toVerdict(v: VerdictWire, pluginId: string): Error {
-  if (typeof v.status !== 'number' || v.status < 400 || v.status > 499 || typeof v.code !== 'string') {
-    return new SandboxFault(pluginId, `threw a coded error with an invalid status ${String(v.status)}`);
-  }
-  return new SluiceError(v.code, { status: v.status, type: String(v.type), message: '', envelopeCode: v.envelopeCode }, String(v.message).slice(0, 2000), {
-    param: typeof v.param === 'string' ? v.param : null,
-  });
+/** A verdict thrown in the isolate, rebuilt on the host under the SDK's one rule (a fault when it breaks it). */
+function toVerdict(v: Partial<sandboxBoundary.VerdictWire>, pluginId: string): Error {
+  return sandboxBoundary.verdictFromWire(v, pluginId) ?? new SandboxFault(pluginId, `threw a coded error with an invalid status ${String(v.status)}`);
 }
 
 function safeParse(json: string): unknown {

@@ -3,12 +3,12 @@
  * plugin that recognises it answers (bail); when none does, the request is refused with 401.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuthInput, Principal, Role } from '../../plugin-sdk/hook-contexts.js';
+import type { AuthInput, Principal, Role } from '@sluice/plugin-sdk';
 import { KernelErrors, maskKey } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { CallRequest } from '../proxy/call-exchange.js';
 
-/** Header names clients use for the key: OpenAI, Anthropic, Azure and LiteLLM styles. */
+/** Header names clients put the key in: the styles of the common provider SDKs and LiteLLM's own. */
 const KEY_HEADERS = ['x-api-key', 'api-key', 'x-litellm-api-key', 'x-goog-api-key'] as const;
 
 export function presentedToken(headers: IncomingHttpHeaders): string | undefined {

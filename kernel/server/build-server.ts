@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
-import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
+import type { RouteDefinition } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';

@@ -10,8 +10,7 @@
  * a content type other than JSON) is left to fastify, which handles every case.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SluiceError } from '../../plugin-sdk/errors.js';
-import type { Endpoint } from '../../plugin-sdk/hook-contexts.js';
+import { isVerdict, type Endpoint } from '@sluice/plugin-sdk';
 import { KernelErrors, toClientError } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -105,8 +104,8 @@ async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessa
     request.body = body;
     await runCall(deps.pipeline, endpoint, request, new FastReply(res));
   } catch (err) {
-    const clientError = err instanceof SluiceError ? err : toClientError(err, request.id);
-    if (!(err instanceof SluiceError)) deps.log.error({ err, requestId: request.id, url: request.url }, 'unhandled error');
+    const clientError = toClientError(err, request.id);
+    if (!isVerdict(err)) deps.log.error({ err, requestId: request.id, url: request.url }, 'unhandled error');
     writeError(res, request.id, clientError, deps.pipeline.scrub);
   }
 }

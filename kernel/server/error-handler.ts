@@ -1,7 +1,7 @@
 /** Every error leaves as the OpenAI envelope with its registry code in `x-sluice-error-code`. */
 import type { ServerResponse } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SluiceError } from '../../plugin-sdk/errors.js';
+import { isVerdict, verdictEnvelope, type SluiceError } from '@sluice/plugin-sdk';
 import { KernelErrors, toClientError } from '../errors.js';
 import type { Logger } from '../logging/create-logger.js';
 
@@ -25,7 +25,7 @@ export function sendError(reply: FastifyReply, err: SluiceError, scrub: Scrub): 
     .code(err.status)
     .headers(errorHeaders(err, reply.request.id))
     .type('application/json')
-    .send(scrub(JSON.stringify(err.toEnvelope())));
+    .send(scrub(JSON.stringify(verdictEnvelope(err))));
 }
 
 /** `sendError` for a response no framework owns (the call fast path). */
@@ -34,7 +34,7 @@ export function writeError(res: ServerResponse, requestId: string, err: SluiceEr
     if (!res.writableEnded) res.end();
     return;
   }
-  const body = scrub(JSON.stringify(err.toEnvelope()));
+  const body = scrub(JSON.stringify(verdictEnvelope(err)));
   const headers: Record<string, string | number> = errorHeaders(err, requestId);
   headers['content-type'] = 'application/json; charset=utf-8';
   headers['content-length'] = Buffer.byteLength(body);
@@ -60,7 +60,7 @@ function fromFastify(err: FastifyError, request: FastifyRequest, bodyLimit: numb
 
 export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimit: number, scrub: Scrub): void {
   app.setErrorHandler((err: FastifyError | SluiceError, request, reply) => {
-    const clientError = err instanceof SluiceError ? err : fromFastify(err, request, bodyLimit);
+    const clientError = isVerdict(err) ? err : fromFastify(err, request, bodyLimit);
     if (clientError.status >= 500 && clientError.code === KernelErrors.INTERNAL.code) {
       log.error({ err, requestId: request.id, url: request.url }, 'unhandled error');
     }

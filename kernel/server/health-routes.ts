@@ -1,6 +1,6 @@
 /** Liveness and readiness, without auth, as LiteLLM serves them. */
 import type { FastifyInstance } from 'fastify';
-import type { Counters } from '../../plugin-sdk/counters.js';
+import type { Counters } from '@sluice/plugin-sdk';
 import type { Storage } from '../storage/storage.js';
 
 export interface HealthDeps {

@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { SluiceError } from '../../plugin-sdk/errors.js';
+import { verdictEnvelope, type SluiceError } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
 
 export interface ConnectionLimits {
@@ -101,7 +101,7 @@ function refusalResponse(cap: number): string {
 
 /** A whole HTTP response, for a socket no request owns. */
 function rawResponse(err: SluiceError): string {
-  const body = JSON.stringify(err.toEnvelope());
+  const body = JSON.stringify(verdictEnvelope(err));
   return (
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\n` +
     `content-type: application/json; charset=utf-8\r\n` +

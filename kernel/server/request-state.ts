@@ -1,5 +1,5 @@
 /** What the kernel attaches to each fastify request. */
-import type { Principal } from '../../plugin-sdk/hook-contexts.js';
+import type { Principal } from '@sluice/plugin-sdk';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -7,7 +7,7 @@
  * through knex.
  */
 import type { Knex } from 'knex';
-import type { BatchWrite, BatchWriteRunner } from '../../plugin-sdk/capabilities.js';
+import type { BatchWrite, BatchWriteRunner } from '@sluice/plugin-sdk';
 import { sqliteWriteThread, type SqliteWriteThread } from './sqlite-write-thread.js';
 import type { Dialect } from './storage.js';
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Storage } from './storage.js';
 
-import type { KvStore } from '../../plugin-sdk/capabilities.js';
+import type { KvStore } from '@sluice/plugin-sdk';
 
 export type { KvStore };
 
@@ -24,11 +24,11 @@ export function createKvStore(storage: Storage, namespace: string): KvStore {
     async get(key) {
       checkLength('key', key, MAX_KV_KEY_LENGTH);
       const row = await rows().where('key', key).first<{ value: string; expires_at: string | number | null }>('value', 'expires_at');
-      if (!row) return undefined;
+      if (!row) return null;
       // pg returns bigint as a string; SQLite as a number.
       if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) {
         await deleteExpired(rows().where('key', key));
-        return undefined;
+        return null;
       }
       return row.value;
     },

@@ -5,15 +5,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
-import { PROJECT_ROOT } from '../../kernel/paths.js';
 import { KERNEL_API_VERSION } from '../define-plugin.js';
-import { sdkLocation } from './sdk-location.js';
+import { SDK_PACKAGE_ROOT, sdkLocation } from './sdk-location.js';
 import { PluginToolingError } from './tooling-error.js';
 
 export const PLUGIN_KINDS = ['guardrail', 'logger', 'secret-manager'] as const;
 export type PluginKind = (typeof PLUGIN_KINDS)[number];
 
-const TEMPLATES = join(PROJECT_ROOT, 'plugin-sdk', 'tooling', 'templates');
+// Not compiled: shipped as they are, beside dist/.
+const TEMPLATES = join(SDK_PACKAGE_ROOT, 'tooling', 'templates');
 const PLUGIN_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const INITIAL_VERSION = '0.1.0';
 

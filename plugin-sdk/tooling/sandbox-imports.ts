@@ -36,7 +36,7 @@ export function sandboxImports(sdk: SdkLocation): Plugin {
         }
         if (args.path === SDK_SPECIFIER) return { path: `index${sdk.extension}`, namespace: SDK_NAMESPACE };
         if (args.path.startsWith(`${SDK_SPECIFIER}/`)) {
-          return { errors: [{ text: `${args.path}: import the SDK as ${SDK_SPECIFIER} (its index is the whole plugin API)` }] };
+          return { errors: [{ text: `${args.path}: a sandboxed plugin imports the SDK as ${SDK_SPECIFIER} (its other entry points need Node, or are for tests and tooling)` }] };
         }
         if (args.namespace === SDK_NAMESPACE) return resolveInsideSdk(sdk, args.importer, args.path);
         return undefined; // relative files and npm packages: esbuild's own resolution

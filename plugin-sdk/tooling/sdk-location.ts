@@ -1,7 +1,11 @@
-/** Where this Sluice installation keeps the SDK that `@sluice/plugin-sdk` stands for. */
+/** Where the SDK that `@sluice/plugin-sdk` stands for sits: the package this tooling belongs to. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../kernel/paths.js';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The package's root folder: this file is `tooling/sdk-location.ts` there, or `dist/tooling/sdk-location.js` once built. */
+export const SDK_PACKAGE_ROOT = import.meta.url.endsWith('.ts') ? resolve(here, '..') : resolve(here, '..', '..');
 
 export const SDK_SPECIFIER = '@sluice/plugin-sdk';
 export const SDK_TESTING_SPECIFIER = '@sluice/plugin-sdk/testing';
@@ -14,9 +18,10 @@ export interface SdkLocation {
 }
 
 export function sdkLocation(): SdkLocation {
-  const sources = join(PROJECT_ROOT, 'plugin-sdk');
+  // In a Sluice checkout the sources sit beside dist/; an installed package has only dist/.
+  const sources = SDK_PACKAGE_ROOT;
   if (existsSync(join(sources, 'index.ts'))) return { dir: sources, extension: '.ts' };
-  const compiled = join(PROJECT_ROOT, 'dist', 'plugin-sdk');
+  const compiled = join(SDK_PACKAGE_ROOT, 'dist');
   if (existsSync(join(compiled, 'index.js'))) return { dir: compiled, extension: '.js' };
   throw new Error(`cannot find the Sluice plugin SDK under ${sources}`);
 }

@@ -5,15 +5,13 @@
 import { relative } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import semver from 'semver';
-import { compileSchema, getAjv } from '../../kernel/config/schema-validator.js';
-import { inspectBundle, type BundleIdentity } from '../../kernel/sandbox/inspect-bundle.js';
-import type { PluginManifest } from '../../schemas/generated/plugin-manifest.js';
-import manifestSchema from '../../schemas/plugin-manifest.schema.json' with { type: 'json' };
 import { KERNEL_API_VERSION } from '../define-plugin.js';
+import { compileSchema, getAjv, PLUGIN_MANIFEST_SCHEMA, type PluginManifest } from '../schemas/index.js';
+import { inspectBundle, type BundleIdentity } from './inspect-bundle.js';
 import { BUNDLE_FILE } from './build-plugin.js';
 import { readPackageFiles, type PackageFiles } from './package-files.js';
 
-const validateManifest = compileSchema(manifestSchema);
+const validateManifest = compileSchema(PLUGIN_MANIFEST_SCHEMA);
 
 /** Capabilities a sandboxed plugin can have; the others exist only for first-party plugins. */
 export const SANDBOX_CAPABILITIES = ['log', 'now', 'http', 'kv', 'secrets', 'secret-resolvers'] as const;

@@ -10,7 +10,7 @@
 export type GuardrailMode = 'pre_call' | 'post_call' | 'during_call' | 'logging_only';
 
 /**
- * A Sluice config file. It is a superset of LiteLLM's config.yaml: model_list, litellm_settings, general_settings, router_settings and environment_variables are read as LiteLLM reads them; plugins, server, logging and storage are Sluice's own.
+ * A Sluice config file. Sluice's native form is model_list (the deployments), plugins, server, logging and storage; LiteLLM's sections (litellm_settings, general_settings, router_settings, environment_variables, include, guardrails) are accepted as LiteLLM writes them and translated into the native form at load (kernel/config/litellm/).
  */
 export interface SluiceConfig {
   /**
@@ -18,19 +18,19 @@ export interface SluiceConfig {
    */
   model_list?: ModelDeployment[];
   /**
-   * LiteLLM's litellm_settings. `callbacks` names enable the plugins that claim them; other keys are read by the plugins that declare them.
+   * LiteLLM's litellm_settings, translated: `callbacks` names enable the plugins that claim them (plugin.json `litellm.callbacks`); other keys become config of the plugins that declare them (`litellm.settings`).
    */
   litellm_settings?: {
     [k: string]: unknown;
   };
   /**
-   * LiteLLM's general_settings (master_key, database_url, …).
+   * LiteLLM's general_settings (master_key, database_url, …), translated: database_url into storage.database_url, the others into the config of the plugins that declare them.
    */
   general_settings?: {
     [k: string]: unknown;
   };
   /**
-   * LiteLLM's router_settings (routing_strategy, num_retries, fallbacks, …).
+   * LiteLLM's router_settings (routing_strategy, num_retries, fallbacks, …), translated: redis_* into storage.redis_url, timeout and stream_timeout into server's default timeouts, the others into the config of the plugins that declare them.
    */
   router_settings?: {
     [k: string]: unknown;
@@ -282,9 +282,13 @@ export interface ServerSettings {
    */
   shutdown_timeout_ms?: number;
   /**
-   * Upstream timeout when neither the deployment nor litellm_settings.request_timeout sets one.
+   * Upstream timeout of a deployment whose `litellm_params.timeout` does not set one. A LiteLLM config's `router_settings.timeout` or `litellm_settings.request_timeout` is translated into it.
    */
   default_timeout_s?: number;
+  /**
+   * Longest wait between two stream events of a deployment whose `litellm_params.stream_timeout` does not set one; unset, the deployment's whole-call timeout. A LiteLLM config's `router_settings.stream_timeout` is translated into it.
+   */
+  default_stream_timeout_s?: number;
   /**
    * How long a client may take to send a request's headers before the connection is closed (at most request_timeout_ms).
    */

@@ -6,7 +6,7 @@
 // log). Prints one JSON line per strategy and a summary line. Run by `npm run bench` after
 // run.mjs; alone (after `npm run build`): node --no-node-snapshot test/bench/router.mjs
 import routerPlugin from '../../dist/plugins/router-litellm/src/index.js';
-import { MemoryCounters } from '../../dist/plugin-sdk/memory-counters.js';
+import { MemoryCounters } from '@sluice/plugin-sdk/node';
 
 const N = Number(process.env.BENCH_ROUTER_CALLS ?? 20000);
 const WARMUP = Number(process.env.BENCH_ROUTER_WARMUP ?? 2000);

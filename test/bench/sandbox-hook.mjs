@@ -23,12 +23,12 @@ const root = mkdtempSync(join(tmpdir(), 'sluice-bench-sandbox-'));
 const body = `return { preCall: async (c) => c };`;
 const inProcess = join(root, 'noop-in-process');
 mkdirSync(inProcess);
-writeFileSync(join(inProcess, 'plugin.json'), JSON.stringify({ id: 'noop-in-process', version: '1.0.0', apiVersion: '^1', main: 'index.mjs', hooks: { preCall: {} } }));
-writeFileSync(join(inProcess, 'index.mjs'), `export default { id: 'noop-in-process', version: '1.0.0', apiVersion: '^1', async setup(ctx) { ${body} } };\n`);
+writeFileSync(join(inProcess, 'plugin.json'), JSON.stringify({ id: 'noop-in-process', version: '1.0.0', apiVersion: '^2', main: 'index.mjs', hooks: { preCall: {} } }));
+writeFileSync(join(inProcess, 'index.mjs'), `export default { id: 'noop-in-process', version: '1.0.0', apiVersion: '^2', async setup(ctx) { ${body} } };\n`);
 const sandboxed = join(root, 'noop-sandboxed');
 mkdirSync(sandboxed);
-writeFileSync(join(sandboxed, 'plugin.json'), JSON.stringify({ id: 'noop-sandboxed', version: '1.0.0', apiVersion: '^1', main: 'plugin.js', hooks: { preCall: {} } }));
-writeFileSync(join(sandboxed, 'plugin.js'), `var __sluicePlugin = (() => ({ default: { id: 'noop-sandboxed', version: '1.0.0', apiVersion: '^1', async setup(ctx) { ${body} } } }))();\n`);
+writeFileSync(join(sandboxed, 'plugin.json'), JSON.stringify({ id: 'noop-sandboxed', version: '1.0.0', apiVersion: '^2', main: 'plugin.js', hooks: { preCall: {} } }));
+writeFileSync(join(sandboxed, 'plugin.js'), `var __sluicePlugin = (() => ({ default: { id: 'noop-sandboxed', version: '1.0.0', apiVersion: '^2', async setup(ctx) { ${body} } } }))();\n`);
 
 const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 const env = { ...process.env, DATABASE_URL: `sqlite:${join(root, 'bench.db')}`, REDIS_URL: '', SLUICE_MASTER_KEY: 'sk-bench-1234' };
@@ -67,9 +67,9 @@ async function measureSpin() {
   const spinner = join(root, 'spinner');
   mkdirSync(spinner);
   writeFileSync(join(spinner, 'plugin.json'), JSON.stringify({
-    id: 'spinner', version: '1.0.0', apiVersion: '^1', main: 'plugin.js', hooks: { postCall: { streaming: 'chunk' } },
+    id: 'spinner', version: '1.0.0', apiVersion: '^2', main: 'plugin.js', hooks: { postCall: { streaming: 'chunk' } },
   }));
-  writeFileSync(join(spinner, 'plugin.js'), `var __sluicePlugin = (() => ({ default: { id: 'spinner', version: '1.0.0', apiVersion: '^1', async setup(ctx) { return { postCall: { streaming: 'chunk', chunk: (c) => { if (c.index === 0) while (true) {} } } }; } } }))();\n`);
+  writeFileSync(join(spinner, 'plugin.js'), `var __sluicePlugin = (() => ({ default: { id: 'spinner', version: '1.0.0', apiVersion: '^2', async setup(ctx) { return { postCall: { streaming: 'chunk', chunk: (c) => { if (c.index === 0) while (true) {} } } }; } } }))();\n`);
   const gw = await createGateway({
     config: {
       model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }],

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import pg from 'pg';
-import { BatchWriter } from '../../dist/plugin-sdk/batch-writer.js';
+import { BatchWriter } from '@sluice/plugin-sdk/node';
 import { MIGRATIONS } from '../../dist/plugins/spend-logs/src/migrations.js';
 import { spendLogRow } from '../../dist/plugins/spend-logs/src/spend-row.js';
 import { spendBatchWriter } from '../../dist/plugins/spend-logs/src/spend-writer.js';

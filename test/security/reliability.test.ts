@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BatchWriter } from '../../plugin-sdk/batch-writer.js';
-import type { LimitScope, Logger, PluginContext } from '../../plugin-sdk/index.js';
+import { BatchWriter } from '@sluice/plugin-sdk/node';
+import type { LimitScope, Logger, PluginContext } from '@sluice/plugin-sdk';
 import { hashKey, keyNameOf, newRecord } from '../../plugins/governance-tenancy/src/key-record.js';
 import { MIGRATIONS as TENANCY_MIGRATIONS } from '../../plugins/governance-tenancy/src/migrations.js';
 import { SpendAccumulator } from '../../plugins/governance-tenancy/src/spend-accumulator.js';
@@ -311,7 +311,7 @@ describe('item 21: a forced exit keeps the spend rows still queued', () => {
     try {
       for (const m of TENANCY_MIGRATIONS) await m.up(knex);
       const token = hashKey('sk-mid-commit');
-      await openStores({ database: { knex } } as PluginContext).keys.insert(newRecord(token, keyNameOf('sk-mid-commit'), {}, Date.now()));
+      await openStores({ database: { knex } } as unknown as PluginContext).keys.insert(newRecord(token, keyNameOf('sk-mid-commit'), {}, Date.now()));
       const keySpend = async () => Number(((await knex('sluice_virtual_keys').where('token_hash', token).first('spend')) as { spend: number }).spend);
 
       // The transaction commits, then its acknowledgement never arrives: the process exits first.

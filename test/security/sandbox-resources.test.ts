@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_BACKENDS } from '../support/database-backends.js';
 import { MASTER_KEY, startGateway, type TestGateway } from '../support/gateway.js';
-import type { PluginContext } from '../../plugin-sdk/capabilities.js';
+import type { PluginContext } from '@sluice/plugin-sdk';
 import { CapabilityHost } from '../../kernel/sandbox/capability-host.js';
 import { writePackageDir } from '../support/sandbox-packages.js';
 

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { tempDir } from './gateway.js';
+import { KERNEL_API_RANGE } from './test-plugins.js';
 
 export interface PackageSpec {
   id: string;
@@ -25,7 +26,7 @@ export interface PackageSpec {
 export function bundleSource(spec: PackageSpec): string {
   return `var __sluicePlugin = (() => {
   ${spec.prelude ?? ''}
-  const plugin = { id: ${JSON.stringify(spec.id)}, version: ${JSON.stringify(spec.version ?? '1.0.0')}, apiVersion: ${JSON.stringify(spec.apiVersion ?? '^1')},
+  const plugin = { id: ${JSON.stringify(spec.id)}, version: ${JSON.stringify(spec.version ?? '1.0.0')}, apiVersion: ${JSON.stringify(spec.apiVersion ?? KERNEL_API_RANGE)},
     async setup(ctx, config) { ${spec.setup} } };
   return { default: plugin };
 })();\n`;
@@ -41,7 +42,7 @@ export function writePackageDir(spec: PackageSpec, root = tempDir('sluice-pkg-')
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'plugin.json'),
-    JSON.stringify({ id: spec.id, version: spec.version ?? '1.0.0', apiVersion: spec.apiVersion ?? '^1', main: 'plugin.js', hooks: spec.hooks ?? {}, ...spec.manifest }, null, 2),
+    JSON.stringify({ id: spec.id, version: spec.version ?? '1.0.0', apiVersion: spec.apiVersion ?? KERNEL_API_RANGE, main: 'plugin.js', hooks: spec.hooks ?? {}, ...spec.manifest }, null, 2),
   );
   writeFileSync(join(dir, 'plugin.js'), bundleSource(spec));
   if (spec.configSchema) writeFileSync(join(dir, 'config.schema.json'), JSON.stringify(spec.configSchema));

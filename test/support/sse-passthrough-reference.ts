@@ -2,8 +2,7 @@
  * The byte-level SSE relay as it was before its scans were cut down (kernel/proxy/sse-passthrough.ts
  * at a26e5c9), kept as the oracle that the faster one must match read for read.
  */
-import type { Usage } from '../../plugin-sdk/hook-contexts.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
+import type { Usage, JsonObject } from '@sluice/plugin-sdk';
 import { readUsage } from '../../kernel/proxy/usage.js';
 
 interface PassThroughState {

@@ -4,7 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import semver from 'semver';
+import { KERNEL_API_VERSION } from '@sluice/plugin-sdk';
 import { tempDir } from './gateway.js';
+
+/** The `apiVersion` range test plugins declare: this kernel's major. */
+export const KERNEL_API_RANGE = `^${semver.major(KERNEL_API_VERSION)}`;
 
 export interface TestPluginSpec {
   id: string;
@@ -24,7 +29,7 @@ export function writeTestPlugin(spec: TestPluginSpec, root = tempDir('sluice-plu
   const manifest = {
     id: spec.id,
     version: spec.version ?? '1.0.0',
-    apiVersion: spec.apiVersion ?? '^1',
+    apiVersion: spec.apiVersion ?? KERNEL_API_RANGE,
     main: 'index.mjs',
     hooks: spec.hooks ?? {},
     ...(spec.failurePolicy ? { failurePolicy: spec.failurePolicy } : {}),
@@ -38,5 +43,5 @@ export function writeTestPlugin(spec: TestPluginSpec, root = tempDir('sluice-plu
 
 /** `export default {...}` boilerplate around a setup body. */
 export function pluginSource(setupBody: string): string {
-  return `export default { id: '__ID__', version: '__VERSION__', apiVersion: '^1', async setup(ctx, config) { ${setupBody} } };\n`;
+  return `export default { id: '__ID__', version: '__VERSION__', apiVersion: '${KERNEL_API_RANGE}', async setup(ctx, config) { ${setupBody} } };\n`;
 }

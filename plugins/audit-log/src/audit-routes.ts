@@ -1,6 +1,6 @@
 /** LiteLLM's enterprise audit API: GET /audit (filters, pages) and GET /audit/{id}. Admins and admin viewers only. */
 import type { Knex } from 'knex';
-import type { RouteDefinition, Role } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition, Role } from '@sluice/plugin-sdk';
 import { auditView } from './audit-row.js';
 import { AuditErrors } from './errors.js';
 import { AUDIT_TABLE } from './migrations.js';

@@ -1,5 +1,5 @@
 /** An audit event as the stored row, with secrets removed once more (the emitter should have already). */
-import type { AuditEvent } from '../../../plugin-sdk/index.js';
+import type { AuditEvent } from '@sluice/plugin-sdk';
 
 export interface AuditRow {
   id: string;

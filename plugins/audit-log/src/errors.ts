@@ -1,4 +1,4 @@
-import { definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePluginErrors } from '@sluice/plugin-sdk';
 
 export const AuditErrors = definePluginErrors('AUDIT_LOG', {
   NOT_FOUND: { status: 404, type: 'not_found_error', param: 'id', message: 'Audit log with ID {id} not found' },

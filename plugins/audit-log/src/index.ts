@@ -4,8 +4,9 @@
  * stripped again here; LiteLLM's `GET /audit` and `GET /audit/{id}` read it; `audit_log_retention`
  * purges old rows periodically on one instance at a time.
  */
-import { BatchWriter } from '../../../plugin-sdk/batch-writer.js';
-import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '../../../plugin-sdk/index.js';
+import type { Knex } from 'knex';
+import { BatchWriter } from '@sluice/plugin-sdk/node';
+import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '@sluice/plugin-sdk';
 import { auditRow, type AuditRow } from './audit-row.js';
 import { auditRoutes } from './audit-routes.js';
 import type { AuditLogConfig } from './config.generated.js';
@@ -18,10 +19,11 @@ const COLUMNS = 12;
 export default definePlugin<AuditLogConfig>({
   id: 'audit-log',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   migrations: MIGRATIONS,
   setup(ctx, config) {
-    const knex = ctx.database.knex;
+    // The kernel's knex instance: the SDK types it narrowly (SqlQueryBuilder); this plugin builds queries with knex.
+    const knex = ctx.database.knex as Knex;
     const chunk = Math.floor(30_000 / COLUMNS);
     const writer = new BatchWriter<AuditRow>({
       name: 'audit-log',

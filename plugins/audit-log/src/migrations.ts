@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 
 export const AUDIT_TABLE = 'sluice_audit_logs';
 

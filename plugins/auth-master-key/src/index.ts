@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { definePlugin, type Principal } from '../../../plugin-sdk/index.js';
+import { definePlugin, type Principal } from '@sluice/plugin-sdk';
 import type { AuthMasterKeyConfig } from './config.generated.js';
 
 const KEY_FILE = 'master.key';
@@ -26,7 +26,7 @@ function storedOrGeneratedKey(dataDir: string): { key: string; generated: boolea
 export default definePlugin<AuthMasterKeyConfig>({
   id: 'auth-master-key',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     let key = config.master_key;
     if (!key) {

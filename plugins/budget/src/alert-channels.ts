@@ -3,7 +3,7 @@
  * `send` throws on failure; retrying and logging are the dispatcher's.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { HttpClient } from '../../../plugin-sdk/index.js';
+import type { HttpClient } from '@sluice/plugin-sdk';
 import type { BudgetLimit } from './budget-limits.js';
 import type { WebhookEvent } from './webhook-event.js';
 

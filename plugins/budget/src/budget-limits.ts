@@ -2,7 +2,14 @@
  * Which budgets a call is checked against: one entry per scope with a hard or soft budget, plus
  * the key's budget for the requested model, each resolved to the budget window `now` falls in.
  */
-import { budgetWindowOf, effectiveBudget, parseDuration, type LimitScope, type ScopeKind } from '../../../plugin-sdk/index.js';
+import { budgetWindowOf, parseDuration, type LimitScope, type ScopeKind } from '@sluice/plugin-sdk';
+
+/** The effective hard budget of a scope at `now`, counting a temporary increase still in force. */
+function effectiveBudget(scope: LimitScope, now: number): number | undefined {
+  if (scope.maxBudget === null || scope.maxBudget === undefined) return undefined;
+  const temp = scope.tempBudgetIncrease && scope.tempBudgetExpiry && scope.tempBudgetExpiry > now ? scope.tempBudgetIncrease : 0;
+  return scope.maxBudget + temp;
+}
 
 /** One scope's spend in one budget window: the unit that is counted, persisted and alerted on. */
 export interface WindowRef {

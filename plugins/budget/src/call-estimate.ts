@@ -4,7 +4,7 @@
  * request allows (`max_completion_tokens`, `max_tokens`) or, without a limit, the size learned from the
  * model's replies (learned-completions.ts) or the configured default, times `n`.
  */
-import type { Endpoint, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 /** Role, separators and priming tokens that chat formats add to every message. */
 const TOKENS_PER_MESSAGE = 4;

@@ -1,4 +1,4 @@
-import { definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePluginErrors } from '@sluice/plugin-sdk';
 
 /*
  * LiteLLM raises BudgetExceededError for every budget and its proxy answers 400 with type

@@ -6,7 +6,8 @@
  * once per window. With no budget on any scope of a call, preCall returns at once.
  */
 import { randomUUID } from 'node:crypto';
-import { definePlugin, type CallContext, type PluginContext, type SpendEvent } from '../../../plugin-sdk/index.js';
+import type { Knex } from 'knex';
+import { definePlugin, type CallContext, type PluginContext, type SpendEvent } from '@sluice/plugin-sdk';
 import { EmailChannel, WebhookChannel, type AlertChannel } from './alert-channels.js';
 import { budgetLimitsOf, settledKey, type BudgetLimit } from './budget-limits.js';
 import { choicesOf, estimateCompletionTokens, estimatePromptTokens, requestedCompletionTokens } from './call-estimate.js';
@@ -80,7 +81,7 @@ function alertChannels(ctx: PluginContext, config: BudgetConfig): AlertChannel[]
 export default definePlugin<BudgetConfig>({
   id: PLUGIN_ID,
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   migrations: MIGRATIONS,
   async setup(ctx, config) {
     const now = () => ctx.now();
@@ -95,7 +96,7 @@ export default definePlugin<BudgetConfig>({
       if (message === undefined) return;
       ctx.counters.publish(COMPLETION_SIZES_CHANNEL, message).catch((err: Error) => ctx.log.debug({ err: err.message }, 'could not share learned completion sizes'));
     };
-    const ledger = new WindowSpendLedger(ctx.database.knex, ctx.log, now);
+    const ledger = new WindowSpendLedger(ctx.database.knex as Knex, ctx.log, now); // the kernel's knex instance, typed narrowly by the SDK
     const windows = new WindowCounters(ctx.counters, ledger, ctx.log, now);
     const channels = alertChannels(ctx, config);
     const alerts = new SoftBudgetAlerts(channels, ctx.counters, ctx.log, now, {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 
 /** Settled spend per scope and budget window: what a (re)started instance seeds its counters from. */
 export const WINDOW_SPEND_TABLE = 'sluice_budget_window_spend';

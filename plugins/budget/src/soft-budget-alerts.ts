@@ -4,7 +4,7 @@
  * as long as the window) sends; the others see it taken. Delivery runs off the request path, is
  * retried with backoff, and a delivery that still fails is only logged.
  */
-import type { Counters, Logger, SpendEvent } from '../../../plugin-sdk/index.js';
+import type { Counters, Logger, SpendEvent } from '@sluice/plugin-sdk';
 import type { AlertChannel, SoftBudgetAlert } from './alert-channels.js';
 import { markerTtl, type BudgetLimit } from './budget-limits.js';
 import { softBudgetCrossedEvent } from './webhook-event.js';

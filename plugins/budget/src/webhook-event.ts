@@ -5,7 +5,7 @@
  * its field; the caller's other ids come from the principal. Sluice adds `organization_id`,
  * `project_id`, `tag` and `model` where they apply.
  */
-import type { ScopeKind, SpendEvent } from '../../../plugin-sdk/index.js';
+import type { ScopeKind, SpendEvent } from '@sluice/plugin-sdk';
 import type { BudgetLimit } from './budget-limits.js';
 
 /** LiteLLM's Litellm_EntityType for each scope kind (project and tag have none there). */

@@ -4,7 +4,7 @@
  * database the first time anyone touches it — once across instances, with a counters lock as the
  * once-marker — so a restart (in-process counters) or a flushed Redis starts from what was spent.
  */
-import type { Counters, Logger } from '../../../plugin-sdk/index.js';
+import type { Counters, Logger } from '@sluice/plugin-sdk';
 import { counterTtl, markerTtl, type BudgetLimit, type WindowRef } from './budget-limits.js';
 import type { WindowSpendLedger } from './window-spend-ledger.js';
 

@@ -5,7 +5,7 @@
  * (seeding a counter) and flushes take turns, so a read never counts a batch twice or not at all.
  */
 import type { Knex } from 'knex';
-import type { Logger } from '../../../plugin-sdk/index.js';
+import type { Logger } from '@sluice/plugin-sdk';
 import type { WindowRef } from './budget-limits.js';
 import { WINDOW_SPEND_TABLE } from './migrations.js';
 

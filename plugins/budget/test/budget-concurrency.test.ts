@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LimitScope } from '../../../plugin-sdk/index.js';
+import type { LimitScope } from '@sluice/plugin-sdk';
 import { backends, createPostgresSchema, deleteRedisKeys, uniqueTag } from '../../../test/support/backends.js';
 import { startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
 import { CALL_COST, CALL_ESTIMATE, TOKEN_PRICE, budgetConfig, burst, expectRecordedSpend, scopesAuthPlugin } from './support.js';

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../plugin-sdk/index.js';
+import type { Logger } from '@sluice/plugin-sdk';
 import { tempDir } from '../../../test/support/gateway.js';
 import { budgetLimitsOf, counterTtl, WINDOW_GRACE_MS } from '../src/budget-limits.js';
 import { estimateCompletionTokens, estimatePromptTokens } from '../src/call-estimate.js';

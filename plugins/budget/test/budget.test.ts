@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LimitScope } from '../../../plugin-sdk/index.js';
+import type { LimitScope } from '@sluice/plugin-sdk';
 import { uniqueTag } from '../../../test/support/backends.js';
 import { startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
 import { CALL_COST, TOKEN_PRICE, budgetConfig, chat, scopesAuthPlugin } from './support.js';

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LimitScope } from '../../../plugin-sdk/index.js';
+import type { LimitScope } from '@sluice/plugin-sdk';
 import { uniqueTag } from '../../../test/support/backends.js';
 import { startGateway, type TestGateway } from '../../../test/support/gateway.js';
 import { budgetConfig, chat, scopesAuthPlugin } from './support.js';

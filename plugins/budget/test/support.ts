@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { expect } from 'vitest';
-import type { LimitScope } from '../../../plugin-sdk/index.js';
+import type { LimitScope } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
 import { MASTER_KEY, type TestGateway } from '../../../test/support/gateway.js';
 import { writeTestPlugin } from '../../../test/support/test-plugins.js';
@@ -17,7 +17,7 @@ export function scopesAuthPlugin(): string {
   return writeTestPlugin({
     id: SCOPES_AUTH_ID,
     hooks: { preAuth: { stage: 'AUTH' } },
-    source: `export default { id: '__ID__', version: '__VERSION__', apiVersion: '^1', async setup() { return {
+    source: `export default { id: '__ID__', version: '__VERSION__', apiVersion: '^2', async setup() { return {
       async preAuth(input) {
         const raw = input.headers['x-test-scopes'];
         if (typeof raw !== 'string') return undefined;

@@ -5,7 +5,7 @@
  * instance do it per round.
  */
 import type { Knex } from 'knex';
-import type { PluginContext } from '../../../plugin-sdk/index.js';
+import type { PluginContext } from '@sluice/plugin-sdk';
 import { nextReset } from './entity-records.js';
 import { CUSTOMERS, ORGANIZATIONS, PROJECTS, TAGS, TEAMS, USERS } from './entity-tables.js';
 
@@ -20,7 +20,7 @@ export async function resetDueBudgets(ctx: PluginContext, lockTtlMs: number): Pr
   const token = await ctx.counters.acquireLock(LOCK, lockTtlMs);
   if (token === null) return 0;
   try {
-    const knex: Knex = ctx.database.knex;
+    const knex = ctx.database.knex as Knex;
     const now = ctx.now();
     let reset = 0;
     for (const { table, id } of TABLES) {

@@ -1,6 +1,6 @@
 /** LiteLLM's reusable budgets (`budget_id`), referenced by keys, organizations, projects, customers and tags. */
 import { randomUUID } from 'node:crypto';
-import type { RouteDefinition } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition } from '@sluice/plugin-sdk';
 import { entityView, newLimits, type BudgetRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

@@ -3,7 +3,8 @@
  * /customer/info, /customer/delete, /customer/list, /customer/block, /customer/unblock, and
  * `/user/unblock` (the spec's way to unblock customers). Blocking creates unknown customers.
  */
-import { CUSTOMER_UNBLOCK_CHANNEL, type CustomerUnblock, type RouteDefinition, type RouteRequest } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
+import { CUSTOMER_UNBLOCK_CHANNEL, type CustomerUnblock } from './customer-unblock.js';
 import { budgetTableOf, entityView, newLimits, type CustomerRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

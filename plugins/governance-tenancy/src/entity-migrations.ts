@@ -1,6 +1,6 @@
 /** Migrations 0003 and 0004: per-model and temporary limits on keys, then the tenancy tables. */
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 import { BUDGETS, CUSTOMERS, ORGANIZATIONS, ORG_MEMBERS_TABLE, PROJECTS, TAGS, TEAMS, TEAM_MEMBERS_TABLE, USERS } from './entity-tables.js';
 
 const KEYS_TABLE = 'sluice_virtual_keys';

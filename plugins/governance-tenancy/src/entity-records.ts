@@ -1,5 +1,5 @@
 /** The tenancy records as stored (LiteLLM field names; times epoch ms) and how the API shows them. */
-import { budgetWindowOf, parseDuration } from '../../../plugin-sdk/index.js';
+import { budgetWindowOf, parseDuration } from '@sluice/plugin-sdk';
 import type { Setters } from './field-policy.js';
 import { iso } from './key-record.js';
 

@@ -1,4 +1,4 @@
-import { definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePluginErrors } from '@sluice/plugin-sdk';
 
 /** Key errors keep their `VIRTUAL_KEY_*` codes from auth-virtual-keys: clients may match on them. */
 export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
@@ -35,6 +35,13 @@ export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
     type: 'auth_error',
     param: 'None',
     message: "Authentication Error, Project={project} is blocked. Update via `/project/update` if you're an admin.",
+  },
+  /** LiteLLM's wording (auth_checks: can_key_call_model). */
+  MODEL_NOT_ALLOWED: {
+    status: 401,
+    type: 'auth_error',
+    param: 'model',
+    message: 'Authentication Error, API Key not allowed to access model. This key can only access models={allowed}. Tried to access {model}',
   },
   /** LiteLLM: "Team not found in db - Team={team_id}" style 400 on key creation. */
   TEAM_NOT_FOUND: { status: 400, type: 'invalid_request_error', param: 'team_id', message: 'Team not found in db - Team={team}. Create the team with /team/new first.' },

@@ -3,7 +3,7 @@
  * here so stores and the auth path can trust records. Unknown fields are refused by name rather
  * than ignored: a LiteLLM field Sluice does not implement must not look as if it took effect.
  */
-import { parseDuration } from '../../../plugin-sdk/index.js';
+import { parseDuration } from '@sluice/plugin-sdk';
 import { TenancyErrors } from './errors.js';
 
 export type Check = (value: unknown, field: string) => unknown;

@@ -12,7 +12,7 @@
  * checked again by what they point at (key-bindings.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Principal, Role } from '../../../plugin-sdk/index.js';
+import type { Principal, Role } from '@sluice/plugin-sdk';
 import { TenancyErrors } from './errors.js';
 
 /** The record field that says who set each control: `{ "max_budget": "proxy_admin" }`. */

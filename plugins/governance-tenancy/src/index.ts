@@ -6,9 +6,10 @@
  * with its scopes, is built on a miss from the key and the records around it). Key changes
  * publish the key's hash on `governance-tenancy:keys`; changes to any other record publish on
  * `governance-tenancy:entities`, and every instance then drops its cached principals, customers
- * and tags. preCall adds the customer and tag scopes; onSpend accumulates spend on the records.
+ * and tags. preCall adds the customer and tag scopes; onSpend accumulates spend on the records;
+ * modelAccess enforces the principal's model list on calls and /v1/models (model-access.ts).
  */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { definePlugin } from '@sluice/plugin-sdk';
 import type { GovernanceTenancyConfig } from './config.generated.js';
 import { budgetRoutes } from './budget-routes.js';
 import { resetDueBudgets } from './budget-reset.js';
@@ -18,6 +19,7 @@ import { KeyCache, type CacheEntry } from './key-cache.js';
 import { hashKey } from './key-record.js';
 import { keyRoutes } from './key-routes.js';
 import { MIGRATIONS } from './migrations.js';
+import { principalModelAccess } from './model-access.js';
 import { organizationRoutes } from './organization-routes.js';
 import { buildPrincipal, loadKeyContext, PLUGIN_ID } from './principal.js';
 import { projectRoutes } from './project-routes.js';
@@ -34,7 +36,7 @@ export const ENTITIES_CHANNEL = 'governance-tenancy:entities';
 export default definePlugin<GovernanceTenancyConfig>({
   id: PLUGIN_ID,
   version: '2.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   migrations: MIGRATIONS,
   async setup(ctx, config) {
     const stores = openStores(ctx);
@@ -131,6 +133,7 @@ export default definePlugin<GovernanceTenancyConfig>({
         return principal;
       },
       preCall: (call) => perRequest.preCall(call),
+      modelAccess: principalModelAccess,
       async onSpend(event) {
         spend.record(event);
       },

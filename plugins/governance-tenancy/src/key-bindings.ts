@@ -9,7 +9,7 @@
  *
  * The team itself is checked where keys are created (membership and models, key-routes.ts).
  */
-import type { Principal } from '../../../plugin-sdk/index.js';
+import type { Principal } from '@sluice/plugin-sdk';
 import type { KeyRecord } from './key-record.js';
 import { canManage, forbidden, isProxyAdmin } from './rbac.js';
 import type { Stores } from './tenancy-deps.js';

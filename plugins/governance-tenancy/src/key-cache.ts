@@ -8,7 +8,7 @@
  * that started before an invalidation is not cached (the `epoch` check), so a slow database read
  * cannot put back what another instance just changed.
  */
-import type { Principal } from '../../../plugin-sdk/index.js';
+import type { Principal } from '@sluice/plugin-sdk';
 import type { KeyRecord } from './key-record.js';
 
 export interface CacheEntry {

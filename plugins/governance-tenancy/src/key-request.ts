@@ -2,7 +2,7 @@
  * Validation of /key/* bodies (field checks in field-checks.ts). Unknown fields are refused by
  * name rather than ignored.
  */
-import { parseDuration } from '../../../plugin-sdk/index.js';
+import { parseDuration } from '@sluice/plugin-sdk';
 import type { KeyFields } from './key-record.js';
 import { KeyErrors } from './errors.js';
 import {

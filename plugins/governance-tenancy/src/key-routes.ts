@@ -5,7 +5,7 @@
  * administer (rbac.ts); a team key must name an existing team and only models the team allows.
  */
 import { randomBytes } from 'node:crypto';
-import type { Principal, RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { Principal, RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
 import { KeyErrors } from './errors.js';
 import { nextReset } from './entity-records.js';
 import { first, positiveInt } from './field-checks.js';

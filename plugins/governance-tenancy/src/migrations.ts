@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 import { ENTITY_TABLES_MIGRATION, KEY_LIMITS_MIGRATION } from './entity-migrations.js';
 import { CONTROL_SETTERS_MIGRATION } from './setters-migration.js';
 import { SPEND_BATCHES_MIGRATION } from './spend-batches-migration.js';
@@ -73,7 +73,7 @@ const MIGRATION_0002_GRACE: PluginMigration = {
 function adoptExisting(table: string, migration: PluginMigration): PluginMigration {
   return {
     name: migration.name,
-    async up(knex) {
+    async up(knex: Knex) {
       if (!(await knex.schema.hasTable(table))) await migration.up(knex);
     },
     down: migration.down,

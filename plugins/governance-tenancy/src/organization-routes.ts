@@ -4,7 +4,7 @@
  * `litellm_budget_table` as LiteLLM nests them.
  */
 import { randomUUID } from 'node:crypto';
-import type { RouteDefinition } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition } from '@sluice/plugin-sdk';
 import { budgetTableOf, entityView, newLimits, type OrgRecord, type UserRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

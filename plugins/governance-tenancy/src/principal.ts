@@ -4,7 +4,7 @@
  * allowed models, limit scopes and the metadata other plugins read. Nothing here runs on a warm
  * request; the result is frozen and cached with the key.
  */
-import type { LimitScope, Principal, Role } from '../../../plugin-sdk/index.js';
+import type { LimitScope, Principal, Role } from '@sluice/plugin-sdk';
 import type { BudgetRecord, OrgRecord, ProjectRecord, TeamRecord, UserRecord } from './entity-records.js';
 import type { KeyRecord } from './key-record.js';
 import { keyScope, limitScope } from './scopes.js';
@@ -88,7 +88,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** What other plugins read: `principal.metadata.permissions.hide_secrets`, `.team_guardrails`… */
+/** What other plugins read: `principal.switches` (guardrails, permissions), `principal.metadata.enforced_params`… */
 export function buildPrincipal(c: KeyContext): Principal {
   const r = c.key;
   const team = c.team;
@@ -110,6 +110,10 @@ export function buildPrincipal(c: KeyContext): Principal {
     ...((c.adminTeams.length > 0 || c.adminOrgs.length > 0 || role === 'org_admin') && {
       adminOf: { teams: c.adminTeams, organizations: c.adminOrgs },
     }),
+    switches: {
+      key: { on: r.guardrails, permissions: r.permissions },
+      ...(team && { team: { on: teamGuardrails, permissions: (teamMetadata.permissions as Record<string, unknown> | undefined) ?? {} } }),
+    },
     metadata: {
       permissions: r.permissions,
       enforced_params: r.enforced_params,

@@ -3,7 +3,7 @@
  * /project/info, /project/delete, /project/list. A project's models and limits must fit its team's.
  */
 import { randomUUID } from 'node:crypto';
-import type { RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
 import { budgetTableOf, entityView, newLimits, type ProjectRecord, type TeamRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

@@ -10,7 +10,7 @@
  * - internal_user: manages its own keys; reads its own user, keys and teams.
  * - internal_user_viewer: reads its own user, keys and teams.
  */
-import type { Principal, Role } from '../../../plugin-sdk/index.js';
+import type { Principal, Role } from '@sluice/plugin-sdk';
 import { TenancyErrors } from './errors.js';
 
 export type ObjectKind = 'key' | 'user' | 'team' | 'organization' | 'project' | 'customer' | 'tag' | 'budget';

@@ -6,7 +6,7 @@
  * Customers and tags are cached per instance, so a warm request does no I/O; with no `user` and
  * no tags the hook returns before allocating anything.
  */
-import type { CallContext, LimitScope, PluginContext } from '../../../plugin-sdk/index.js';
+import type { CallContext, LimitScope, PluginContext } from '@sluice/plugin-sdk';
 import type { BudgetRecord, CustomerRecord, TagRecord } from './entity-records.js';
 import { newLimits } from './entity-records.js';
 import { TenancyErrors } from './errors.js';

@@ -3,7 +3,7 @@
  * budget's limits for every limit it does not set itself. Windows are anchored at creation, so
  * they line up with the stored `budget_reset_at` the reset job keeps.
  */
-import type { LimitScope, ModelBudget, ScopeKind } from '../../../plugin-sdk/index.js';
+import type { LimitScope, ModelBudget, ScopeKind } from '@sluice/plugin-sdk';
 import type { BudgetRecord, Limits } from './entity-records.js';
 import type { KeyRecord } from './key-record.js';
 

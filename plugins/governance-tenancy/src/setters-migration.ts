@@ -4,7 +4,7 @@
  * admin's: their users may keep or tighten them, as before, but no longer lift them.
  */
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 import { KEY_FIELDS, SETTERS_FIELD, TEAM_FIELDS, type Setters } from './field-policy.js';
 
 const TABLES = [

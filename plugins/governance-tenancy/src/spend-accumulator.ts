@@ -16,8 +16,9 @@
  * that could count a batch that was mid-write at exit twice.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchWriter } from '../../../plugin-sdk/batch-writer.js';
-import type { LimitScope, PluginContext, SpendEvent } from '../../../plugin-sdk/index.js';
+import type { Knex } from 'knex';
+import { BatchWriter } from '@sluice/plugin-sdk/node';
+import type { LimitScope, PluginContext, SpendEvent } from '@sluice/plugin-sdk';
 import { SPEND_BATCHES_TABLE } from './spend-batches-migration.js';
 import type { Stores } from './tenancy-deps.js';
 
@@ -82,7 +83,7 @@ export class SpendAccumulator {
     const s = this.stores;
     const now = this.ctx.now();
     const prune = now - this.prunedAt >= PRUNE_EVERY_MS;
-    await this.ctx.database.knex.transaction(async (trx) => {
+    await (this.ctx.database.knex as Knex).transaction(async (trx) => {
       const ids = batches.map((b) => b.id);
       const applied = new Set((await trx(SPEND_BATCHES_TABLE).whereIn('batch_id', ids).select('batch_id')).map((r: { batch_id: string }) => r.batch_id));
       const fresh = batches.filter((b) => !applied.has(b.id));

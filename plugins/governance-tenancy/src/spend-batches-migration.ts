@@ -4,7 +4,7 @@
  * spilled it to disk) is written again later; its id here makes that second write a no-op.
  */
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 
 export const SPEND_BATCHES_TABLE = 'sluice_tenancy_spend_batches';
 

@@ -1,5 +1,5 @@
 /** LiteLLM's tags with limits and spend: /tag/new, /tag/info, /tag/list. */
-import type { RouteDefinition } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition } from '@sluice/plugin-sdk';
 import { budgetTableOf, entityView, newLimits, type TagRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

@@ -4,7 +4,7 @@
  * table (who administers which team is looked up at auth); `members_with_roles` shows them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Principal, RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { Principal, RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
 import { entityView, newLimits, type TeamRecord, type UserRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

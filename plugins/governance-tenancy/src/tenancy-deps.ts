@@ -1,5 +1,6 @@
 /** What the route modules share: the stores, invalidation and the audit helper. */
-import type { PluginContext, Principal, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { Knex } from 'knex';
+import type { PluginContext, Principal, RouteRequest } from '@sluice/plugin-sdk';
 import { EntityStore } from './entity-store.js';
 import { BUDGETS, CUSTOMERS, ORGANIZATIONS, PROJECTS, TAGS, TEAMS, USERS } from './entity-tables.js';
 import type { BudgetRecord, CustomerRecord, OrgRecord, ProjectRecord, TagRecord, TeamRecord, UserRecord } from './entity-records.js';
@@ -20,7 +21,8 @@ export interface Stores {
 }
 
 export function openStores(ctx: PluginContext): Stores {
-  const knex = ctx.database.knex;
+  // The kernel's knex instance: the SDK types it narrowly (SqlQueryBuilder); the stores build queries with knex.
+  const knex = ctx.database.knex as Knex;
   return {
     keys: new KeyStore(knex),
     users: new EntityStore<UserRecord>(knex, USERS),

@@ -3,7 +3,7 @@
  * `auto_create_key` is false), /user/info, /user/update, /user/delete, /user/list.
  */
 import { randomUUID, randomBytes } from 'node:crypto';
-import type { Principal, RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { Principal, RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
 import { entityView, newLimits, type UserRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';

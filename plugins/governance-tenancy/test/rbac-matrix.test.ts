@@ -5,7 +5,7 @@
  * calls it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../../plugin-sdk/index.js';
+import type { Role } from '@sluice/plugin-sdk';
 import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
 import { client, tenancyConfig } from './tenancy-client.js';
 

@@ -4,7 +4,7 @@
  * blocked teams at request time, spend on the info routes, and budget window resets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent, LimitScope, Principal } from '../../../plugin-sdk/index.js';
+import type { AuditEvent, LimitScope, Principal } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
 import { backends, createPostgresSchema, uniqueTag } from '../../../test/support/backends.js';
 import { startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';

@@ -6,7 +6,7 @@ import type { SluiceConfig } from '../../../schemas/generated/config.js';
 import { backends, createPostgresSchema } from '../../../test/support/backends.js';
 import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../test/support/gateway.js';
 import { pluginSource, writeTestPlugin } from '../../../test/support/test-plugins.js';
-import type { AuditEvent } from '../../../plugin-sdk/index.js';
+import type { AuditEvent } from '@sluice/plugin-sdk';
 import { client as tenancyClient } from './tenancy-client.js';
 
 const audits = ((globalThis as unknown as { __vkAudit: AuditEvent[] }).__vkAudit = [] as AuditEvent[]);

@@ -4,7 +4,7 @@
  * of multi-part messages, the completions `prompt` and every choice, since a keyword in any of
  * them reaches the model or the user just the same.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import type { KeywordMatcher } from './keyword-matcher.js';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {

@@ -3,11 +3,11 @@
  * keyword is refused before it reaches a provider, and a response that contains one is refused
  * before it reaches the client: whole responses in one check, streams chunk by chunk as they pass.
  */
-import { definePlugin, definePluginErrors, type ChunkContext } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors, type ChunkContext } from '@sluice/plugin-sdk';
 import { bannedInChunk, bannedInRequest, bannedInResponse } from './banned-texts.js';
 import type { GuardrailBannedKeywordsConfig } from './config.generated.js';
 import { KeywordMatcher } from './keyword-matcher.js';
-import { readListSetting } from '../../../plugin-sdk/list-setting.js';
+import { readListSetting } from '@sluice/plugin-sdk/node';
 
 /** LiteLLM answers 400 with this message (its HTTPException carries no type or param: "None"). */
 const BannedKeywordErrors = definePluginErrors('BANNED_KEYWORDS', {
@@ -29,7 +29,7 @@ function streamStates(ctx: ChunkContext): Map<number, number> {
 export default definePlugin<GuardrailBannedKeywordsConfig>({
   id: 'guardrail-banned-keywords',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     const matcher = KeywordMatcher.compile(readListSetting('banned_keywords_list', config.banned_keywords_list));
     if (matcher.size === 0) {

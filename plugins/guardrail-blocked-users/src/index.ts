@@ -5,9 +5,12 @@
  * management API (`/customer/unblock`, `/user/unblock`) leaves it on every instance, as LiteLLM's
  * unblock removes it from `blocked_user_list`.
  */
-import { CUSTOMER_UNBLOCK_CHANNEL, definePlugin, definePluginErrors, type CustomerUnblock, type JsonObject } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors, type JsonObject } from '@sluice/plugin-sdk';
 import type { GuardrailBlockedUsersConfig } from './config.generated.js';
-import { readListSetting } from '../../../plugin-sdk/list-setting.js';
+import { readListSetting } from '@sluice/plugin-sdk/node';
+
+/** governance-tenancy announces unblocked customers here as JSON `{ userIds }` (its src/customer-unblock.ts). */
+const CUSTOMER_UNBLOCK_CHANNEL = 'governance:customer-unblock';
 
 /** LiteLLM answers 400 with this message (its HTTPException carries no type or param: "None"). */
 const BlockedUserErrors = definePluginErrors('BLOCKED_USER', {
@@ -31,12 +34,12 @@ function blockedUserOf(body: JsonObject, blocked: ReadonlySet<string>): string |
 export default definePlugin<GuardrailBlockedUsersConfig>({
   id: 'guardrail-blocked-users',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const blocked = new Set(readListSetting('blocked_user_list', config.blocked_user_list));
     const unsubscribe = await ctx.counters.subscribe(CUSTOMER_UNBLOCK_CHANNEL, (message) => {
       try {
-        const { userIds } = JSON.parse(message) as CustomerUnblock;
+        const { userIds } = JSON.parse(message) as { userIds: string[] };
         for (const id of userIds) if (blocked.delete(id)) ctx.log.info({ user: id }, 'user unblocked: removed from the blocked user list');
       } catch {
         ctx.log.warn('ignored a malformed unblock message');

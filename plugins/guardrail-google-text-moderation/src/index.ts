@@ -5,8 +5,8 @@
  * refuses the call with LiteLLM's 400. Google unreachable or refusing is a fault: fail-closed
  * unless the operator sets `failure_policy: fail-open`.
  */
-import { definePlugin, definePluginErrors } from '../../../plugin-sdk/index.js';
-import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '../../../plugin-sdk/google-service-account.js';
+import { definePlugin, definePluginErrors } from '@sluice/plugin-sdk';
+import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '@sluice/plugin-sdk/node';
 import type { GuardrailGoogleTextModerationConfig } from './config.generated.js';
 import { ModerateTextClient, type GoogleAuth, type ModerationCategory } from './moderate-text-client.js';
 import { moderatedText } from './moderated-text.js';
@@ -27,7 +27,7 @@ function protoText(category: ModerationCategory): string {
 export default definePlugin<GuardrailGoogleTextModerationConfig>({
   id: 'guardrail-google-text-moderation',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const timeoutMs = config.timeout_ms ?? 10_000;
     let auth: GoogleAuth;

@@ -4,8 +4,8 @@
  * with an API key (`x-goog-api-key`) or a service account's OAuth token (`Authorization: Bearer`).
  * Anything but a readable 2xx answer is a fault for the failure policy to decide.
  */
-import { httpTarget, type HttpClient, type HttpTarget } from '../../../plugin-sdk/index.js';
-import type { ServiceAccountTokenSource } from '../../../plugin-sdk/google-service-account.js';
+import { httpTarget, type HttpClient, type HttpTarget } from '@sluice/plugin-sdk';
+import type { ServiceAccountTokenSource } from '@sluice/plugin-sdk/node';
 
 export interface ModerationCategory {
   name: string;

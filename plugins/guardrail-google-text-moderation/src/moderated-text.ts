@@ -3,7 +3,7 @@
  * all messages; text parts count here too), or the completions prompt. One message per line, so
  * words of two messages do not run together.
  */
-import type { Endpoint, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@
  * The detection is synchronous regex work (src/redact-secrets.ts); see the README for why
  * secretlint is the reference in tests rather than the request-time engine.
  */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { definePlugin } from '@sluice/plugin-sdk';
 import type { GuardrailHideSecretsConfig } from './config.generated.js';
 import { createSecretRedactor, type SecretType } from './redact-secrets.js';
 import { redactRequestTexts } from './request-texts.js';
@@ -17,7 +17,7 @@ export function pythonList(names: readonly SecretType[]): string {
 export default definePlugin<GuardrailHideSecretsConfig>({
   id: 'guardrail-hide-secrets',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     const redact = createSecretRedactor({ disabled: config.disabled_detectors, disabledRules: config.disabled_rules });
     return {

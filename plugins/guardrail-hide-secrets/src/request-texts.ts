@@ -3,7 +3,7 @@
  * `{type: 'text'}` parts), completion `prompt` and embedding `input` (a string or a list of
  * strings; token-id arrays are left alone). Redacted in place.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import type { SecretRedactor, SecretType } from './redact-secrets.js';
 
 /** Named as in LiteLLM's warning: "Detected and redacted secrets in message: […]". */

@@ -9,7 +9,7 @@ import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-ope
 import { pluginSource, writeTestPlugin } from '../../../test/support/test-plugins.js';
 import { DETECTOR_NAMES } from '../src/redact-secrets.js';
 
-/** Keys as a virtual-key plugin will hand them over: settings in `principal.metadata`. */
+/** Keys as a virtual-key plugin will hand them over: settings in `principal.switches`. */
 const KEY_OFF = 'sk-test-key-hide-secrets-off';
 const KEY_MAY_OPT_OUT = 'sk-test-key-request-may-opt-out';
 const KEY_ODD_METADATA = 'sk-test-key-odd-metadata';
@@ -18,9 +18,9 @@ const testKeys = writeTestPlugin({
   hooks: { preAuth: { stage: 'AUTH' } },
   source: pluginSource(`
     const keys = {
-      ${JSON.stringify(KEY_OFF)}: { id: 'key-off-hash', keyAlias: 'no-redaction-key', metadata: { permissions: { hide_secrets: false } } },
-      ${JSON.stringify(KEY_MAY_OPT_OUT)}: { id: 'key-opt-out-hash', metadata: { permissions: { allow_request_hide_secrets_off: true } } },
-      ${JSON.stringify(KEY_ODD_METADATA)}: { id: 'key-odd-hash', metadata: { permissions: ['hide_secrets', false] } },
+      ${JSON.stringify(KEY_OFF)}: { id: 'key-off-hash', keyAlias: 'no-redaction-key', switches: { key: { permissions: { hide_secrets: false } } } },
+      ${JSON.stringify(KEY_MAY_OPT_OUT)}: { id: 'key-opt-out-hash', switches: { key: { permissions: { allow_request_hide_secrets_off: true } } } },
+      ${JSON.stringify(KEY_ODD_METADATA)}: { id: 'key-odd-hash', switches: { key: { permissions: ['hide_secrets', false] } } },
     };
     return { preAuth: async (input) => {
       const key = keys[input.token];

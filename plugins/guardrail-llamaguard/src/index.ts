@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { definePlugin, definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors } from '@sluice/plugin-sdk';
 import type { GuardrailLlamaguardConfig } from './config.generated.js';
 import { llamaGuardPrompt } from './llamaguard-prompt.js';
 import { moderatedMessage } from './moderated-message.js';
@@ -31,7 +31,7 @@ function readCategories(path: string): string {
 export default definePlugin<GuardrailLlamaguardConfig>({
   id: 'guardrail-llamaguard',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     const model = config.llamaguard_model_name;
     if (!model) throw new Error('llamaguard_moderations needs litellm_settings.llamaguard_model_name: the model_name of a LlamaGuard chat model group in model_list');

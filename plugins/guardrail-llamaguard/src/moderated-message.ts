@@ -3,7 +3,7 @@
  * LlamaGuard reads a few thousand tokens at most), or the completions prompt. Text parts of
  * multi-part content are joined; images are not something LlamaGuard 7B can read.
  */
-import type { Endpoint, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 export interface ModeratedMessage {
   /** `assistant` for a model turn (a prefill); everything else is the user's side of the conversation. */

@@ -3,7 +3,7 @@
  * key or a request can do here, never off, so a request may ask for it without its key's leave
  * (the spec's request-specific example uses a key created with no permissions).
  */
-import type { JsonObject, JsonValue, Principal } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue, Principal } from '@sluice/plugin-sdk';
 import type { GuardrailLlmGuardConfig } from './config.generated.js';
 
 export type LlmGuardMode = NonNullable<GuardrailLlmGuardConfig['llm_guard_mode']>;
@@ -22,7 +22,7 @@ export function shouldCheck(mode: LlmGuardMode, principal: Principal, body: Json
     case 'all':
       return true;
     case 'key-specific':
-      return enabledIn(principal.metadata);
+      return enabledIn(principal.switches?.key);
     case 'request-specific':
       return enabledIn(body.metadata as JsonValue | undefined);
   }

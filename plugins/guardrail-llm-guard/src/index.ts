@@ -4,7 +4,7 @@
  * checked is `llm_guard_mode` (src/check-mode.ts). An unreachable or unreadable LLM Guard is a
  * fault, so the call is refused (fail-closed) unless the operator sets `failure_policy: fail-open`.
  */
-import { definePlugin, definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors } from '@sluice/plugin-sdk';
 import { shouldCheck } from './check-mode.js';
 import type { GuardrailLlmGuardConfig } from './config.generated.js';
 import { LlmGuardClient } from './llm-guard-client.js';
@@ -18,7 +18,7 @@ export const LlmGuardErrors = definePluginErrors('LLM_GUARD', {
 export default definePlugin<GuardrailLlmGuardConfig>({
   id: 'guardrail-llm-guard',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const apiBase = config.api_base ?? (await ctx.secrets.get('LLM_GUARD_API_BASE'));
     // LiteLLM refuses to start too: a moderation callback that silently checks nothing is worse.

@@ -4,7 +4,7 @@
  * (an error status, a body without a boolean `is_valid`) is a fault: a moderation answer we cannot
  * read must not pass for a clean prompt.
  */
-import { httpTarget, type HttpClient, type HttpTarget } from '../../../plugin-sdk/index.js';
+import { httpTarget, type HttpClient, type HttpTarget } from '@sluice/plugin-sdk';
 
 export interface PromptAnalysis {
   isValid: boolean;

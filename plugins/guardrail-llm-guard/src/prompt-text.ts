@@ -4,7 +4,7 @@
  * completions `prompt`, the embeddings `input`. Pieces are joined with a newline where LiteLLM
  * glues them together, so scanners do not see words that span two messages.
  */
-import type { Endpoint, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -3,7 +3,7 @@
  * the whole gateway. Without the setting the route does not exist, so `/robots.txt` is a 404 as in
  * LiteLLM, and nothing is registered.
  */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { definePlugin } from '@sluice/plugin-sdk';
 import type { PolicyBlockRobotsConfig } from './config.generated.js';
 
 /** Exactly what LiteLLM serves (a PlainTextResponse). */
@@ -12,7 +12,7 @@ const ROBOTS_TXT = 'User-agent: *\nDisallow: /';
 export default definePlugin<PolicyBlockRobotsConfig>({
   id: 'policy-block-robots',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(_ctx, config) {
     if (config.block_robots !== true) return {};
     return {

@@ -8,7 +8,7 @@
  * Enabled by default: key-level params must be enforced even when the config lists none, as in
  * LiteLLM. With neither, a request costs one property lookup.
  */
-import { definePlugin, definePluginErrors, type JsonObject, type Principal } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors, type JsonObject, type Principal } from '@sluice/plugin-sdk';
 import type { PolicyEnforcedParamsConfig } from './config.generated.js';
 import { missingPart, parseRequiredParam, type RequiredParam } from './required-params.js';
 
@@ -39,7 +39,7 @@ function check(body: JsonObject, params: readonly RequiredParam[]): void {
 export default definePlugin<PolicyEnforcedParamsConfig>({
   id: 'policy-enforced-params',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     const configured = (config.enforced_params ?? []).map(parseRequiredParam);
     if (configured.length > 0) ctx.log.info({ enforced_params: config.enforced_params }, 'enforcing required request params');

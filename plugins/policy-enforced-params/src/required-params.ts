@@ -3,7 +3,7 @@
  * name LiteLLM gives a missing one in its message: the top-level key as is (`user`, `metadata`),
  * a nested one in brackets (`[metadata][generation_name]`).
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 export type RequiredParam = readonly string[];
 

@@ -7,7 +7,7 @@
  * Each hook is tapped only when its limit is set: an untapped postCall keeps streams on the
  * kernel's byte-level relay, and an untapped preAuth costs nothing.
  */
-import { definePlugin, definePluginErrors, type ChunkContext, type PluginInstance } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors, type ChunkContext, type PluginInstance } from '@sluice/plugin-sdk';
 import type { PolicySizeLimitsConfig } from './config.generated.js';
 import { pythonConfigNumber, pythonFloatRepr } from './python-float-repr.js';
 
@@ -38,7 +38,7 @@ function jsonBytes(value: unknown): number {
 export default definePlugin<PolicySizeLimitsConfig>({
   id: 'policy-size-limits',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     const instance: PluginInstance = {};
     const maxRequest = config.max_request_size_mb;

@@ -2,7 +2,7 @@
  * LiteLLM's model cost map and the price of one call. Lookups are cached per deployment, so the
  * request path does a Map lookup and a few multiplications.
  */
-import type { PricingInput, RoutableDeployment, Usage } from '../../../plugin-sdk/index.js';
+import type { PricedDeployment, PricingInput, RoutableDeployment, Usage } from '@sluice/plugin-sdk';
 
 export interface ModelPrice {
   input_cost_per_token?: number;
@@ -60,6 +60,17 @@ export class CostMap {
     const entry = candidates.map((k) => this.data[k]).find((e) => e && typeof e === 'object');
     this.byDeployment.set(key, entry ?? null);
     return entry;
+  }
+
+  /** The dearest deployment's price for a call of this size: budget reservations err on the high side. */
+  estimateCost(group: readonly PricedDeployment[], promptTokens: number, completionTokens: number): number {
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    let max = 0;
+    for (const { deployment, modelInfo, endpoints } of group) {
+      const endpoint = endpoints.includes('chat') ? 'chat' : endpoints.includes('completions') ? 'completions' : 'embeddings';
+      max = Math.max(max, this.costOf({ endpoint, usage, deployment, modelInfo }));
+    }
+    return max;
   }
 
   costOf({ endpoint, usage, deployment, modelInfo }: PricingInput): number {

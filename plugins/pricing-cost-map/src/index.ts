@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { definePlugin, definePluginErrors, type RouteDefinition } from '../../../plugin-sdk/index.js';
+import { definePlugin, definePluginErrors, type RouteDefinition } from '@sluice/plugin-sdk';
 import type { PricingCostMapConfig } from './config.generated.js';
 import { CostMap, validateCostMap, type CostMapData } from './cost-map.js';
 
@@ -23,7 +23,7 @@ const Errors = definePluginErrors('COST_MAP', {
 export default definePlugin<PricingCostMapConfig>({
   id: 'pricing-cost-map',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const startFile = config.file ?? join(ctx.pluginDir, 'data', 'model_prices_and_context_window.json');
     let map = new CostMap(validateCostMap(JSON.parse(readFileSync(startFile, 'utf8'))));
@@ -136,7 +136,10 @@ export default definePlugin<PricingCostMapConfig>({
     ];
 
     return {
-      pricing: { costOf: (input) => map.costOf(input) },
+      pricing: {
+        costOf: (input) => map.costOf(input),
+        estimateCost: (group, promptTokens, completionTokens) => map.estimateCost(group, promptTokens, completionTokens),
+      },
       routes,
       async close() {
         if (schedule) clearInterval(schedule.timer);

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SpendEvent } from '../../../plugin-sdk/index.js';
+import type { SpendEvent } from '@sluice/plugin-sdk';
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
 import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-openai.js';
 import { pluginSource, writeTestPlugin } from '../../../test/support/test-plugins.js';

@@ -13,7 +13,7 @@ import {
   type ProviderAdapter,
   type ProviderRequest,
   type ProviderResponse,
-} from '../../../plugin-sdk/index.js';
+} from '@sluice/plugin-sdk';
 import { ANTHROPIC_VERSION, DEFAULT_API_BASE, type MessagesResponse } from './anthropic-wire.js';
 import { toChatCompletion } from './from-anthropic-message.js';
 import { invalid } from './request-errors.js';

@@ -3,7 +3,7 @@
  * written out here rather than imported from @anthropic-ai/sdk: the SDK is a dev dependency and
  * its current major targets a newer API version with different fields.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const DEFAULT_API_BASE = 'https://api.anthropic.com';

@@ -1,5 +1,5 @@
 /** An Anthropic Message → an OpenAI `chat.completion`, and the finish reason and usage both forms share. */
-import type { JsonObject } from '../../../plugin-sdk/index.js';
+import type { JsonObject } from '@sluice/plugin-sdk';
 import type { MessagesResponse, Usage } from './anthropic-wire.js';
 
 const FINISH_REASONS: Record<string, string> = {

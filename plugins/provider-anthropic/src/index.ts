@@ -1,12 +1,12 @@
 /** Serves `anthropic/<model>` deployments: Claude through Anthropic's Messages API, in OpenAI's format. */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { definePlugin } from '@sluice/plugin-sdk';
 import { createAnthropicAdapter } from './anthropic-adapter.js';
 import type { ProviderAnthropicConfig } from './config.generated.js';
 
 export default definePlugin<ProviderAnthropicConfig>({
   id: 'provider-anthropic',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const defaultMaxTokens = config.default_max_tokens ?? 4096;
     // LiteLLM's drop_params is a gateway-wide setting; this plugin's own config, when set, wins.

@@ -2,7 +2,7 @@
  * Requests this plugin refuses before calling Anthropic: 400s the client can fix. They are coded
  * verdicts (ANTHROPIC_*), not upstream errors, so the client sees them with their own status.
  */
-import { definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePluginErrors } from '@sluice/plugin-sdk';
 
 export const AnthropicRequestErrors = definePluginErrors('ANTHROPIC', {
   UNSUPPORTED_PARAMS: {

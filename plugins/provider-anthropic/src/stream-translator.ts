@@ -8,7 +8,7 @@
  *   message_stop             → the usage chunk `{choices: [], usage}` when include_usage is set
  *   ping                     → nothing;  error → UpstreamError
  */
-import { readSse, UpstreamError, type JsonObject, type SseMessage, type StreamEvent } from '../../../plugin-sdk/index.js';
+import { readSse, UpstreamError, type JsonObject, type SseMessage, type StreamEvent } from '@sluice/plugin-sdk';
 import type { Usage } from './anthropic-wire.js';
 import { finishReasonOf, usageOf } from './from-anthropic-message.js';
 import { streamErrorOf } from './upstream-errors.js';

@@ -3,7 +3,7 @@
  * from the turns and wants user and assistant turns to alternate, so system messages are hoisted,
  * `tool` messages become user `tool_result` blocks, and consecutive same-role messages merge.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import type { DocumentBlock, ImageBlock, MessageParam, RequestBlock, TextBlock, ToolResultBlock, ToolUseBlock } from './anthropic-wire.js';
 import { invalid } from './request-errors.js';
 

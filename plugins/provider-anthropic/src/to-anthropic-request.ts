@@ -4,7 +4,7 @@
  * refused: a parameter Anthropic cannot honour is a 400 naming it, unless the operator chose
  * `drop_params`, as in LiteLLM. Nothing is silently lost.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import type { MessagesRequest, ToolChoice, ToolParam } from './anthropic-wire.js';
 import { AnthropicRequestErrors, invalid } from './request-errors.js';
 import { isObject, toAnthropicMessages } from './to-anthropic-messages.js';

@@ -3,7 +3,7 @@
  * so clients see the status and `type` they would get from OpenAI (and LiteLLM): 401/403 auth,
  * 429 with retry-after, context-window overflows as 400 `context_length_exceeded`.
  */
-import { UpstreamError } from '../../../plugin-sdk/index.js';
+import { UpstreamError } from '@sluice/plugin-sdk';
 
 /** Anthropic error `type` → the status it is documented with (used for stream `error` events, which have none). */
 const STATUS_OF_TYPE: Record<string, number> = {

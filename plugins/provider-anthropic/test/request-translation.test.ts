@@ -1,6 +1,6 @@
 /** The OpenAI → Anthropic request translation on its own: the cases a gateway round trip would bury. */
 import { describe, expect, it } from 'vitest';
-import { isSluiceError, type JsonObject } from '../../../plugin-sdk/index.js';
+import { isVerdict, type JsonObject } from '@sluice/plugin-sdk';
 import { messagesUrl } from '../src/anthropic-adapter.js';
 import { toAnthropicRequest } from '../src/to-anthropic-request.js';
 
@@ -11,7 +11,7 @@ function refusal(body: JsonObject): { message: string; param: string | null; sta
   try {
     translate(body);
   } catch (err) {
-    if (isSluiceError(err)) return { message: err.message, param: err.param, status: err.status };
+    if (isVerdict(err)) return { message: err.message, param: err.param, status: err.status };
     throw err;
   }
   throw new Error('expected a refusal');

@@ -11,7 +11,7 @@ import {
   type ProviderAdapter,
   type ProviderRequest,
   type ProviderResponse,
-} from '../../../plugin-sdk/index.js';
+} from '@sluice/plugin-sdk';
 import { toAzureError } from './azure-errors.js';
 import type { AzureDeploymentSettings } from './azure-settings.js';
 import type { EntraTokenSource } from './entra-token.js';

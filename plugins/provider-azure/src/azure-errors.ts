@@ -4,7 +4,7 @@
  * `{error: {code: "content_filter", innererror: {code: "ResponsibleAIPolicyViolation"}}}`, which
  * LiteLLM clients know as `content_policy_violation`.
  */
-import { UpstreamError } from '../../../plugin-sdk/index.js';
+import { isUpstreamError, UpstreamError } from '@sluice/plugin-sdk';
 
 interface AzureErrorObject {
   message?: unknown;
@@ -18,7 +18,7 @@ const CONTEXT_MESSAGE = /maximum context length|context length exceeded|context_
 
 /** Rewrites a 4xx UpstreamError's body; anything else (5xx, network, timeouts) is returned as is. */
 export function toAzureError(err: unknown): unknown {
-  if (!(err instanceof UpstreamError) || err.status < 400 || err.status >= 500) return err;
+  if (!isUpstreamError(err) || err.status < 400 || err.status >= 500) return err;
   const upstream = errorObject(err.body);
   const message = typeof upstream.message === 'string' && upstream.message ? upstream.message : `Azure OpenAI answered ${err.status}`;
   const param = typeof upstream.param === 'string' ? upstream.param : null;

@@ -2,7 +2,7 @@
  * Where an Azure OpenAI deployment lives and how it authenticates, resolved once per deployment at
  * config load: `litellm_params` first, the AZURE_* environment (read once at setup) as fallback.
  */
-import type { DeploymentConfig, Endpoint, SecretReader } from '../../../plugin-sdk/index.js';
+import type { DeploymentConfig, Endpoint, SecretReader } from '@sluice/plugin-sdk';
 import type { EntraCredentials } from './entra-token.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';

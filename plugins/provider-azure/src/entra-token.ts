@@ -3,7 +3,7 @@
  * (OAuth 2.0 client credentials grant). A token is reused until 60 s before it expires, and
  * concurrent callers share one refresh: a burst of requests costs one token request, not one each.
  */
-import { UpstreamError, httpTarget, type HttpClient, type HttpTarget } from '../../../plugin-sdk/index.js';
+import { UpstreamError, httpTarget, type HttpClient, type HttpTarget } from '@sluice/plugin-sdk';
 
 export interface EntraCredentials {
   /** e.g. `https://login.microsoftonline.com` (sovereign clouds have their own). */

@@ -1,5 +1,5 @@
 /** Azure OpenAI (`azure/<deployment>`, `azure_text/<deployment>`). */
-import { definePlugin, type DeploymentConfig, type ProviderAdapter } from '../../../plugin-sdk/index.js';
+import { definePlugin, type DeploymentConfig, type ProviderAdapter } from '@sluice/plugin-sdk';
 import { createAzureAdapter } from './azure-adapter.js';
 import { readAzureEnvironment, resolveAzureDeployment } from './azure-settings.js';
 import type { ProviderAzureConfig } from './config.generated.js';
@@ -8,7 +8,7 @@ import { EntraTokenSource } from './entra-token.js';
 export default definePlugin<ProviderAzureConfig>({
   id: 'provider-azure',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const env = await readAzureEnvironment(ctx.secrets);
     const defaultApiVersion = config.default_api_version ?? '2024-10-21';

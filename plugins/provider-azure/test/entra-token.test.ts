@@ -1,6 +1,6 @@
 /** The token cache on a controlled clock: reuse until 60 s before expiry, one refresh at a time. */
 import { describe, expect, it } from 'vitest';
-import { UpstreamError, type HttpClient, type HttpRequestOptions, type HttpTarget } from '../../../plugin-sdk/index.js';
+import { UpstreamError, type HttpClient, type HttpRequestOptions, type HttpTarget } from '@sluice/plugin-sdk';
 import { EntraTokenSource } from '../src/entra-token.js';
 
 interface Answer {

@@ -14,7 +14,7 @@ import {
   type ProviderRequest,
   type ProviderResponse,
   readJsonObject,
-} from '../../../plugin-sdk/index.js';
+} from '@sluice/plugin-sdk';
 import { embed, embeddingFamily, type InvokeResult } from './bedrock-embeddings.js';
 import { firstHeader, fromErrorResponse, unsupported } from './bedrock-errors.js';
 import { toConverseRequest } from './converse-request.js';

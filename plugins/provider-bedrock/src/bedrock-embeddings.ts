@@ -3,7 +3,7 @@
  * (`{inputText}` → `{embedding, inputTextTokenCount}`), so inputs go out in parallel; Cohere
  * models take batches of up to 96 (`{texts, input_type}` → `{embeddings}`).
  */
-import { UpstreamError, type JsonObject, type JsonValue } from '../../../plugin-sdk/index.js';
+import { UpstreamError, type JsonObject, type JsonValue } from '@sluice/plugin-sdk';
 import { unsupported } from './bedrock-errors.js';
 import { object } from './converse-content.js';
 

@@ -3,7 +3,7 @@
  * `__type` in the body) and puts the text in `message`; the name, not the HTTP status, says what
  * happened (AWS answers a bad key with 403 UnrecognizedClientException, which clients know as 401).
  */
-import { UpstreamError } from '../../../plugin-sdk/index.js';
+import { UpstreamError } from '@sluice/plugin-sdk';
 
 interface ErrorKind {
   status: number;

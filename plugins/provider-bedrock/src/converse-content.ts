@@ -1,5 +1,5 @@
 /** OpenAI message content (strings, text and image parts, tool calls, tool results) → Converse content blocks. */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { unsupported } from './bedrock-errors.js';
 
 export type ContentBlock = JsonObject;

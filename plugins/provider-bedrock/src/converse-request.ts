@@ -3,7 +3,7 @@
  * 400 naming the parameter (or dropped when the deployment sets LiteLLM's `drop_params`), never
  * silently changed.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { unsupported } from './bedrock-errors.js';
 import { object, toContentBlocks, toToolResultBlock, toToolUseBlocks, type ContentBlock } from './converse-content.js';
 

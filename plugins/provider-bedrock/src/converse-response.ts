@@ -1,5 +1,5 @@
 /** Bedrock Converse response → OpenAI `chat.completion`; the stop reason and usage mappings streams share. */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { object } from './converse-content.js';
 
 export interface CompletionMeta {

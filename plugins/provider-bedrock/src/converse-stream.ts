@@ -3,7 +3,7 @@
  * straight through as they arrive; the stop reason becomes the finishing chunk and the `metadata`
  * event the usage-only chunk (`choices: []`) the kernel reads spend from.
  */
-import type { JsonObject, JsonValue, StreamEvent } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue, StreamEvent } from '@sluice/plugin-sdk';
 import { bedrockError, exceptionEventName } from './bedrock-errors.js';
 import { object } from './converse-content.js';
 import { finishReason, toOpenAIUsage, type CompletionMeta } from './converse-response.js';

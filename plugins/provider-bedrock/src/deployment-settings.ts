@@ -2,7 +2,7 @@
  * A model_list entry's Bedrock settings, resolved once at config load with LiteLLM's names and
  * precedence: credentials and region from `litellm_params` first, then the environment.
  */
-import type { DeploymentConfig } from '../../../plugin-sdk/index.js';
+import type { DeploymentConfig } from '@sluice/plugin-sdk';
 import { bearerSigner, sigV4Signer, type RequestSigner } from './request-signer.js';
 
 /** The environment's AWS settings, read once in setup. */

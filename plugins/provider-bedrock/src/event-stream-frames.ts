@@ -5,7 +5,7 @@
  * in; the codec then checks both CRCs and parses the typed headers.
  */
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
-import { UpstreamError } from '../../../plugin-sdk/index.js';
+import { UpstreamError } from '@sluice/plugin-sdk';
 
 export type EventStreamMessage = Message;
 

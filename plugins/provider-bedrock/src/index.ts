@@ -1,5 +1,5 @@
 /** Amazon Bedrock (`model: bedrock/<model id>`): chat via Converse, embeddings via InvokeModel, SigV4-signed. */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { definePlugin } from '@sluice/plugin-sdk';
 import { createBedrockAdapter } from './bedrock-adapter.js';
 import type { ProviderBedrockConfig } from './config.generated.js';
 import { resolveSettings, type AwsEnvironment } from './deployment-settings.js';
@@ -7,7 +7,7 @@ import { resolveSettings, type AwsEnvironment } from './deployment-settings.js';
 export default definePlugin<ProviderBedrockConfig>({
   id: 'provider-bedrock',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx) {
     // The environment is read once here; deployments fall back to it when litellm_params name no credentials.
     const read = async (name: string) => (await ctx.secrets.get(name)) || undefined;

@@ -3,7 +3,7 @@
  * Like LiteLLM's `fake-openai-endpoint`, it lets the default config and tests run without network.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toAbortSignal, type AbortSignalLike, type DeploymentConfig, type JsonObject, type ProviderAdapter, type ProviderRequest, type ProviderResponse, type StreamEvent } from '../../../plugin-sdk/index.js';
+import { toAbortSignal, type AbortSignalLike, type DeploymentConfig, type JsonObject, type ProviderAdapter, type ProviderRequest, type ProviderResponse, type StreamEvent } from '@sluice/plugin-sdk';
 import type { ProviderFakeConfig } from './config.generated.js';
 import { base64Floats, embeddingOf, fakeId, lastUserText, promptText, streamPieces, usageFor } from './fake-responses.js';
 

@@ -1,6 +1,6 @@
 /** Deterministic OpenAI-format answers: same request, same content and usage. */
 import { createHash } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 /** ~4 characters per token, as tokenizers average on English text. */
 export function tokenCount(text: string): number {

@@ -1,5 +1,5 @@
 /** Google AI Studio (`gemini/<model>`): the Generative Language API, keyed by `x-goog-api-key`. */
-import { httpTarget, type DeploymentConfig } from '../../../plugin-sdk/index.js';
+import { httpTarget, type DeploymentConfig } from '@sluice/plugin-sdk';
 import type { GeminiUpstream, ModelTargets, UpstreamAuth } from './gemini-adapter.js';
 import { extraHeaders } from './extra-headers.js';
 

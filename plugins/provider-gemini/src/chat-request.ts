@@ -1,5 +1,5 @@
 /** An OpenAI chat completion request → a Gemini `GenerateContentRequest`. */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { toParts, textOf } from './content-parts.js';
 import { badRequest } from './google-errors.js';
 import { isEmptyObjectSchema, isObject, toGeminiSchema } from './gemini-schema.js';

@@ -1,6 +1,6 @@
 /** A Gemini `GenerateContentResponse` → an OpenAI `chat.completion`. Shared pieces serve the stream too. */
 import { randomUUID } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { contentPolicyError } from './google-errors.js';
 import { isObject } from './gemini-schema.js';
 import { toolCallId } from './tool-call-ids.js';

@@ -4,7 +4,7 @@
  * calls, never fragments; each becomes the OpenAI pair of deltas (id, type and name first, then
  * the arguments), so clients that assemble fragments work unchanged.
  */
-import { readSse, type JsonObject, type StreamEvent } from '../../../plugin-sdk/index.js';
+import { readSse, type JsonObject, type StreamEvent } from '@sluice/plugin-sdk';
 import { completionId, finishReasonOf, throwIfPromptBlocked, toUsage, toolCallOf } from './chat-response.js';
 import { streamedGoogleError } from './google-errors.js';
 import { isObject } from './gemini-schema.js';

@@ -3,7 +3,7 @@
  * data URLs and base64 audio/files) or by reference (`fileData`, for http(s) and gs:// URLs,
  * which Gemini fetches itself).
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { badRequest } from './google-errors.js';
 import { isObject } from './gemini-schema.js';
 

@@ -3,7 +3,7 @@
  * Vertex's `:predict` (one instance per input). Both answer floats; `encoding_format: base64`
  * is produced here, as OpenAI does it (little-endian float32).
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { badRequest } from './google-errors.js';
 import { isObject } from './gemini-schema.js';
 

@@ -1,5 +1,5 @@
 /** `litellm_params.extra_headers` (or `headers`), sent with every call of a deployment. */
-import type { DeploymentConfig } from '../../../plugin-sdk/index.js';
+import type { DeploymentConfig } from '@sluice/plugin-sdk';
 
 export function extraHeaders(deployment: DeploymentConfig): Record<string, string> {
   const out: Record<string, string> = {};

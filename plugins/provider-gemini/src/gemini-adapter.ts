@@ -14,7 +14,7 @@ import {
   type ProviderRequest,
   type ProviderResponse,
   readJsonObject,
-} from '../../../plugin-sdk/index.js';
+} from '@sluice/plugin-sdk';
 import { toGenerateContentRequest, type RequestDefaults } from './chat-request.js';
 import { toChatCompletion } from './chat-response.js';
 import { toChunkBatches } from './chat-stream.js';

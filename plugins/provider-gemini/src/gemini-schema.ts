@@ -5,7 +5,7 @@
  * and rewrites the JSON Schema forms that have a Gemini equivalent: `$ref` is inlined,
  * `type: [T, "null"]` becomes `nullable`, `oneOf` becomes `anyOf`, `const` becomes `enum`.
  */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { badRequest } from './google-errors.js';
 
 const KEPT = new Set([

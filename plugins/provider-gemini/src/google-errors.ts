@@ -3,7 +3,7 @@
  * `code` an OpenAI SDK understands. Google answers `{error:{code, message, status, details}}`
  * (an array of those from non-SSE streams).
  */
-import { UpstreamError, type JsonObject } from '../../../plugin-sdk/index.js';
+import { UpstreamError, type JsonObject } from '@sluice/plugin-sdk';
 
 /** Google's canonical status names, for bodies whose HTTP status says less than the name does. */
 const STATUS_BY_NAME: Record<string, number> = {

@@ -1,6 +1,6 @@
 /** Google Gemini through AI Studio (`gemini/<model>`) and Vertex AI (`vertex_ai/<model>`): chat and embeddings. */
-import { definePlugin, type DeploymentConfig, type JsonValue, type PluginContext } from '../../../plugin-sdk/index.js';
-import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '../../../plugin-sdk/google-service-account.js';
+import { definePlugin, type DeploymentConfig, type JsonValue, type PluginContext } from '@sluice/plugin-sdk';
+import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '@sluice/plugin-sdk/node';
 import { aiStudioUpstream } from './ai-studio.js';
 import type { ProviderGeminiConfig } from './config.generated.js';
 import { createGeminiAdapter } from './gemini-adapter.js';
@@ -12,7 +12,7 @@ const TOKEN_EXCHANGE_TIMEOUT_MS = 30_000;
 export default definePlugin<ProviderGeminiConfig>({
   id: 'provider-gemini',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx) {
     // Read once at startup, never per request.
     const envApiKey = (await ctx.secrets.get('GEMINI_API_KEY')) ?? (await ctx.secrets.get('GOOGLE_API_KEY'));

@@ -2,8 +2,8 @@
  * Vertex AI (`vertex_ai/<model>`): Google's publisher models under a project and location,
  * authorized with a bearer token from a service account (plugin-sdk/google-service-account.ts).
  */
-import { httpTarget, UpstreamError, type DeploymentConfig } from '../../../plugin-sdk/index.js';
-import type { ServiceAccountKey, ServiceAccountTokenSource, TokenExchangeFailure } from '../../../plugin-sdk/google-service-account.js';
+import { httpTarget, UpstreamError, type DeploymentConfig } from '@sluice/plugin-sdk';
+import type { ServiceAccountKey, ServiceAccountTokenSource, TokenExchangeFailure } from '@sluice/plugin-sdk/node';
 import type { GeminiUpstream, ModelTargets, UpstreamAuth } from './gemini-adapter.js';
 import { extraHeaders } from './extra-headers.js';
 import { openAIErrorBody } from './google-errors.js';

@@ -1,6 +1,6 @@
 /** The OpenAI ↔ Gemini translation, piece by piece, for the cases the end-to-end tests do not reach. */
 import { describe, expect, it } from 'vitest';
-import { UpstreamError, type JsonObject } from '../../../plugin-sdk/index.js';
+import { UpstreamError, type JsonObject } from '@sluice/plugin-sdk';
 import { toGenerateContentRequest } from '../src/chat-request.js';
 import { finishReasonOf, toUsage } from '../src/chat-response.js';
 import { toChunkBatches } from '../src/chat-stream.js';

@@ -1,7 +1,7 @@
 /** Where each deployment's calls go, built once from litellm_params. */
 import { describe, expect, it } from 'vitest';
-import type { ServiceAccountKey, ServiceAccountTokenSource } from '../../../plugin-sdk/google-service-account.js';
-import type { DeploymentConfig } from '../../../plugin-sdk/index.js';
+import type { ServiceAccountKey, ServiceAccountTokenSource } from '@sluice/plugin-sdk/node';
+import type { DeploymentConfig } from '@sluice/plugin-sdk';
 import { aiStudioUpstream } from '../src/ai-studio.js';
 import { vertexUpstream } from '../src/vertex.js';
 

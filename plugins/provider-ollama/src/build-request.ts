@@ -2,7 +2,7 @@
  * The three request bodies Sluice sends Ollama: /api/chat for `ollama_chat/` chat, /api/generate
  * for `ollama/` chat (a prompt rendered from the messages, as LiteLLM does) and for /completions.
  */
-import type { AbortSignalLike, JsonObject } from '../../../plugin-sdk/index.js';
+import type { AbortSignalLike, JsonObject } from '@sluice/plugin-sdk';
 import { toOllamaMessages, toOllamaTools } from './chat-messages.js';
 import type { ImageLoader } from './images.js';
 import { OllamaErrors } from './ollama-errors.js';

@@ -3,7 +3,7 @@
  * text, tool-call arguments are objects rather than JSON text, and a tool result names its
  * function (`tool_name`) where OpenAI gives the call's id.
  */
-import type { AbortSignalLike, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { AbortSignalLike, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import type { ImageLoader } from './images.js';
 import { OllamaErrors } from './ollama-errors.js';
 import type { OllamaMessage, OllamaToolCall } from './ollama-wire.js';

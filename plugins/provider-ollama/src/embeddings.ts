@@ -1,5 +1,5 @@
 /** OpenAI embeddings ↔ Ollama's /api/embed (`{model, input}` → `{embeddings}`). */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { OllamaErrors } from './ollama-errors.js';
 import type { OllamaEmbedResponse } from './ollama-wire.js';
 import type { DeploymentDefaults } from './request-options.js';

@@ -2,7 +2,7 @@
  * `image_url` parts → the bare base64 Ollama wants in `images`. Ollama cannot fetch URLs, so an
  * http(s) image is downloaded here (as LiteLLM does), with the call's abort signal and a size cap.
  */
-import type { AbortSignalLike, HttpClient } from '../../../plugin-sdk/index.js';
+import type { AbortSignalLike, HttpClient } from '@sluice/plugin-sdk';
 import { OllamaErrors } from './ollama-errors.js';
 
 export interface ImageLoader {

@@ -1,5 +1,5 @@
 /** Ollama's native API (`ollama_chat/<model>`, `ollama/<model>`), translated to and from OpenAI's format. */
-import { definePlugin, type DeploymentConfig, type ProviderAdapter } from '../../../plugin-sdk/index.js';
+import { definePlugin, type DeploymentConfig, type ProviderAdapter } from '@sluice/plugin-sdk';
 import type { ProviderOllamaConfig } from './config.generated.js';
 import { createOllamaAdapter } from './ollama-adapter.js';
 
@@ -8,7 +8,7 @@ const DEFAULT_API_BASE = 'http://localhost:11434';
 export default definePlugin<ProviderOllamaConfig>({
   id: 'provider-ollama',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     // LiteLLM's variables, read once: every deployment without its own api_base / api_key uses them.
     const envBase = await ctx.secrets.get('OLLAMA_API_BASE');

@@ -14,7 +14,7 @@ import {
   type ProviderAdapter,
   type ProviderRequest,
   type ProviderResponse,
-} from '../../../plugin-sdk/index.js';
+} from '@sluice/plugin-sdk';
 import { toChatRequest, toGenerateFromChat, toGenerateFromCompletion } from './build-request.js';
 import { toEmbedRequest, toOpenAIEmbeddings } from './embeddings.js';
 import { createImageLoader } from './images.js';

@@ -2,7 +2,7 @@
  * Errors: Sluice's own refusals (a request Ollama cannot express) are coded 400s; Ollama's
  * `{"error": "..."}` answers become UpstreamErrors carrying an OpenAI envelope.
  */
-import { UpstreamError, definePluginErrors, type HttpResponse } from '../../../plugin-sdk/index.js';
+import { UpstreamError, definePluginErrors, type HttpResponse } from '@sluice/plugin-sdk';
 
 export const OllamaErrors = definePluginErrors('OLLAMA', {
   UNSUPPORTED_PARAM: {

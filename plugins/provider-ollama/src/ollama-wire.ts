@@ -1,5 +1,5 @@
 /** Ollama's native API shapes (github.com/ollama/ollama docs/api.md), as far as Sluice uses them. */
-import type { JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 export interface OllamaToolCall {
   /** Newer Ollama versions name their calls; older ones do not. */

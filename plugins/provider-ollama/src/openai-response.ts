@@ -1,6 +1,6 @@
 /** Ollama replies → OpenAI `chat.completion` / `text_completion` objects. */
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../../../plugin-sdk/index.js';
+import type { JsonObject } from '@sluice/plugin-sdk';
 import type { OllamaToolCall, ReplyPart } from './ollama-wire.js';
 
 export type ResponseKind = 'chat' | 'text';

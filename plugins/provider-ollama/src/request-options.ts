@@ -3,7 +3,7 @@
  * cannot do is refused with a 400 naming the parameter, or left out when drop_params is set (as in
  * LiteLLM); it is never dropped without the operator having asked for it.
  */
-import type { DeploymentConfig, JsonObject, JsonValue } from '../../../plugin-sdk/index.js';
+import type { DeploymentConfig, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 import { OllamaErrors } from './ollama-errors.js';
 import type { OllamaRequestCommon } from './ollama-wire.js';
 

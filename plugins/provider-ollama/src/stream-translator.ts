@@ -4,7 +4,7 @@
  * arguments, then the arguments); the `done` line becomes the finish chunk and, when asked, the
  * usage-only chunk `{choices: [], usage}`.
  */
-import { UpstreamError, type JsonObject, type StreamEvent } from '../../../plugin-sdk/index.js';
+import { UpstreamError, type JsonObject, type StreamEvent } from '@sluice/plugin-sdk';
 import { readNdjson } from './ndjson.js';
 import { errorFromMessage } from './ollama-errors.js';
 import { replyPart, type OllamaReply } from './ollama-wire.js';

@@ -1,12 +1,12 @@
 /** Serves every OpenAI-compatible provider prefix (hosted_vllm/, groq/, together_ai/…); openai/ is provider-openai. */
-import { createOpenAICompatibleAdapter, definePlugin } from '../../../plugin-sdk/index.js';
+import { createOpenAICompatibleAdapter, definePlugin } from '@sluice/plugin-sdk';
 import type { ProviderOpenAICompatibleConfig } from './config.generated.js';
 import { KNOWN_PROVIDERS } from './known-providers.js';
 
 export default definePlugin<ProviderOpenAICompatibleConfig>({
   id: 'provider-openai-compatible',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx) {
     // Keys from the environment (OPENAI_API_KEY…) are read once here, not per request.
     const envKeys = new Map<string, string | undefined>();

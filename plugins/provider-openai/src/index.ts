@@ -1,5 +1,5 @@
 /** OpenAI's own API (`openai/`, `text-completion-openai/`) on the SDK's OpenAI-compatible adapter. */
-import { createOpenAICompatibleAdapter, definePlugin, type DeploymentConfig, type ProviderAdapter } from '../../../plugin-sdk/index.js';
+import { createOpenAICompatibleAdapter, definePlugin, type DeploymentConfig, type ProviderAdapter } from '@sluice/plugin-sdk';
 import type { ProviderOpenAIConfig } from './config.generated.js';
 
 const DEFAULT_API_BASE = 'https://api.openai.com/v1';
@@ -7,7 +7,7 @@ const DEFAULT_API_BASE = 'https://api.openai.com/v1';
 export default definePlugin<ProviderOpenAIConfig>({
   id: 'provider-openai',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx) {
     // The environment is every deployment's fallback; read once here, never per request.
     const envKey = await ctx.secrets.get('OPENAI_API_KEY');

@@ -7,7 +7,7 @@
  * that got past preCall, whatever its outcome) adds the call's tokens and releases its slots.
  * A call that nothing limits costs one loop over its scopes: no counters call, no allocation.
  */
-import { definePlugin, type SpendEvent } from '../../../plugin-sdk/index.js';
+import { definePlugin, type SpendEvent } from '@sluice/plugin-sdk';
 import type { RateLimiterConfig } from './config.generated.js';
 import { anyLimit, limitChecks } from './limit-checks.js';
 import { LimitCounting, type CheckOutcome } from './limit-counting.js';
@@ -63,7 +63,7 @@ function refusal(refused: CheckOutcome, outcomes: readonly CheckOutcome[], now: 
 export default definePlugin<RateLimiterConfig>({
   id: PLUGIN_ID,
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   setup(ctx, config) {
     const tokensOf = TOKEN_COUNT[config.token_rate_limit_type ?? 'total'];
     let lastWarning = 0;

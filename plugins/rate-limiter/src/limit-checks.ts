@@ -3,7 +3,7 @@
  * key's per-model limits for the requested model. Pure: no I/O, so the no-limit path (most calls
  * of most deployments) is a loop over the scopes and nothing else.
  */
-import type { LimitScope, ScopeKind } from '../../../plugin-sdk/index.js';
+import type { LimitScope, ScopeKind } from '@sluice/plugin-sdk';
 
 /** LiteLLM's `rate_limit_type` names, used in its messages and `x-ratelimit-*` headers. */
 export type LimitType = 'requests' | 'tokens' | 'max_parallel_requests';

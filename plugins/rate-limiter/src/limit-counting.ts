@@ -11,7 +11,7 @@
  *   gateway crashed mid-call) frees itself; a call counts against the limit in its bucket and the
  *   next, which is why the previous bucket is read alongside the reservation.
  */
-import type { Counters } from '../../../plugin-sdk/index.js';
+import type { Counters } from '@sluice/plugin-sdk';
 import type { LimitCheck } from './limit-checks.js';
 
 export const WINDOW_MS = 60_000;

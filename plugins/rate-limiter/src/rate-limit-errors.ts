@@ -3,7 +3,7 @@
  * words it, so clients that match on LiteLLM's text keep working. One code per limit type, so the
  * `x-sluice-error-code` header tells them apart without parsing the message.
  */
-import { definePluginErrors, type ErrorSpec } from '../../../plugin-sdk/index.js';
+import { definePluginErrors, type ErrorSpec } from '@sluice/plugin-sdk';
 import type { LimitType } from './limit-checks.js';
 
 const EXCEEDED: ErrorSpec = {

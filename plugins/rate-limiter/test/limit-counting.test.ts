@@ -4,8 +4,8 @@
  * that fails (the limiter admits and warns, it never fails the call).
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryCounters } from '../../../plugin-sdk/memory-counters.js';
-import type { CallContext, Counters, LimitScope, Logger, PluginContext } from '../../../plugin-sdk/index.js';
+import { MemoryCounters } from '@sluice/plugin-sdk/node';
+import type { CallContext, Counters, LimitScope, Logger, PluginContext } from '@sluice/plugin-sdk';
 import rateLimiter from '../src/index.js';
 import type { LimitCheck } from '../src/limit-checks.js';
 import { LimitCounting, WINDOW_MS } from '../src/limit-counting.js';

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LimitScope, Principal } from '../../../plugin-sdk/index.js';
+import type { LimitScope, Principal } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
 import { backends, uniqueTag } from '../../../test/support/backends.js';
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
@@ -17,7 +17,19 @@ const principals = ((globalThis as unknown as { __rateLimitPrincipals: Map<strin
 const scopesAuth = writeTestPlugin({
   id: 'scopes-auth',
   hooks: { preAuth: { stage: 'AUTH' } },
-  source: pluginSource('return { preAuth: async (input) => globalThis.__rateLimitPrincipals.get(input.token) };'),
+  // It also enforces the principal's `models` after preCall, as tenancy's model access does in
+  // production: a refusal that comes after the rate limiter admitted the call.
+  source: pluginSource(`
+    const refuse = (model) => Object.assign(new Error('key not allowed to access model ' + model), {
+      [Symbol.for('sluice.verdict')]: true, code: 'SCOPES_AUTH_MODEL_NOT_ALLOWED', status: 401, type: 'auth_error', param: 'model', envelopeCode: '401',
+    });
+    return {
+      preAuth: async (input) => globalThis.__rateLimitPrincipals.get(input.token),
+      modelAccess: {
+        checkCall(principal, model) { if (principal.models?.length && !principal.models.includes(model)) throw refuse(model); },
+        visibleModels: (principal, models) => models,
+      },
+    };`),
 });
 
 /**
@@ -183,7 +195,7 @@ function rateLimitSuite(name: string, env: () => Record<string, string>) {
     });
 
     it('max_parallel_requests: a call that fails after the check still releases its slot', async () => {
-      // The kernel refuses a model the principal may not call after preCall: a failed call.
+      // scopes-auth's model access refuses a model the principal may not call after preCall: a failed call.
       const token = caller([scope('key', id('par-fail'), { maxParallelRequests: 1 })], { models: ['fast'] });
       for (let i = 0; i < 3; i++) {
         await settled(gw);

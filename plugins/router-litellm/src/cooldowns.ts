@@ -3,7 +3,7 @@
  * (Redis when configured) and a cooldown is announced on pub/sub, so every instance stops sending
  * to a failing deployment; each instance checks only its local map on the hot path.
  */
-import type { Counters, Logger } from '../../../plugin-sdk/index.js';
+import type { Counters, Logger } from '@sluice/plugin-sdk';
 
 const CHANNEL = 'router:cooldown';
 /** Statuses that take a deployment out at once (LiteLLM: rate limited, bad key, unknown model, timeout). */

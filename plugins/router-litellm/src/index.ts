@@ -1,5 +1,5 @@
 /** LiteLLM's router as a plugin: strategies, retries, fallbacks, cooldowns, rpm/tpm, mocks, aliases. */
-import { definePlugin } from '../../../plugin-sdk/index.js';
+import { definePlugin } from '@sluice/plugin-sdk';
 import type { RouterLitellmConfig } from './config.generated.js';
 import { Cooldowns } from './cooldowns.js';
 import { DeploymentStats } from './deployment-stats.js';
@@ -10,7 +10,7 @@ import { strategyPick } from './strategies.js';
 export default definePlugin<RouterLitellmConfig>({
   id: 'router-litellm',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   async setup(ctx, config) {
     const settings = routerSettings(config);
     const stats = new DeploymentStats();

@@ -3,7 +3,7 @@
  * the provider (a canned completion, or one of LiteLLM's exception names) so that routing,
  * fallbacks and clients can be tested end to end.
  */
-import { UpstreamError, type Endpoint, type JsonObject, type ProviderResponse, type RoutableDeployment } from '../../../plugin-sdk/index.js';
+import { UpstreamError, type Endpoint, type JsonObject, type ProviderResponse, type RoutableDeployment } from '@sluice/plugin-sdk';
 
 const MOCK_ERRORS: Record<string, { status: number; code?: string; type: string; timeout?: boolean }> = {
   'litellm.RateLimitError': { status: 429, type: 'rate_limit_error' },

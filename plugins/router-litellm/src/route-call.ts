@@ -3,7 +3,7 @@
  * retryable failures (with backoff, preferring another deployment), then walk the fallbacks that
  * match the failure (context window, content policy, general, default).
  */
-import { SluiceError, UpstreamError, type ProviderResponse, type RoutableDeployment, type RoutingOutcome, type RoutingRequest, type Usage } from '../../../plugin-sdk/index.js';
+import { isUpstreamError, isVerdict, UpstreamError, type ProviderResponse, type RoutableDeployment, type RoutingOutcome, type RoutingRequest, type Usage } from '@sluice/plugin-sdk';
 import type { Cooldowns } from './cooldowns.js';
 import type { DeploymentStats } from './deployment-stats.js';
 import { mockAnswer, mockError } from './mock-response.js';
@@ -65,7 +65,7 @@ export function routeCall(req: RoutingRequest, parts: RouterParts): Promise<Rout
     },
     (err: unknown) => {
       stats.finished(d.id);
-      if (!(err instanceof UpstreamError)) throw err; // the client went away, or a verdict: stop routing
+      if (!isUpstreamError(err)) throw err; // the client went away, or a verdict: stop routing
       return routeFully(req, parts, { deployment: d, error: err });
     },
   );
@@ -109,7 +109,7 @@ async function routeFully(req: RoutingRequest, parts: RouterParts, prior?: Prior
   if (first.ok) return { ...first.outcome, attemptedRetries: first.retries || undefined };
   if (first.missing) throw req.modelNotFound(req.model);
 
-  const kind = first.error instanceof UpstreamError ? kindOf(first.error) : 'other';
+  const kind = isUpstreamError(first.error) ? kindOf(first.error) : 'other';
   // A group's own fallbacks, else LiteLLM's `*` entry, which default_fallbacks are (and win over).
   const general =
     settings.fallbacks.get(primary) ??
@@ -172,7 +172,7 @@ async function tryGroup(
     deployments = req.group(group);
   } catch (err) {
     // The requested group must serve the endpoint; a fallback group that cannot is skipped.
-    if (requested || !(err instanceof SluiceError)) throw err;
+    if (requested || !isVerdict(err)) throw err;
   }
   if (!deployments) return { ok: false, missing: true, error: req.modelNotFound(group), retries: 0 };
   // Allocated only on failure: the common call succeeds at once and creates neither.
@@ -212,7 +212,7 @@ async function tryGroup(
       response = await attempt(d);
     } catch (err) {
       stats.finished(d.id);
-      if (!(err instanceof UpstreamError)) throw err; // the client went away, or a verdict: stop routing
+      if (!isUpstreamError(err)) throw err; // the client went away, or a verdict: stop routing
       failure = { deployment: d, error: err };
       continue;
     }

@@ -1,5 +1,5 @@
 /** Choosing one deployment among the healthy ones of a group. */
-import type { RoutableDeployment } from '../../../plugin-sdk/index.js';
+import type { RoutableDeployment } from '@sluice/plugin-sdk';
 import type { DeploymentStats } from './deployment-stats.js';
 import type { Strategy } from './router-settings.js';
 

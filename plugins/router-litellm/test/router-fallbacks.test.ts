@@ -12,12 +12,12 @@ function chatOnlyProviderPlugin(): string {
   mkdirSync(dir);
   writeFileSync(
     join(dir, 'plugin.json'),
-    JSON.stringify({ id: 'provider-chat-only', version: '1.0.0', apiVersion: '^1', main: 'index.mjs', capabilities: ['providers'], provides: { providers: ['chatonly'] } }),
+    JSON.stringify({ id: 'provider-chat-only', version: '1.0.0', apiVersion: '^2', main: 'index.mjs', capabilities: ['providers'], provides: { providers: ['chatonly'] } }),
   );
   writeFileSync(
     join(dir, 'index.mjs'),
     `const answer = { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'chat only' }, finish_reason: 'stop' }] };
-export default { id: 'provider-chat-only', version: '1.0.0', apiVersion: '^1',
+export default { id: 'provider-chat-only', version: '1.0.0', apiVersion: '^2',
   setup: () => ({ providers: [{ names: ['chatonly'], endpoints: ['chat'], createAdapter: () => ({ call: async () => ({ kind: 'json', status: 200, body: answer }) }) }] }) };
 `,
   );

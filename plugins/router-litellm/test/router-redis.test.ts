@@ -89,6 +89,11 @@ async function privateBuild(): Promise<string> {
   mkdirSync(join(root, 'bin'));
   // Copies: a link would resolve back to ROOT/dist.
   for (const file of ['sluice.js', 'node-flags.js']) copyFileSync(join(ROOT, 'bin', file), join(root, 'bin', file));
+  // The linked node_modules resolve @sluice/plugin-sdk to ROOT/plugin-sdk: its dist/ is built first, as `npm run build` does.
+  const sdk = spawnProc([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'plugin-sdk/tsconfig.json'], process.env, ROOT);
+  const sdkCode = await sdk.exited;
+  running.splice(running.indexOf(sdk), 1);
+  if (sdkCode !== 0) throw new Error(`SDK build failed:\n${sdk.output()}`);
   const tsc = spawnProc([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', join(root, 'dist')], process.env, ROOT);
   const code = await tsc.exited;
   running.splice(running.indexOf(tsc), 1);

@@ -1,4 +1,4 @@
-import { definePluginErrors } from '../../../plugin-sdk/index.js';
+import { definePluginErrors } from '@sluice/plugin-sdk';
 
 export const SpendErrors = definePluginErrors('SPEND_LOGS', {
   DATES_REQUIRED: { status: 400, type: 'bad_request_error', param: 'None', message: 'Please provide start_date and end_date' },

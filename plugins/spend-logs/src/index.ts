@@ -6,8 +6,9 @@
  * and the daily rollup upserts. Reports read the rollups, never the log. A DB outage queues rows
  * (then spills them to a file) and a shutdown flushes them, so no row is lost.
  */
-import { BatchWriter } from '../../../plugin-sdk/batch-writer.js';
-import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '../../../plugin-sdk/index.js';
+import type { Knex } from 'knex';
+import { BatchWriter } from '@sluice/plugin-sdk/node';
+import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '@sluice/plugin-sdk';
 import type { SpendLogsConfig } from './config.generated.js';
 import { LOG_TABLE, MIGRATIONS } from './migrations.js';
 
@@ -18,10 +19,11 @@ import { spendBatchWriter } from './spend-writer.js';
 export default definePlugin<SpendLogsConfig>({
   id: 'spend-logs',
   version: '1.0.0',
-  apiVersion: '^1',
+  apiVersion: '^2',
   migrations: MIGRATIONS,
   setup(ctx, config) {
-    const knex = ctx.database.knex;
+    // The kernel's knex instance: the SDK types it narrowly (SqlQueryBuilder); this plugin builds queries with knex.
+    const knex = ctx.database.knex as Knex;
     const writer = new BatchWriter<SpendLogRow>({
       name: 'spend-logs',
       write: spendBatchWriter(ctx.database.batch),

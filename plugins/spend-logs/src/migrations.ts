@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PluginMigration } from '../../../plugin-sdk/index.js';
+import type { PluginMigration } from '@sluice/plugin-sdk';
 
 export const LOG_TABLE = 'sluice_spend_logs';
 /** Daily totals by (day, api_key, user, team, org, project, end_user, model, provider). */

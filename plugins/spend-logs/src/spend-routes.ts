@@ -1,6 +1,6 @@
 /** LiteLLM's spend read API: /spend/logs (v1 list or daily summary), /spend/logs/v2 (pages), /spend/tags, /global/spend/report. */
 import type { Knex } from 'knex';
-import type { RouteDefinition, RouteRequest } from '../../../plugin-sdk/index.js';
+import type { RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
 import { SpendErrors } from './errors.js';
 import { dateParam, intParam, numberParam, one, type Query } from './query-params.js';
 import { dailySummary, GROUP_BYS, listLogs, SORT_KEYS, spendByTag, spendReport, type GroupBy, type LogFilter } from './spend-queries.js';

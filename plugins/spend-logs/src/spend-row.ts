@@ -1,5 +1,5 @@
 /** A spend event as the row stored in the log (and, as JSON, in the writer's spill file). */
-import type { Endpoint, SpendEvent } from '../../../plugin-sdk/index.js';
+import type { Endpoint, SpendEvent } from '@sluice/plugin-sdk';
 
 export interface SpendLogRow {
   request_id: string;

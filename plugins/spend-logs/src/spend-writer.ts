@@ -5,7 +5,7 @@
  * insert and therefore not counted twice in the rollups. Goes through the kernel's batch writes
  * (prepared statements on SQLite), which cost a few µs a row where the query builder cost ~50.
  */
-import type { BatchWriteRunner } from '../../../plugin-sdk/index.js';
+import type { BatchWriteRunner } from '@sluice/plugin-sdk';
 import { DAILY_KEYS, DAILY_TABLE, DAILY_TAG_KEYS, DAILY_TAG_TABLE, LOG_TABLE } from './migrations.js';
 import { dailyDeltas, dailyTagDeltas, type Totals } from './rollups.js';
 import type { SpendLogRow } from './spend-row.js';

@@ -5,7 +5,7 @@
  * rollup tables, which share the columns it filters on.
  */
 import type { Knex } from 'knex';
-import type { Principal, Role } from '../../../plugin-sdk/index.js';
+import type { Principal, Role } from '@sluice/plugin-sdk';
 import { SpendErrors } from './errors.js';
 
 export const SPEND_READERS: Role[] = ['proxy_admin', 'proxy_admin_viewer', 'org_admin', 'team_admin', 'internal_user', 'internal_user_viewer'];

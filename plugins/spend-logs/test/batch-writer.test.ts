@@ -1,8 +1,8 @@
 /** The SDK's durable batch writer: batching, retry through an outage, spill file across restarts, close. */
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BatchWriter } from '../../../plugin-sdk/batch-writer.js';
-import type { Logger } from '../../../plugin-sdk/index.js';
+import { BatchWriter } from '@sluice/plugin-sdk/node';
+import type { Logger } from '@sluice/plugin-sdk';
 import { tempDir } from '../../../test/support/gateway.js';
 
 interface Line {

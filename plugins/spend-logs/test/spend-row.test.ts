@@ -4,7 +4,7 @@
  * columns, the same JSON byte for byte, the same deltas in the same order, for every input.
  */
 import { describe, expect, it } from 'vitest';
-import type { SpendEvent } from '../../../plugin-sdk/index.js';
+import type { SpendEvent } from '@sluice/plugin-sdk';
 import { DAILY_KEYS, DAILY_TAG_KEYS } from '../src/migrations.js';
 import { dailyDeltas, dailyTagDeltas, dayOf } from '../src/rollups.js';
 import { spendLogRow, type SpendLogRow } from '../src/spend-row.js';

@@ -1,5 +1,4 @@
 /** Evaluates a plugin bundle in a throwaway isolate and reads its declared identity (for `verify` and loading). */
-import ivm from 'isolated-vm';
 
 export interface BundleIdentity {
   id: string;
@@ -9,6 +8,8 @@ export interface BundleIdentity {
 
 /** Throws an Error saying what is wrong when the bundle does not evaluate or export definePlugin(...). */
 export async function inspectBundle(source: string, opts: { memoryMb?: number; timeoutMs?: number } = {}): Promise<BundleIdentity> {
+  // Loaded here, not with the tooling: build and pack work where the native module is not built.
+  const { default: ivm } = await import('isolated-vm');
   const isolate = new ivm.Isolate({ memoryLimit: opts.memoryMb ?? 64 });
   try {
     const context = await isolate.createContext();

@@ -6,16 +6,17 @@
  * the modes it supports and how `post_call` sees streams (`chunk`: each chunk as it passes,
  * `buffer`: the assembled response before any of it is released).
  */
-import type { RouteDefinition } from '../../plugin-sdk/define-plugin.js';
-import type { GuardrailRuntime } from './guardrail-runtime.js';
+import type { RouteDefinition } from '@sluice/plugin-sdk';
+import type { ListedGuardrail } from './guardrail-entry.js';
 
-export function guardrailsListRoute(runtime: GuardrailRuntime): RouteDefinition {
+/** `rows` is read on each call: the entries are known only once every plugin is loaded. */
+export function guardrailsListRoute(rows: () => readonly ListedGuardrail[]): RouteDefinition {
   return {
     method: 'GET',
     url: '/guardrails/list',
     access: 'authenticated',
     summary: 'List the guardrails configured on the gateway',
     tags: ['Guardrails'],
-    handler: async () => ({ body: { guardrails: runtime.list() } }),
+    handler: async () => ({ body: { guardrails: rows() } }),
   };
 }

@@ -5,28 +5,22 @@
  * - on: `default_on`; the request's `guardrails: [name]` (body or `metadata`, names or
  *   `{name: {...}}` / `{name: true}`); `metadata.permissions: {name: true}`; the key's
  *   `guardrails` and `permissions: {name: true}`; the team's guardrails.
- * - off, for a guardrail that would run: the key's `permissions: {name: false}` (name or any of its
- *   implementation's names, e.g. `hide_secrets`). The request alone may not switch a guardrail
- *   off: a guard the caller removes by adding a field protects nothing. Its `metadata.permissions:
- *   {name: false}` (or `metadata.guardrails: {name: false}`) counts only when its key carries
- *   `permissions: {allow_request_<name>_off: true}`.
+ * - off, for a guardrail that would run: the key's or the team's `permissions: {name: false}`
+ *   (name or any of its implementation's names, e.g. `hide_secrets`). The request alone may not
+ *   switch a guardrail off: a guard the caller removes by adding a field protects nothing. Its
+ *   `metadata.permissions: {name: false}` (or `metadata.guardrails: {name: false}`) counts only
+ *   when its key carries `permissions: {allow_request_<name>_off: true}`.
  *
- * Key and team settings arrive in `principal.metadata` from whichever auth plugin recognised the
- * key; they are read defensively because their shape is that plugin's, not ours.
+ * Key and team settings arrive in `principal.switches`, from whichever auth plugin recognised
+ * the key.
  */
-import type { CallContext, Principal } from '../../plugin-sdk/hook-contexts.js';
-import type { JsonObject } from '../../plugin-sdk/json.js';
-import type { Logger } from '../../plugin-sdk/capabilities.js';
+import type { CallContext, JsonObject, Logger, Principal } from '@sluice/plugin-sdk';
 import type { GuardrailEntry } from './guardrail-entry.js';
 
 type Record_ = Record<string, unknown>;
 
 function objectOf(value: unknown): Record_ | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record_) : undefined;
-}
-
-function namesOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 interface RequestAsks {
@@ -68,7 +62,7 @@ function keyLabel(principal: Principal): string {
   return principal.keyAlias ?? principal.id;
 }
 
-export const requestOffPermission = (name: string) => `allow_request_${name}_off`;
+const requestOffPermission = (name: string) => `allow_request_${name}_off`;
 
 export function activeGuardrails(
   entries: readonly GuardrailEntry[],
@@ -77,11 +71,12 @@ export function activeGuardrails(
 ): Set<GuardrailEntry> {
   const active = new Set<GuardrailEntry>();
   const asks = requestAsks(call.body);
-  const metadata = objectOf(call.principal.metadata);
-  const permissions = objectOf(metadata?.permissions);
-  // A team's permissions (team metadata) switch a guardrail off for all its keys, as a key's do.
-  const teamPermissions = objectOf(metadata?.team_permissions);
-  const keyOn = new Set([...namesOf(metadata?.guardrails), ...namesOf(metadata?.team_guardrails)]);
+  const { key, team } = call.principal.switches ?? {};
+  // Checked for shape: another plugin (maybe sandboxed) filled them in.
+  const permissions = objectOf(key?.permissions);
+  // A team's permissions switch a guardrail off for all its keys, as a key's do.
+  const teamPermissions = objectOf(team?.permissions);
+  const keyOn = new Set([...(key?.on ?? []), ...(team?.on ?? [])]);
   for (const e of entries) {
     const on = e.defaultOn || asks.on.has(e.name) || keyOn.has(e.name) || permissions?.[e.name] === true;
     if (!on) continue;

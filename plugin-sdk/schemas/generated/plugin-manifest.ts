@@ -1,6 +1,6 @@
 /* eslint-disable */
 /**
- * GENERATED from schemas/plugin-manifest.schema.json by scripts/gen-types.mjs — do not edit.
+ * GENERATED from plugin-sdk/schemas/plugin-manifest.schema.json by scripts/gen-types.mjs — do not edit.
  * Run `npm run gen:types` after changing the schema.
  */
 
@@ -55,7 +55,7 @@ export interface PluginManifest {
     onAudit?: FailurePolicy;
   };
   /**
-   * Capabilities the plugin uses (enforced for sandboxed plugins).
+   * Capabilities the plugin uses. In process, `http`, `kv`, `counters`, `storage` (ctx.database) and `secrets` (reading them) exist in ctx only when declared; a sandboxed plugin gets what its grants allow.
    */
   capabilities?: (
     'http' | 'kv' | 'secrets' | 'log' | 'now' | 'counters' | 'storage' | 'routes' | 'providers' | 'secret-resolvers'
@@ -69,6 +69,22 @@ export interface PluginManifest {
      */
     providers?: string[];
     /**
+     * For a deployment `model` written without its `provider/` prefix: the name prefixes that mean one of the providers this plugin serves (e.g. `claude` → `anthropic`), as LiteLLM infers them. The longest matching prefix over all installed plugins wins.
+     */
+    modelNamePrefixes?: {
+      [k: string]: string[];
+    };
+    /**
+     * The provider (one this plugin serves) of a deployment `model` without a `provider/` prefix that no plugin's `modelNamePrefixes` match. At most one installed plugin declares it.
+     */
+    fallbackProvider?: string;
+    /**
+     * Provider → the `owned_by` that `/v1/models` shows for its model groups, where it is not the provider's name.
+     */
+    modelOwner?: {
+      [k: string]: string;
+    };
+    /**
      * Routes it adds, for docs and `config check`.
      */
     routes?: string[];
@@ -78,11 +94,15 @@ export interface PluginManifest {
     secretResolver?: boolean;
   };
   /**
+   * Request body fields the plugin reads that steer the gateway (e.g. `fallbacks`, `guardrails`): the kernel removes the fields of every enabled plugin from the body before the provider sees it.
+   */
+  requestFields?: string[];
+  /**
    * Enabled unless the config disables it.
    */
   enabledByDefault?: boolean;
   /**
-   * Present when the plugin is a guardrail: it can then be named in the config's `guardrails:` list, switched on per request, key or team, and switched off through `permissions`. Its preCall/postCall run only on the requests one of its guardrail entries is active for.
+   * Present when the plugin is a guardrail: it can then be named in the config's `guardrails:` list, switched on per request, key or team, and switched off through `permissions`. Its preCall/postCall run only on the requests one of its guardrail entries is active for. Read by the guardrail framework plugin (`guardrails-litellm`), not by the kernel.
    */
   guardrail?: {
     /**

@@ -1,5 +1,5 @@
 /**
- * A guardrail as the kernel runs it: one named entry of the config's `guardrails:` list (or the
+ * A guardrail as this plugin runs it: one named entry of the config's `guardrails:` list (or the
  * implicit always-on entry of a guardrail plugin enabled by a callback name or `plugins:`), bound
  * to the plugin that implements it.
  */

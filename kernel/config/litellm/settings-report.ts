@@ -1,11 +1,13 @@
 /**
  * What Sluice does with each LiteLLM setting it finds. Nothing is ignored silently: every key of
- * litellm_settings / general_settings / router_settings is either used (by the kernel or an enabled
- * plugin), accepted but not yet supported, or unknown — and the last two are reported at startup.
+ * litellm_settings / general_settings / router_settings is either used (by this translation or an
+ * enabled plugin), accepted but not yet supported, or unknown — and the last two are reported at startup.
  */
+import type { SluiceConfig } from '../../../schemas/generated/config.js';
+import type { PluginManifest } from '@sluice/plugin-sdk/schemas';
 
-/** Read by the kernel itself. */
-export const KERNEL_SETTINGS = new Set([
+/** Read by the translation itself (into native config), or listed so they are never "unknown". */
+export const TRANSLATED_SETTINGS = new Set([
   'general_settings.database_url',
   'general_settings.master_key', // via auth-master-key's manifest, listed here so it is never "unknown"
   'litellm_settings.callbacks',
@@ -14,7 +16,7 @@ export const KERNEL_SETTINGS = new Set([
   'litellm_settings.request_timeout',
   'litellm_settings.set_verbose',
   'litellm_settings.json_logs',
-  // LiteLLM's first guardrails format (kernel/guardrails/read-guardrails.ts).
+  // LiteLLM's first guardrails format: guardrail-plugins.ts enables the plugins it names.
   'litellm_settings.guardrails',
   // Read by the provider plugins (through ctx.settings), whichever are enabled.
   'litellm_settings.drop_params',
@@ -82,13 +84,6 @@ const THRESHOLD_SETTING = /^litellm_settings\.[a-z_]+_threshold$/;
 const PLANNED_AREA = new Map<string, string>();
 for (const [area, paths] of Object.entries(PLANNED)) for (const p of paths) PLANNED_AREA.set(p, area);
 
-/** LiteLLM callback names that a later plugin will implement. */
-export const PLANNED_CALLBACKS = new Set([
-  'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
-  'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
-  'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
-]);
-
 export type SettingStatus =
   | { status: 'used'; by: string }
   | { status: 'needs-plugin'; plugin: string }
@@ -105,7 +100,7 @@ export interface SettingClaims {
 export function classifySetting(path: string, claims: SettingClaims): SettingStatus {
   const enabled = claims.enabled.get(path);
   if (enabled) return { status: 'used', by: enabled };
-  if (KERNEL_SETTINGS.has(path)) return { status: 'used', by: 'kernel' };
+  if (TRANSLATED_SETTINGS.has(path)) return { status: 'used', by: 'translation' };
   const available = claims.available.get(path);
   if (available) return { status: 'needs-plugin', plugin: available };
   const area = PLANNED_AREA.get(path) ?? (THRESHOLD_SETTING.test(path) ? 'guardrails' : undefined);
@@ -113,11 +108,9 @@ export function classifySetting(path: string, claims: SettingClaims): SettingSta
   return { status: 'unknown' };
 }
 
-/** One warning line per setting Sluice does not act on. */
-export function reportSettings(
-  sections: Record<string, Record<string, unknown> | undefined>,
-  claims: SettingClaims,
-): string[] {
+/** One warning line per setting Sluice does not act on, once the enabled plugins are known. */
+export function reportSettings(config: SluiceConfig, claims: SettingClaims): string[] {
+  const sections = { general_settings: config.general_settings, litellm_settings: config.litellm_settings, router_settings: config.router_settings };
   const warnings: string[] = [];
   for (const [section, values] of Object.entries(sections)) {
     for (const key of Object.keys(values ?? {})) {
@@ -129,4 +122,14 @@ export function reportSettings(
     }
   }
   return warnings;
+}
+
+/** Which plugin reads each setting (plugin.json `litellm.settings`), split by whether it is enabled. */
+export function settingClaims(installed: readonly PluginManifest[], enabledIds: ReadonlySet<string>): SettingClaims {
+  const claims: SettingClaims = { enabled: new Map(), available: new Map() };
+  for (const manifest of installed) {
+    const target = enabledIds.has(manifest.id) ? claims.enabled : claims.available;
+    for (const path of Object.values(manifest.litellm?.settings ?? {})) if (!target.has(path)) target.set(path, manifest.id);
+  }
+  return claims;
 }

@@ -1,0 +1,47 @@
+/**
+ * LiteLLM turns features on by naming them: `litellm_settings.callbacks` (and success/failure
+ * callbacks) and boolean switches such as `litellm_settings.store_audit_logs: true`. Each plugin
+ * claims its names in plugin.json (`litellm.callbacks`, `litellm.enabledBy`); this turns the names a
+ * config uses into the plugins they imply, and reports the names nothing claims.
+ */
+import type { SluiceConfig } from '../../../schemas/generated/config.js';
+import type { CatalogEntry } from '../../plugins/plugin-catalog.js';
+import type { ImpliedPlugin } from '../../plugins/resolve-plugins.js';
+
+const CALLBACK_SETTINGS = ['callbacks', 'success_callback', 'failure_callback'] as const;
+
+/** LiteLLM callback names that a later plugin will implement. */
+const PLANNED_CALLBACKS = new Set([
+  'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
+  'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
+  'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
+]);
+
+export function callbackPlugins(config: SluiceConfig, installed: readonly CatalogEntry[]): { implied: ImpliedPlugin[]; warnings: string[] } {
+  const implied: ImpliedPlugin[] = [];
+  const warnings: string[] = [];
+  const owners = new Map<string, CatalogEntry>();
+  for (const entry of installed) for (const name of entry.manifest.litellm?.callbacks ?? []) owners.set(name, entry);
+  for (const setting of CALLBACK_SETTINGS) {
+    const names = config.litellm_settings?.[setting];
+    if (names === undefined) continue;
+    const list = Array.isArray(names) ? names : [names];
+    list.forEach((name, i) => {
+      if (typeof name !== 'string') {
+        warnings.push(`litellm_settings.${setting}[${i}] is not a callback name; it is ignored`);
+        return;
+      }
+      const owner = owners.get(name);
+      if (owner) implied.push({ entry: owner, because: 'callback', origin: `litellm_settings.${setting}: ${name}` });
+      else if (PLANNED_CALLBACKS.has(name)) warnings.push(`litellm_settings.${setting}: "${name}" is accepted but not yet supported; it has no effect yet`);
+      else warnings.push(`litellm_settings.${setting}: "${name}" is not a callback Sluice knows; it is ignored`);
+    });
+  }
+  for (const entry of installed) {
+    for (const path of entry.manifest.litellm?.enabledBy ?? []) {
+      const [section, key] = path.split('.') as [keyof SluiceConfig, string];
+      if ((config[section] as Record<string, unknown> | undefined)?.[key] === true) implied.push({ entry, because: 'setting', origin: path });
+    }
+  }
+  return { implied, warnings };
+}
