@@ -5,6 +5,7 @@
  * than `\b` because `_` and `-` are word characters in some formats and separators in others.
  */
 import type { Detector, DetectorName, Finding } from './finding.js';
+import { registerTriggers, scanTriggers } from './trigger-scan.js';
 
 interface FormatRule {
   type: DetectorName;
@@ -14,7 +15,11 @@ interface FormatRule {
   group?: number;
   /** Rejects matches that have the shape but not the content of a real secret (placeholders). */
   accept?: (value: string) => boolean;
+  /** Case-sensitive literals (3+ characters), one of which every match holds: the rule runs only on texts holding one. */
+  triggers: readonly string[];
 }
+
+const HEX_DIGITS = [...'0123456789abcdef'];
 
 const HAS_DIGIT = /\d/;
 const HAS_LETTER = /[A-Za-z]/;
@@ -27,29 +32,30 @@ const notStandIn = (value: string) => !STAND_IN.test(value);
 
 export const FORMAT_RULES: readonly FormatRule[] = [
   // AWS's documentation ids end in EXAMPLE (AKIAIOSFODNN7EXAMPLE); gitleaks allows them too.
-  { type: 'AWS Access Key', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g, accept: (v) => !v.endsWith('EXAMPLE') },
-  { type: 'Anthropic API Key', pattern: /(?<![A-Za-z0-9_-])sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}/g },
+  { type: 'AWS Access Key', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g, accept: (v) => !v.endsWith('EXAMPLE'), triggers: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'] },
+  { type: 'Anthropic API Key', pattern: /(?<![A-Za-z0-9_-])sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}/g, triggers: ['sk-ant-'] },
   // Legacy (`sk-` + 48), project (`sk-proj-`), service-account and admin keys.
-  { type: 'Strict OpenAI API Key', pattern: /(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g, accept: (v) => mixed(v) && !v.includes('--') },
-  { type: 'Groq API Key', pattern: /(?<![A-Za-z0-9_])gsk_[A-Za-z0-9]{40,}(?![A-Za-z0-9_])/g, accept: mixed },
-  { type: 'GitHub Token', pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g, accept: mixed },
+  { type: 'Strict OpenAI API Key', pattern: /(?<![A-Za-z0-9_-])sk-(?!ant-)[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g, accept: (v) => mixed(v) && !v.includes('--'), triggers: ['sk-'] },
+  { type: 'Groq API Key', pattern: /(?<![A-Za-z0-9_])gsk_[A-Za-z0-9]{40,}(?![A-Za-z0-9_])/g, accept: mixed, triggers: ['gsk_'] },
+  { type: 'GitHub Token', pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g, accept: mixed, triggers: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'] },
   {
     type: 'GitLab Secret',
     pattern: /(?<![A-Za-z0-9_-])(?:glpat-[A-Za-z0-9_-]{20,}|glptt-[0-9a-f]{40}|glrt-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})/g,
     accept: mixed,
+    triggers: ['glpat-', 'glptt-', 'glrt-', 'GR1348941'],
   },
-  { type: 'GCP API Key', pattern: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g },
-  { type: 'Hugging Face Token', pattern: /(?<![A-Za-z0-9_])(?:hf_[A-Za-z0-9]{30,}|api_org_[A-Za-z0-9]{30,})(?![A-Za-z0-9_])/g },
-  { type: 'NPM tokens', pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g, accept: mixed },
-  { type: 'Slack Secret', pattern: /(?<![A-Za-z0-9_-])(?:xox[abposre]-[0-9A-Za-z-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})/g, accept: mixed },
-  { type: 'Slack Secret', pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9+/_-]{20,})/dg, group: 1 },
-  { type: 'Stripe Access Key', pattern: /(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[A-Za-z0-9+/=]{24,})(?![A-Za-z0-9_])/g },
-  { type: 'Twilio API Key', pattern: /(?<![A-Za-z0-9])(?:AC|SK)[0-9a-f]{32}(?![A-Za-z0-9])/g },
-  { type: 'SendGrid API Token', pattern: /(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}(?![A-Za-z0-9_-])/g },
-  { type: 'Square OAuth Secret', pattern: /(?<![A-Za-z0-9_-])sq0csp-[0-9A-Za-z_-]{43}(?![A-Za-z0-9_-])/g },
-  { type: 'JSON Web Token', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
-  { type: 'Azure Storage Account access key', pattern: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/dg, group: 1 },
-  { type: 'Azure SAS Token', pattern: /[?&]sig=([A-Za-z0-9%+/=]{16,})/dg, group: 1, accept: notStandIn },
+  { type: 'GCP API Key', pattern: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g, triggers: ['AIza'] },
+  { type: 'Hugging Face Token', pattern: /(?<![A-Za-z0-9_])(?:hf_[A-Za-z0-9]{30,}|api_org_[A-Za-z0-9]{30,})(?![A-Za-z0-9_])/g, triggers: ['hf_', 'api_org_'] },
+  { type: 'NPM tokens', pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g, accept: mixed, triggers: ['npm_'] },
+  { type: 'Slack Secret', pattern: /(?<![A-Za-z0-9_-])(?:xox[abposre]-[0-9A-Za-z-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})/g, accept: mixed, triggers: ['xox', 'xapp-'] },
+  { type: 'Slack Secret', pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9+/_-]{20,})/dg, group: 1, triggers: ['hooks.slack.com/'] },
+  { type: 'Stripe Access Key', pattern: /(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[A-Za-z0-9+/=]{24,})(?![A-Za-z0-9_])/g, triggers: ['sk_', 'rk_', 'whsec_'] },
+  { type: 'Twilio API Key', pattern: /(?<![A-Za-z0-9])(?:AC|SK)[0-9a-f]{32}(?![A-Za-z0-9])/g, triggers: HEX_DIGITS.flatMap((h) => [`AC${h}`, `SK${h}`]) },
+  { type: 'SendGrid API Token', pattern: /(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}(?![A-Za-z0-9_-])/g, triggers: ['SG.'] },
+  { type: 'Square OAuth Secret', pattern: /(?<![A-Za-z0-9_-])sq0csp-[0-9A-Za-z_-]{43}(?![A-Za-z0-9_-])/g, triggers: ['sq0csp-'] },
+  { type: 'JSON Web Token', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, triggers: ['eyJ'] },
+  { type: 'Azure Storage Account access key', pattern: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/dg, group: 1, triggers: ['AccountKey='] },
+  { type: 'Azure SAS Token', pattern: /[?&]sig=([A-Za-z0-9%+/=]{16,})/dg, group: 1, accept: notStandIn, triggers: ['sig='] },
 ];
 
 /**
@@ -130,6 +136,8 @@ function findPemBodies(text: string, report: Report): void {
   }
 }
 
+registerTriggers([], FORMAT_RULES.flatMap((r) => r.triggers));
+
 const FOUND_BY_HAND: readonly { type: DetectorName; find: (text: string, report: Report) => void }[] = [
   { type: 'Private Key', find: findPemBodies },
   { type: 'Mailchimp Access Key', find: findMailchimpKeys },
@@ -152,7 +160,8 @@ export function formatDetector(enabled: (type: DetectorName) => boolean = () => 
   const rules = FORMAT_RULES.filter((r) => enabled(r.type));
   const finders = FOUND_BY_HAND.filter((f) => enabled(f.type));
   return (text, out) => {
-    for (const rule of rules) runRule(rule, text, out);
+    const { exact } = scanTriggers(text);
+    for (const rule of rules) if (rule.triggers.some((t) => exact.has(t))) runRule(rule, text, out);
     for (const { type, find } of finders) find(text, (start, end) => out.push({ start, end, type, specific: true }));
   };
 }

@@ -6,6 +6,7 @@ import { DETECTOR_NAMES, type Detector, type DetectorName, type Finding, type Se
 import { formatDetector } from './format-rules.js';
 import { keywordDetector } from './keyword-rule.js';
 import { RULE_IDS, ruleSetDetector } from './rule-set.js';
+import { forgetTriggers } from './trigger-scan.js';
 
 export { DETECTOR_NAMES, type DetectorName, type SecretType } from './finding.js';
 export { RULE_IDS } from './rule-set.js';
@@ -54,7 +55,9 @@ export const redactSecrets: SecretRedactor = createSecretRedactor();
 
 function redact(text: string, detectors: readonly Detector[]): Redaction {
   const raw: Finding[] = [];
+  forgetTriggers();
   for (const detect of detectors) detect(text, raw);
+  forgetTriggers();
   // Text redacted earlier (by a previous pass or another gateway) is not a secret again.
   const found = raw.filter((f) => f.end - f.start !== REDACTED.length || !text.startsWith(REDACTED, f.start));
   if (found.length === 0) return { text, types: NOTHING };

@@ -5,11 +5,13 @@
  * holding the secret, an entropy floor, keywords and allowlists, applied as gitleaks applies them.
  *
  * Cost: a rule runs only when one of its keywords is in the text. All keywords are found in one
- * pass over the lower-cased text, so the rules whose vendor is never named cost nothing.
+ * pass over the lower-cased text, shared with the built-in format rules (trigger-scan.ts), so the
+ * rules whose vendor is never named cost nothing.
  */
 import GITLEAKS from '../rules/gitleaks-rules.json' with { type: 'json' };
 import SLUICE from '../rules/sluice-rules.json' with { type: 'json' };
 import type { Detector, Finding } from './finding.js';
+import { registerTriggers, scanTriggers } from './trigger-scan.js';
 
 interface PatternData {
   source: string;
@@ -144,51 +146,85 @@ function runRule(r: Rule, text: string, taken: readonly Finding[], out: Finding[
   }
 }
 
+const ALNUM = [...'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+const DIGITS = [...'0123456789'];
+const HEX = [...'0123456789abcdefABCDEF'];
+
 /**
- * Finds which keywords (3+ characters) a lower-cased text holds in one pass: keywords are indexed
- * by their first three characters in a 2^21-bit set, so each position costs a rolling code and one
- * bit test, and only positions that start some keyword are compared. (One alternation regex of the
- * ~230 keywords costs about twice as much on a 10 kB prompt; a search per keyword, 20 times.)
+ * Rules whose keywords are too short to gate them (`sk`, `ey`, `s.`, `q~` are in most texts) run
+ * only on texts holding one of these case-sensitive literals, each of which their regex requires
+ * of every match (and each of which holds a keyword of the rule, lower-cased).
  */
-function keywordScanner(keywords: readonly string[]): (lower: string) => Set<string> {
-  const code3 = (a: number, b: number, c: number) => ((a & 0x7f) << 14) | ((b & 0x7f) << 7) | (c & 0x7f);
-  const byCode = new Map<number, string[]>();
-  for (const k of new Set(keywords)) {
-    const code = code3(k.charCodeAt(0), k.charCodeAt(1), k.charCodeAt(2));
-    byCode.set(code, [...(byCode.get(code) ?? []), k]);
+const GATES: Readonly<Record<string, readonly string[]>> = {
+  'azure-ad-client-secret': DIGITS.map((d) => `${d}Q~`), // [a-zA-Z0-9_~.]{3}\dQ~…
+  jwt: ['.ey'], // ey[a-zA-Z0-9]{17,}\.ey…
+  'twilio-api-key': HEX.map((h) => `SK${h}`), // SK[0-9a-fA-F]{32}
+  'vault-service-token': ['hvs.', ...ALNUM.map((c) => `s.${c}`)], // hvs\.… | s\.[a-z0-9A-Z]{24}
+};
+
+const isTokenChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+
+/** Whether the text holds `.xxxxxx.` (six of [A-Za-z0-9_-] between two dots), found from its dots. */
+function hasDottedSix(text: string): boolean {
+  for (let i = text.indexOf('.'); i !== -1; i = text.indexOf('.', i + 1)) {
+    if (text.charCodeAt(i + 7) !== 46) continue;
+    let j = i + 1;
+    while (j < i + 7 && isTokenChar(text.charCodeAt(j))) j++;
+    if (j === i + 7) return true;
   }
-  const starts = new Int32Array(1 << 16);
-  for (const code of byCode.keys()) starts[code >>> 5] |= 1 << (code & 31);
-  return (lower) => {
-    const found = new Set<string>();
-    let code = ((lower.charCodeAt(0) & 0x7f) << 7) | (lower.charCodeAt(1) & 0x7f);
-    for (let i = 2; i < lower.length; i++) {
-      code = ((code << 7) | (lower.charCodeAt(i) & 0x7f)) & 0x1fffff;
-      if ((starts[code >>> 5] & (1 << (code & 31))) === 0) continue;
-      for (const k of byCode.get(code)!) if (lower.startsWith(k, i - 2)) found.add(k);
-    }
-    return found;
-  };
+  return false;
 }
+
+/**
+ * Rules with no keyword run only on texts passing a check their regex requires of every match
+ * (a dot-scan costs a tenth of the regex on a 10 kB prompt).
+ */
+const PRECHECKS: Readonly<Record<string, (text: string) => boolean>> = {
+  'discord-bot-token': hasDottedSix, // [MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.…
+};
+
+for (const data of RULE_DATA) {
+  for (const gate of GATES[data.id] ?? []) {
+    if (!data.keywords.some((k) => gate.toLowerCase().includes(k))) throw new Error(`gate ${gate} of rule ${data.id} holds none of its keywords`);
+  }
+}
+registerTriggers(
+  RULE_DATA.flatMap((r) => r.keywords),
+  Object.values(GATES).flat(),
+);
 
 /**
  * A detector running the rule set, less the rule ids given. It runs after the built-in detectors
  * and reports only what they did not find.
  */
 export function ruleSetDetector(disabled: ReadonlySet<string> = new Set()): Detector {
-  const rules = RULE_DATA.filter((r) => !disabled.has(r.id) && !OFF_BY_DEFAULT.has(r.id)).map(rule);
-  const always = rules.filter((r) => r.keywords.length === 0);
-  const keyed = rules.filter((r) => r.keywords.length > 0);
-  const keywords = new Set(keyed.flatMap((r) => r.keywords));
-  // The few two-character keywords (`sk`, `ey`, `s.`, `q~`) are looked up directly.
-  const short = [...keywords].filter((k) => k.length < 3);
-  const scan = keywordScanner([...keywords].filter((k) => k.length >= 3));
+  // In the data's order, which names a value two rules find alike. A rule with a keyword under 3
+  // characters and no gate runs on every text, as one without keywords does.
+  const rules = RULE_DATA.filter((r) => !disabled.has(r.id) && !OFF_BY_DEFAULT.has(r.id)).map((data) => ({
+    rule: rule(data),
+    gates: GATES[data.id],
+    precheck: PRECHECKS[data.id],
+    always: data.keywords.length === 0 || data.keywords.some((k) => k.length < 3),
+  }));
+  /** Keyword → the rules (by position) it switches on, so only the few named rules are looked at. */
+  const byKeyword = new Map<string, number[]>();
+  rules.forEach((r, at) => {
+    if (r.gates || r.always) return;
+    for (const k of new Set(r.rule.keywords)) byKeyword.set(k, [...(byKeyword.get(k) ?? []), at]);
+  });
+  const unconditional = rules.flatMap((r, at) => (r.gates || r.always ? [at] : []));
   return (text, out) => {
     const taken = out.slice();
-    const lower = text.toLowerCase();
-    const present = scan(lower);
-    for (const k of short) if (lower.includes(k)) present.add(k);
-    for (const r of always) runRule(r, text, taken, out);
-    for (const r of keyed) if (r.keywords.some((k) => present.has(k))) runRule(r, text, taken, out);
+    const { keywords, exact } = scanTriggers(text);
+    const candidates = unconditional.slice();
+    for (const k of keywords) for (const at of byKeyword.get(k) ?? []) candidates.push(at);
+    candidates.sort((a, b) => a - b);
+    let previous = -1;
+    for (const at of candidates) {
+      if (at === previous) continue;
+      previous = at;
+      const { rule: r, gates, precheck } = rules[at]!;
+      if (gates ? gates.some((t) => exact.has(t)) : !precheck || precheck(text)) runRule(r, text, taken, out);
+    }
   };
 }

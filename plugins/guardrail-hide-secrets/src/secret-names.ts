@@ -26,9 +26,33 @@ const KEY_OWNER_BEFORE = /(?:^|[^A-Za-z])(?:api|access|secret|private|auth|clien
 const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
 const WORD_SPLIT = /[^a-z0-9ñ]+/;
 
-/** `OpenAI_API_KEY` → `open ai api key`; `_authToken` → `auth token`. */
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLowerOrDigit = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+const isWordChar = (c: number) => isLowerOrDigit(c) || c === 0xf1; /* ñ */
+
+/**
+ * `OpenAI_API_KEY` → `open ai api key`; `_authToken` → `auth token`. Read by hand (it runs for
+ * every hint in a text); the regex form stays for names whose length lower-casing changes.
+ */
 export function nameWords(name: string): string[] {
-  return name.replace(CAMEL_BOUNDARY, '$1 $2').toLowerCase().split(WORD_SPLIT).filter(Boolean);
+  const lower = name.toLowerCase();
+  if (lower.length !== name.length) return name.replace(CAMEL_BOUNDARY, '$1 $2').toLowerCase().split(WORD_SPLIT).filter(Boolean);
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i < lower.length; i++) {
+    if (!isWordChar(lower.charCodeAt(i))) {
+      if (start !== -1) words.push(lower.slice(start, i));
+      start = -1;
+    } else if (start === -1) {
+      start = i;
+    } else if (isUpper(name.charCodeAt(i)) && isLowerOrDigit(name.charCodeAt(i - 1))) {
+      // A camel-case boundary (`apiKey`), where the regex form puts a space.
+      words.push(lower.slice(start, i));
+      start = i;
+    }
+  }
+  if (start !== -1) words.push(lower.slice(start));
+  return words;
 }
 
 export function isSecretName(words: readonly string[]): boolean {
