@@ -4,9 +4,12 @@
  * `permissions` off-switches), modes (pre_call, post_call on plain and streamed responses,
  * during_call), GET /guardrails/list and config errors.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkConfig } from '../kernel/cli/config-check.js';
 import type { SluiceConfig } from '../schemas/generated/config.js';
-import { MASTER_KEY, proxyConfig, startGateway, type TestGateway } from './support/gateway.js';
+import { MASTER_KEY, proxyConfig, startGateway, tempDir, type TestGateway } from './support/gateway.js';
 import { startMockOpenAI, type MockOpenAI } from './support/mock-openai.js';
 import { pluginSource, writeTestPlugin } from './support/test-plugins.js';
 
@@ -349,5 +352,19 @@ describe('config errors name the entry', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('sluice config check on guardrails-litellm entries', () => {
+  it('reports a bad guardrail entry as startup does, and its warnings', async () => {
+    const write = (guardrails: object[]) => {
+      const file = join(tempDir('sluice-guardrails-'), 'config.yaml');
+      writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }], guardrails }));
+      return file;
+    };
+    const bad = await checkConfig(write([{ guardrail_name: 'g1', litellm_params: { guardrail: 'hide-secrets', mode: 'post_call' } }]), {}).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ name: 'ConfigError', path: 'guardrails[0].litellm_params.mode', message: expect.stringContaining('does not support mode post_call') });
+    const report = await checkConfig(write([{ guardrail_name: 'g1', litellm_params: { guardrail: 'hide-secrets', mode: 'logging_only' } }]), {});
+    expect(report.warnings).toContain('guardrails[0] (g1): mode logging_only has no effect yet: Sluice logs no request or response content for it to apply to');
   });
 });

@@ -83,6 +83,15 @@ describe('plugin import boundary', () => {
       expect(violations).toEqual([]);
     });
 
+    it(`${relative(PROJECT_ROOT, dir)}'s tests reach the kernel only through a gateway, never by importing it`, () => {
+      const violations = allCodeFiles(dir).flatMap((file) =>
+        importsOf(file)
+          .filter((spec) => /(^|\/)kernel(\/|$)/.test(spec))
+          .map((spec) => `${relative(PROJECT_ROOT, file)}: ${spec}`),
+      );
+      expect(violations).toEqual([]);
+    });
+
     it(`${relative(PROJECT_ROOT, dir)} imports the SDK only by its package name`, () => {
       const violations: string[] = [];
       for (const file of sourceFiles(dir)) {

@@ -31,7 +31,7 @@ const STAND_IN = /^(?:password|passwd|pass|secret|changeme|\*+|x+|\.+|<[^>]*>|\$
 const notStandIn = (value: string) => !STAND_IN.test(value);
 
 export const FORMAT_RULES: readonly FormatRule[] = [
-  // AWS's documentation ids end in EXAMPLE (AKIAIOSFODNN7EXAMPLE); gitleaks allows them too.
+  // AWS's documentation access key ids end in EXAMPLE; gitleaks allows them too.
   { type: 'AWS Access Key', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g, accept: (v) => !v.endsWith('EXAMPLE'), triggers: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'] },
   { type: 'Anthropic API Key', pattern: /(?<![A-Za-z0-9_-])sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}/g, triggers: ['sk-ant-'] },
   // Legacy (`sk-` + 48), project (`sk-proj-`), service-account and admin keys.

@@ -3,12 +3,9 @@
  * per-request activation from typed key and team switches, without a gateway. The behaviour
  * through a real gateway is test/guardrails.test.ts.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ActivatedPlugin, ActivationScope, CallContext, Logger, Principal } from '@sluice/plugin-sdk';
-import { MASTER_KEY, startGateway, tempDir } from '../../../test/support/gateway.js';
-import { checkConfig } from '../../../kernel/cli/config-check.js';
+import { MASTER_KEY, startGateway } from '../../../test/support/gateway.js';
 import plugin from '../src/index.js';
 import { activeGuardrails } from '../src/guardrail-activation.js';
 import { readGuardrails } from '../src/read-guardrails.js';
@@ -133,19 +130,5 @@ describe('in the native config form', () => {
     } finally {
       await gw.close();
     }
-  });
-});
-
-describe('sluice config check', () => {
-  it('reports a bad guardrail entry as startup does, and its warnings', async () => {
-    const write = (guardrails: object[]) => {
-      const file = join(tempDir('sluice-guardrails-'), 'config.yaml');
-      writeFileSync(file, JSON.stringify({ model_list: [{ model_name: 'fake', litellm_params: { model: 'fake/fake' } }], guardrails }));
-      return file;
-    };
-    const bad = await checkConfig(write([{ guardrail_name: 'g1', litellm_params: { guardrail: 'hide-secrets', mode: 'post_call' } }]), {}).catch((e: unknown) => e);
-    expect(bad).toMatchObject({ name: 'ConfigError', path: 'guardrails[0].litellm_params.mode', message: expect.stringContaining('does not support mode post_call') });
-    const report = await checkConfig(write([{ guardrail_name: 'g1', litellm_params: { guardrail: 'hide-secrets', mode: 'logging_only' } }]), {});
-    expect(report.warnings).toContain('guardrails[0] (g1): mode logging_only has no effect yet: Sluice logs no request or response content for it to apply to');
   });
 });
