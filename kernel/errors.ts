@@ -56,6 +56,13 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
     message: 'Model {model} does not support {endpoint}.',
   },
   AUTH_MISSING_KEY: { status: 401, type: 'auth_error', param: 'None', message: 'Authentication Error, No api key passed in.' },
+  /** LiteLLM's wording (user_api_key_auth: an Authorization header without the `Bearer ` scheme). */
+  AUTH_MALFORMED_KEY: {
+    status: 401,
+    type: 'auth_error',
+    param: 'None',
+    message: 'Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.',
+  },
   AUTH_INVALID_KEY: {
     status: 401,
     type: 'auth_error',
@@ -84,6 +91,8 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
   },
   CLIENT_CLOSED: { status: 499, type: 'client_closed_request', message: 'The client closed the connection before the response was complete.' },
   SHUTTING_DOWN: { status: 503, type: 'service_unavailable', message: 'The gateway is shutting down; retry on another instance.' },
+  /** A model_list deployment that could not be built (kernel/models/deployments.ts): the detail says why. */
+  DEPLOYMENT_UNAVAILABLE: { status: 500, type: 'internal_server_error', message: '{detail} (the deployment could not be built at startup)' },
   INTERNAL: { status: 500, type: 'internal_server_error', message: 'Internal error (request id {requestId}).' },
 });
 
@@ -104,7 +113,7 @@ export function fromUpstream(err: UpstreamError, provider: string, timeoutMs: nu
   const headers: Record<string, string> | undefined = err.retryAfter ? { 'retry-after': err.retryAfter } : undefined;
   return new SluiceError(
     'SLUICE_ERR_UPSTREAM_REJECTED',
-    { status: err.status, type: upstream?.type ?? typeForStatus(err.status), message: '', envelopeCode: upstream?.code ?? err.status },
+    { status: err.status, type: upstream?.type ?? typeForStatus(err.status), message: '', envelopeCode: String(upstream?.code ?? err.status) },
     upstream?.message ?? upstreamMessage(err),
     { param: upstream?.param ?? null, headers },
   );

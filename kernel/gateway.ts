@@ -7,9 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Counters, PluginContext, SecretResolver, PluginDefinition, JsonObject } from '@sluice/plugin-sdk';
+import type { Counters, PluginContext, SecretResolver, PluginDefinition, JsonObject, ModelAccess } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../schemas/generated/config.js';
-import { ConfigError } from './config/config-error.js';
 import { SECRET_KEY, envLookup, resolveEnvRefs, resolveStringRef, type RefLookup } from './config/env-refs.js';
 import { settingsWarnings, translateLiteLLMConfig } from './config/litellm/translate-litellm-config.js';
 import { secretValues } from './config/secret-fields.js';
@@ -19,12 +18,13 @@ import { createHooks, type KernelHooks } from './hooks.js';
 import { UndiciHttpClient } from './http/http-client.js';
 import { createLogger, SecretValues, type Logger } from './logging/create-logger.js';
 import { KernelMetrics } from './metrics.js';
-import { deploymentDefaults, toDeployment } from './models/deployments.js';
+import { buildConfigDeployments, deploymentDefaults } from './models/deployments.js';
 import { providerInference } from './models/provider-inference.js';
 import { combineModelAccess } from './models/combined-model-access.js';
-import { ModelRegistry, routableOf, type RegisteredDeployment } from './models/model-registry.js';
+import { ModelRegistry, type RegisteredDeployment } from './models/model-registry.js';
 import { createDefaultRouter } from './models/default-router.js';
 import { completeWith } from './models/model-client.js';
+import { runtimeDeployments } from './models/runtime-deployments.js';
 import { ObserverQueue } from './observers.js';
 import { gatewayOnlyFields } from './proxy/gateway-only-fields.js';
 import { DEFAULT_CONFIG, PROJECT_ROOT } from './paths.js';
@@ -95,7 +95,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   const secrets = new SecretValues();
   const log = createLogger({ level: opts.logLevel ?? config.logging?.level, pretty: opts.logDestination ? false : config.logging?.pretty, destination: opts.logDestination, redact: config.logging?.redact }, secrets);
 
-  const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file), translation.implied);
+  const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file), translation.implied, env);
 
   const byEnv = envLookup(env);
   const { dataDir, databaseUrl, redisUrl } = await backendLocations(config, env);
@@ -113,11 +113,12 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     },
   });
   let counters: Counters | undefined;
+  const backendWarnings: string[] = [];
   const http = new UndiciHttpClient();
   // Plugins' batched writes: a SQLite file is written from a worker thread (batch-write.ts).
   const batchWrites = batchWriteRunner(storage.knex, storage.dialect, storage.dialect === 'sqlite' ? { sqliteFile: storage.location, sqlitePragmas: SQLITE_PRAGMAS } : {});
   try {
-    counters = await openCounters({ redisUrl, log });
+    counters = await openCounters({ redisUrl, log, onWarning: (w) => backendWarnings.push(w) });
     const metrics = new KernelMetrics();
     const defs = await importPlugins(resolution.selected, (pluginId, reason) => {
       metrics.inc('sandbox_restarts_total', { plugin: pluginId });
@@ -141,7 +142,10 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       litellm_settings: Object.freeze({ ...(config.litellm_settings ?? {}) }),
       router_settings: Object.freeze({ ...(config.router_settings ?? {}) }),
     });
-    let registry = new ModelRegistry([]);
+    // One registry for the gateway's life: config deployments go in below, runtime ones as plugins supply them.
+    const registry = new ModelRegistry([]);
+    // Combined once every plugin is set up (a management route asks it through ctx.models.mayCall).
+    let modelAccess: ModelAccess | null | undefined;
     const dirOf = new Map(resolution.selected.map((s) => [s.entry.manifest.id, s.entry.dir]));
     // A secret manager reads its own credentials from the environment only: asking the secret
     // managers (itself included) would recurse.
@@ -170,6 +174,18 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         has: (name) => registry.has(name),
         estimateCost: (name, promptTokens, completionTokens) => contributions.pricing?.pricing.estimateCost?.(registry.pricingGroup(name), promptTokens, completionTokens) ?? 0,
         complete: (name, body, options) => completeWith(registry, name, body as JsonObject, options),
+        deployments: () => registry.views(),
+        onChange: (listener) => registry.onChange(listener),
+        mayCall: (principal, name) => {
+          modelAccess ??= combineModelAccess(contributions.modelAccess) ?? null;
+          if (!modelAccess) return true;
+          try {
+            modelAccess.checkCall(principal, name);
+            return true;
+          } catch {
+            return false;
+          }
+        },
       },
       settings,
       pluginDir: dirOf.get(id)!,
@@ -200,9 +216,16 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     const resolved = await resolveConfig(config, lookup, secrets, log);
     for (const sel of resolution.selected.filter((sel) => !isResolver(sel))) await setup(sel, resolved);
 
-    const warnings = [...translation.warnings, ...resolution.warnings, ...checkWarnings];
-    const deployments = buildDeployments(resolved, file, contributions.providers, warnings, secrets, catalog);
-    registry = new ModelRegistry(deployments);
+    const warnings = [...translation.warnings, ...resolution.warnings, ...backendWarnings, ...checkWarnings];
+    const deployments = buildDeployments(resolved, config.model_list, contributions.providers, warnings, secrets, catalog);
+    registry.apply(deployments, []);
+    for (const p of plugins) {
+      const source = p.instance.deploymentSource;
+      if (!source) continue;
+      await source.start(
+        runtimeDeployments(p.id, { registry, defaults: deploymentDefaults(resolved), inference: providerInference(catalog.latest()), providers: contributions.providers, secrets, lookup }),
+      );
+    }
     warnings.push(...settingsWarnings(config, catalog.latest(), resolution.selected));
     activateTaps(contributions, { ...scope, enabled: scope.enabled.map((p) => ({ ...p, log: log.child({ plugin: p.id }) })) }, file);
     const ordered: PendingTap[] = applyTaps(hooks, contributions.taps, log, metrics);
@@ -230,6 +253,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       health: { storage, counters, version: SLUICE_VERSION, isShuttingDown: () => shuttingDown },
       pluginRoutes: contributions.routes,
       isShuttingDown: () => shuttingDown,
+      keyHeader: resolved.server?.api_key_header?.toLowerCase(),
     });
     for (const w of warnings) log.warn(w);
 
@@ -266,7 +290,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
               log.error({ err, plugin: p.id }, 'plugin close failed');
             }
           }
-          await Promise.allSettled(registry.all().map((d) => d.adapter.close?.()));
+          await Promise.allSettled([...registry.all(), ...registry.retiredDeployments()].map((d) => d.adapter.close?.()));
           await batchWrites.close(); // after the plugins: their close flushes through it
           await Promise.allSettled([http.close(), counters!.close(), storage.close()]);
           log.flush();
@@ -302,8 +326,9 @@ export async function importPlugins(
 }
 
 async function resolveConfig(config: SluiceConfig, lookup: RefLookup, secrets: SecretValues, log: Logger | undefined): Promise<SluiceConfig> {
-  const { value, missing, secrets: found } = await resolveEnvRefs(config, lookup);
+  const { value, missing, secrets: found, unreadable } = await resolveEnvRefs(config, lookup);
   for (const s of found) secrets.add(s);
+  for (const failure of new Set(unreadable)) log?.warn(`os.environ/${failure.split(':')[0]} could not be read (${failure.slice(failure.indexOf(':') + 2)}); what references it is left unset`);
   for (const name of new Set(missing)) log?.warn(`os.environ/${name} is referenced in the config but is not set`);
   return value;
 }
@@ -317,55 +342,24 @@ export function migrationSets(selected: PluginSelection[], defs: Map<string, Plu
   return sets;
 }
 
+/** `model_list` → deployments; one that cannot be built joins its group as one that fails (models/deployments.ts). */
 function buildDeployments(
   config: SluiceConfig,
-  file: string,
+  raw: SluiceConfig['model_list'],
   providers: ReturnType<typeof emptyContributions>['providers'],
   warnings: string[],
   secrets: SecretValues,
   catalog: PluginCatalog,
 ): RegisteredDeployment[] {
-  const defaults = deploymentDefaults(config);
-  const inference = providerInference(catalog.latest());
-  const out: RegisteredDeployment[] = [];
-  (config.model_list ?? []).forEach((entry, i) => {
-    const target = inference.split(entry.litellm_params.model, entry.litellm_params.custom_llm_provider);
-    if (target.provider === undefined) {
-      if (typeof entry.litellm_params.api_key === 'string') secrets.add(entry.litellm_params.api_key);
-      warnings.push(`model_list[${i}] (${entry.model_name}): no installed provider plugin recognises the model name "${target.model}"; write it as <provider>/<model>. The deployment is skipped`);
-      return;
-    }
-    const deployment = toDeployment(entry, i, defaults, { provider: target.provider, model: target.model });
-    secrets.add(deployment.apiKey);
-    const provider = providers.get(deployment.provider);
-    if (!provider) {
-      const servedBy = catalog.latest().find((e) => e.manifest.provides?.providers?.includes(deployment.provider));
-      warnings.push(
-        servedBy
-          ? `model_list[${i}] (${entry.model_name}): provider "${deployment.provider}" needs plugin ${servedBy.manifest.id}, which is disabled; the deployment is skipped`
-          : `model_list[${i}] (${entry.model_name}): provider "${deployment.provider}" is not yet supported; the deployment is skipped`,
-      );
-      return;
-    }
-    let adapter;
-    try {
-      adapter = provider.definition.createAdapter(deployment);
-    } catch (err) {
-      throw new ConfigError(file, `model_list[${i}] (${entry.model_name})`, (err as Error).message);
-    }
-    const route = routableOf(deployment);
-    out.push({
-      config: deployment,
-      info: Object.freeze({ id: deployment.id, modelName: deployment.modelName, provider: deployment.provider, model: deployment.model, apiBase: deployment.apiBase }),
-      route,
-      adapter,
-      endpoints: new Set(provider.definition.endpoints),
-      providerPlugin: provider.pluginId,
-      owner: inference.ownerOf(deployment.provider),
-      priced: Object.freeze({ deployment: route, modelInfo: deployment.modelInfo, endpoints: Object.freeze([...provider.definition.endpoints]) }),
-    });
+  const { deployments, warnings: found } = buildConfigDeployments(config, raw, {
+    defaults: deploymentDefaults(config),
+    inference: providerInference(catalog.latest()),
+    providers,
+    disabledPluginFor: (provider) => catalog.latest().find((e) => e.manifest.provides?.providers?.includes(provider))?.manifest.id,
+    redact: (value) => secrets.add(value),
   });
-  return out;
+  warnings.push(...found);
+  return deployments;
 }
 
 function jsonLimits(server: SluiceConfig['server']): JsonLimits {

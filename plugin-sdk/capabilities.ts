@@ -1,9 +1,10 @@
 /** What the kernel hands a plugin at setup. First-party plugins get all of it; sandboxed ones get what they were granted. */
 import type { Counters } from './counters.js';
 import type { PluginDatabase } from './database.js';
-import type { AuditEvent, Role } from './hook-contexts.js';
+import type { AuditEvent, Principal, Role } from './hook-contexts.js';
 import type { Metrics } from './metrics.js';
 import type { AbortSignalLike } from './provider.js';
+import type { DeploymentView } from './deployment-source.js';
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -100,6 +101,15 @@ export interface ModelCatalog {
    * deployment once; resolves to the OpenAI chat completion. For guardrails that ask a model.
    */
   complete(modelName: string, body: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
+  /** Every deployment served now (config and runtime ones), without credentials, in config order then as added. */
+  deployments(): readonly DeploymentView[];
+  /** Called (synchronously, after the swap) whenever deployments are added, replaced or removed. Returns an unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /**
+   * Whether `principal` may call model group `modelName`, as the enabled model access providers
+   * decide it on a call (true when none is enabled). For management APIs listing what a caller may use.
+   */
+  mayCall(principal: Principal, modelName: string): boolean;
 }
 
 /** The gateway's resolved settings, read-only, for plugins that honour a LiteLLM setting. */

@@ -29,8 +29,8 @@ export interface ErrorSpec {
   /** Default `param` of the envelope (LiteLLM sends the string "None" when it has none). */
   param?: string | null;
   /**
-   * `code` of the envelope. Defaults to the HTTP status, which is what LiteLLM clients read;
-   * the registry code always travels in the `x-sluice-error-code` header.
+   * `code` of the envelope. Defaults to the HTTP status as a string (`"401"`), as LiteLLM's
+   * ProxyException sends it; the registry code always travels in the `x-sluice-error-code` header.
    */
   envelopeCode?: string | number | null;
 }
@@ -71,7 +71,7 @@ export class SluiceError extends Error {
     this.status = spec.status;
     this.type = spec.type;
     this.param = opts.param !== undefined ? opts.param : (spec.param ?? null);
-    this.envelopeCode = spec.envelopeCode !== undefined ? spec.envelopeCode : spec.status;
+    this.envelopeCode = spec.envelopeCode !== undefined ? spec.envelopeCode : String(spec.status);
     this.headers = opts.headers;
     this.pluginId = undefined;
   }
@@ -87,7 +87,7 @@ export class SluiceError extends Error {
  */
 export function verdictEnvelope(e: SluiceError): ErrorEnvelope {
   const param = typeof e.param === 'string' ? e.param : null;
-  const code = typeof e.envelopeCode === 'string' || typeof e.envelopeCode === 'number' ? e.envelopeCode : e.status;
+  const code = typeof e.envelopeCode === 'string' ? e.envelopeCode : String(typeof e.envelopeCode === 'number' ? e.envelopeCode : e.status);
   return { error: { message: String(e.message), type: typeof e.type === 'string' ? e.type : 'invalid_request_error', param, code } };
 }
 

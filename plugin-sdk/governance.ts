@@ -5,7 +5,26 @@
  * where they came from. Kong's "config scope is data, resolved once per request" applied to limits.
  */
 
-export type ScopeKind = 'key' | 'user' | 'team' | 'organization' | 'project' | 'customer' | 'tag';
+/**
+ * `team_member`: a user's budget and limits inside one team (LiteLLM's team membership), id
+ * `teamMemberScopeId(team, user)`; `proxy`: the whole gateway (LiteLLM's `litellm-proxy-budget`).
+ */
+export type ScopeKind = 'key' | 'user' | 'team' | 'organization' | 'project' | 'customer' | 'tag' | 'team_member' | 'proxy';
+
+/** The id of a `team_member` scope: team and user, both recoverable (`teamMemberOfScopeId`). */
+export function teamMemberScopeId(teamId: string, userId: string): string {
+  return JSON.stringify([teamId, userId]);
+}
+
+/** The team and user of a `team_member` scope id. */
+export function teamMemberOfScopeId(id: string): { teamId: string; userId: string } {
+  try {
+    const [teamId, userId] = JSON.parse(id) as [string, string];
+    return { teamId: String(teamId), userId: String(userId) };
+  } catch {
+    return { teamId: id, userId: id };
+  }
+}
 
 /** A budget limited to one model on a key (LiteLLM `model_max_budget`). */
 export interface ModelBudget {
@@ -57,4 +76,57 @@ export function parseDuration(value: string): number | undefined {
 export function budgetWindowOf(now: number, durationMs: number, anchor = 0): { start: number; end: number } {
   const start = anchor + Math.floor((now - anchor) / durationMs) * durationMs;
   return { start, end: start + durationMs };
+}
+
+const DAY_MS = 86_400_000;
+const CLOCK_MS: Record<string, { unit: number; container: number }> = {
+  s: { unit: 1_000, container: 60_000 },
+  m: { unit: 60_000, container: 3_600_000 },
+  h: { unit: 3_600_000, container: DAY_MS },
+};
+
+function firstOfMonth(at: number, addMonths = 0): number {
+  const d = new Date(at);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + addMonths, 1);
+}
+
+/**
+ * The budget window `now` falls in, aligned as LiteLLM aligns `budget_reset_at`
+ * (`get_next_standardized_reset_time`, UTC): `1d` ends at the next midnight, `7d`/`1w` on the next
+ * Monday, `30d`/`1mo` on the 1st of the next month; other day counts run from a midnight (that of
+ * `anchor`, the record's creation or last reset) in steps of N days; `Ns`/`Nm`/`Nh` are aligned to
+ * the clock (`15m` ends at :00, :15, :30, :45). Where N does not divide the minute, hour or day, the
+ * last window of that minute, hour or day ends at its boundary (LiteLLM carries it over). `Nmo`
+ * with N > 1 (which LiteLLM refuses) runs in steps of N months from the 1st of `anchor`'s month.
+ * Undefined for a malformed or zero duration.
+ */
+export function budgetWindow(duration: string, now: number, anchor = now): { start: number; end: number } | undefined {
+  const m = DURATION.exec(duration.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2]!;
+  if (!(n > 0)) return undefined;
+  const clock = CLOCK_MS[unit];
+  if (clock) {
+    const containerStart = Math.floor(now / clock.container) * clock.container;
+    const step = n * clock.unit;
+    const start = containerStart + Math.floor((now - containerStart) / step) * step;
+    return { start, end: Math.min(start + step, containerStart + clock.container) };
+  }
+  const days = unit === 'w' ? n * 7 : unit === 'd' ? n : undefined;
+  const midnight = Math.floor(now / DAY_MS) * DAY_MS;
+  if (days === 1) return { start: midnight, end: midnight + DAY_MS };
+  if (days === 7) {
+    const sinceMonday = (new Date(midnight).getUTCDay() + 6) % 7;
+    const start = midnight - sinceMonday * DAY_MS;
+    return { start, end: start + 7 * DAY_MS };
+  }
+  if (days === 30 || (unit === 'mo' && n === 1)) return { start: firstOfMonth(now), end: firstOfMonth(now, 1) };
+  if (days !== undefined) return budgetWindowOf(now, days * DAY_MS, Math.floor(anchor / DAY_MS) * DAY_MS);
+  // Nmo, N > 1: whole months counted from the anchor's month.
+  const a = new Date(anchor);
+  const t = new Date(now);
+  const months = (t.getUTCFullYear() - a.getUTCFullYear()) * 12 + (t.getUTCMonth() - a.getUTCMonth());
+  const k = Math.floor(months / n) * n;
+  return { start: Date.UTC(a.getUTCFullYear(), a.getUTCMonth() + k, 1), end: Date.UTC(a.getUTCFullYear(), a.getUTCMonth() + k + n, 1) };
 }

@@ -45,6 +45,11 @@ export interface Principal {
    * request which taps run.
    */
   switches?: { readonly key?: CallerSwitches; readonly team?: CallerSwitches };
+  /**
+   * The key's LiteLLM `allowed_cache_controls`: the per-request `cache` controls (`no-cache`,
+   * `ttl`…) its calls may use. Absent or empty allows every control, as in LiteLLM.
+   */
+  allowedCacheControls?: readonly string[];
 }
 
 /** One party's switches (a key's or a team's). */
@@ -67,12 +72,20 @@ export interface AuthInput {
   readonly requestId: string;
 }
 
-export type Endpoint = 'chat' | 'completions' | 'embeddings';
+/** `rerank`: Cohere-style `/rerank` (`{model, query, documents}` → `{id, results, meta}`), served by providers that declare it. */
+export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'rerank';
+
+/**
+ * What a call is: a model call's endpoint, or a request a plugin route forwards and admits as a
+ * call (`RouteRequest.admit`; LiteLLM's call type `pass_through_endpoint`). Its body is then
+ * whatever the route passed (the client's JSON, or `{}`); providers never see such a call.
+ */
+export type CallEndpoint = Endpoint | 'pass_through_endpoint';
 
 /** The per-request context `preCall` plugins transform. Mutate `body` or return a new context. */
 export interface CallContext {
   readonly requestId: string;
-  readonly endpoint: Endpoint;
+  readonly endpoint: CallEndpoint;
   readonly principal: Principal;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly ip: string;
@@ -91,6 +104,40 @@ export interface CallContext {
   scopes: readonly LimitScope[];
   /** Headers added to a successful response (e.g. `x-ratelimit-remaining-requests`). Create on first use. */
   responseHeaders?: Record<string, string>;
+  /**
+   * Set by a `preCall` plugin that answers the call itself (a response cache's hit). The kernel
+   * then skips the router and the provider: postCall runs on this response, a stream request gets
+   * it replayed as OpenAI chunks, and spend is recorded at cost 0. Later preCall taps still run
+   * (and may clear it); model access is still checked.
+   */
+  answer?: CallAnswer;
+  /**
+   * Set by a `preCall` plugin that wants the final response of a successful call (a response
+   * cache's miss). Called once, after the client got the whole answer, off the response's path;
+   * not called on failures, on answered calls, or when the client went away mid-stream.
+   */
+  onFinalResponse?: (final: FinalResponse) => void;
+  /** The response cache's key for this call (hit or miss), recorded in its spend event as `cacheKey`. */
+  cacheKey?: string;
+}
+
+/** A response given by a `preCall` plugin instead of the provider's (see `CallContext.answer`). */
+export interface CallAnswer {
+  /** An OpenAI response body: `chat.completion`, `text_completion` or an embeddings `list`. */
+  response: JsonObject;
+  /** Marks the call a cache hit in its spend event (`cacheHit: true`). */
+  cacheHit?: boolean;
+  /** The deployment that produced the response originally, if known (for `x-litellm-model-id` and postCall). */
+  deployment?: DeploymentInfo;
+}
+
+/** What `CallContext.onFinalResponse` receives. */
+export interface FinalResponse {
+  /** The response as JSON text: the upstream's bytes as sent, or the assembled completion of a stream. */
+  readonly text: string;
+  readonly streamed: boolean;
+  readonly deployment: DeploymentInfo;
+  readonly usage: Usage;
 }
 
 export interface Usage {
@@ -131,10 +178,13 @@ export interface DeploymentInfo {
 
 export type CallStatus = 'success' | 'failure';
 
+/** What a spend event was for: the call's endpoint (see `CallEndpoint`). */
+export type SpendEndpoint = CallEndpoint;
+
 /** Emitted after every proxied call, success or failure. Observers get a frozen copy. */
 export interface SpendEvent {
   requestId: string;
-  endpoint: Endpoint;
+  endpoint: SpendEndpoint;
   principal: Principal;
   model: string;
   deployment: DeploymentInfo | undefined;
@@ -157,6 +207,16 @@ export interface SpendEvent {
   /** Milliseconds spent in the gateway itself (excludes the upstream). */
   overheadMs: number;
   metadata: Record<string, unknown>;
+  /** True when a response cache answered the call (`CallAnswer.cacheHit`); false on a cache's miss; absent without a cache. */
+  cacheHit?: boolean;
+  /** The response cache's key of the call (`CallContext.cacheKey`), on hits and misses. */
+  cacheKey?: string;
+  /** The provider response's `id` (e.g. `chatcmpl-…`), the id the client got back; absent when the call had no answer. */
+  responseId?: string;
+  /** Streams: epoch ms at which the provider's first chunk arrived (LiteLLM's `completionStartTime`). */
+  firstTokenAt?: number;
+  /** The client's address (`CallContext.ip`). */
+  ip?: string;
 }
 
 /** A management operation, for the audit trail. Before/after are stripped of secrets by the emitter. */

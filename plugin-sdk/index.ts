@@ -19,6 +19,7 @@ export * from './providers/openai-compatible.js';
 export type * from './router.js';
 export type * from './pricing.js';
 export type * from './model-access.js';
+export type * from './deployment-source.js';
 export type * from './tap-activation.js';
 export * from './plugin-scope.js';
 export * from './providers/read-json.js';

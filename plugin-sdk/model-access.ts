@@ -12,6 +12,10 @@ export interface ModelAccess {
    * after the preCall hooks (it sees the model they settled on): must be a lookup, no I/O.
    */
   checkCall(principal: Principal, model: string): void;
-  /** The model groups `principal` sees in `/v1/models`, out of `models` (in config order). */
-  visibleModels(principal: Principal, models: readonly ModelListing[]): readonly ModelListing[];
+  /**
+   * The model groups `principal` sees in `/v1/models`, out of `models` (in config order). `query`
+   * is the listing request's query string, for listing options a provider honours (LiteLLM's
+   * `only_model_access_groups`).
+   */
+  visibleModels(principal: Principal, models: readonly ModelListing[], query?: Readonly<Record<string, unknown>>): readonly ModelListing[];
 }

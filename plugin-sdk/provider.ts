@@ -42,6 +42,13 @@ export function toAbortSignal(signal: AbortSignalLike): AbortSignal {
 
 export interface ProviderRequest {
   readonly requestId: string;
+  /**
+   * Which call this is; an adapter only gets the endpoints its `ProviderDefinition` declares.
+   * `rerank`: the body is `{model, query, documents, top_n?, return_documents?, rank_fields?,
+   * max_chunks_per_doc?, …}` and the answer a `json` one in LiteLLM's (Cohere's) rerank shape,
+   * `{id, results: [{index, relevance_score, document?}], meta: {billed_units: {search_units}}}`:
+   * the kernel prices the call from `meta` (search units, tokens). Never streamed.
+   */
   readonly endpoint: Endpoint;
   /** OpenAI-format body with `model` already set to the deployment's upstream model. */
   readonly body: JsonObject;
@@ -86,6 +93,11 @@ export interface ProviderDefinition {
   names: string[];
   /** Endpoints it implements. */
   endpoints: Endpoint[];
-  /** Called once per deployment at config load, never per request. */
+  /**
+   * Called once per deployment at config load, never per request. A deployment that cannot be
+   * built still starts, as in LiteLLM, and every call to it fails: throw `UpstreamError(message,
+   * { status: 401 })` when its credentials are missing (the calls answer 401), anything else for
+   * other problems (the calls answer 500).
+   */
   createAdapter(deployment: DeploymentConfig): ProviderAdapter;
 }

@@ -107,6 +107,8 @@ export function spendView(e: Readonly<SpendEvent>, pluginId: string): JsonObject
     endedAt: e.endedAt,
     overheadMs: e.overheadMs,
     metadata: e.metadata as JsonObject,
+    cacheHit: e.cacheHit,
+    cacheKey: e.cacheKey,
   } as JsonObject;
 }
 

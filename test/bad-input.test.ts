@@ -71,7 +71,7 @@ describe('bad input', () => {
     expect(validEnvelope(res.json)).toBe(true);
     expect(res.json.error.type).toBe(type);
     expect(res.json.error.message).toMatch(message);
-    expect(res.json.error.code).toBe(status);
+    expect(res.json.error.code).toBe(String(status));
     expect(res.headers.get('x-sluice-error-code')).toMatch(/^SLUICE_ERR_/);
     await stillServes();
   });
@@ -85,7 +85,7 @@ describe('bad input', () => {
   it('no key → 401 with LiteLLM message', async () => {
     const res = await post('/v1/chat/completions', chat, {});
     expect(res.status).toBe(401);
-    expect(res.json).toEqual({ error: { message: 'Authentication Error, No api key passed in.', type: 'auth_error', param: 'None', code: 401 } });
+    expect(res.json).toEqual({ error: { message: 'Authentication Error, No api key passed in.', type: 'auth_error', param: 'None', code: '401' } });
   });
 
   it('wrong key → 401 and the key is masked in the message', async () => {

@@ -143,7 +143,7 @@ describe('which requests the fast path takes', () => {
   const json = { 'content-type': 'application/json', 'content-length': '2' };
 
   it('takes a POST with a JSON body of a stated length on a call route, with or without /v1 or a query', () => {
-    for (const url of ['/v1/chat/completions', '/chat/completions', '/v1/completions', '/completions', '/v1/embeddings', '/embeddings', '/v1/chat/completions?a=1']) {
+    for (const url of ['/v1/chat/completions', '/chat/completions', '/v1/completions', '/completions', '/v1/embeddings', '/embeddings', '/v1/chat/completions?a=1', '/rerank', '/v1/rerank', '/v2/rerank']) {
       expect(attempt('POST', url, json)).toBe(true);
     }
     expect(attempt('POST', '/v1/chat/completions', { ...json, 'content-type': 'application/json; charset=utf-8' })).toBe(true);
@@ -155,6 +155,7 @@ describe('which requests the fast path takes', () => {
     expect(attempt('POST', '/v1/chat/completions/', json)).toBe(false);
     expect(attempt('POST', '/v1/models', json)).toBe(false);
     expect(attempt('POST', '/openai/deployments/x/chat/completions', json)).toBe(false);
+    expect(attempt('POST', '/v1/v2/rerank', json)).toBe(false);
     expect(attempt('POST', '/v1/chat/completions', { 'content-type': 'text/plain', 'content-length': '2' })).toBe(false);
     expect(attempt('POST', '/v1/chat/completions', { 'content-type': 'application/jsonx', 'content-length': '2' })).toBe(false);
     expect(attempt('POST', '/v1/chat/completions', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })).toBe(false);

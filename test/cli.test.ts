@@ -287,7 +287,8 @@ describe('sluice config check', () => {
     const file = writeConfig(
       dir,
       'broken.yaml',
-      ['model_list:', '  - model_name: x', '    litellm_params:', '      model: fake/x', 'server:', '  port: 4000', 'server:', '  host: 127.0.0.1', ''].join('\n'),
+      // (A key given twice is no error: PyYAML, which LiteLLM reads configs with, keeps the last.)
+      ['model_list:', '  - model_name: x', '    litellm_params:', '      model: fake/x', 'server:', '  port: 4000', '  host: 127.0.0.1: 4000', ''].join('\n'),
     );
     const { code, stderr } = await sluiceRun(['config', 'check', file], dir);
     expect(code).toBe(2);

@@ -17,13 +17,21 @@ const REQUIRED_CONFIG: Record<string, object> = {
   'guardrail-llm-guard': { api_base: 'http://127.0.0.1:9', llm_guard_mode: 'key-specific' },
   'guardrail-llamaguard': { llamaguard_model_name: 'fake' },
   'guardrail-google-text-moderation': { api_base: 'http://127.0.0.1:9', api_key: 'conformance' },
+  // Taps preCall (team model names) only when models are stored in the database.
+  'model-store': { store_model_in_db: true, salt_key: 'conformance-salt' },
+  // Taps preCall (keeping the request body for the row) only when prompts are stored.
+  'spend-logs': { store_prompts_in_spend_logs: true },
 };
 
 /** Plugins that act on other plugins' taps, and the config sections that give them a tap of their own to make. */
 const REQUIRED_SECTIONS: Record<string, object> = {
-  // Taps postCall (the during_call barrier) only when some guardrail runs during_call.
+  // Taps postCall (the during_call barrier) only when some guardrail runs during_call, and preCall
+  // (the refusal of unavailable guardrails) only when some entry's type has no plugin.
   'guardrails-litellm': {
-    guardrails: [{ guardrail_name: 'words', litellm_params: { guardrail: 'banned_keywords', mode: 'during_call', default_on: true, banned_keywords_list: ['forbidden'] } }],
+    guardrails: [
+      { guardrail_name: 'words', litellm_params: { guardrail: 'banned_keywords', mode: 'during_call', default_on: true, banned_keywords_list: ['forbidden'] } },
+      { guardrail_name: 'unavailable', litellm_params: { guardrail: 'aporia', mode: 'pre_call' } },
+    ],
   },
 };
 

@@ -26,7 +26,7 @@ describe('kernel error registry', () => {
     for (const [, f] of entries) {
       const err = f({ model: 'm', route: '/r', param: 'p', reason: 'r', detail: 'd', limit: 1, provider: 'p', status: 500, timeoutMs: 1, plugin: 'x', hook: 'h', requestId: 'id', masked: 'sk-...1234', role: 'r', method: 'GET', url: '/', contentType: 'x', allowed: '[]', endpoint: 'e', seconds: 1 });
       expect(validEnvelope(err.toEnvelope())).toBe(true);
-      expect(err.toEnvelope().error.code).toBe(f.spec.status);
+      expect(err.toEnvelope().error.code).toBe(String(f.spec.status));
       expect(err.message).not.toMatch(/\{\w+\}/); // every placeholder filled
     }
   });
@@ -35,7 +35,7 @@ describe('kernel error registry', () => {
     const E = definePluginErrors('BUDGET', { EXCEEDED: { status: 400, type: 'budget_exceeded', message: 'Budget has been exceeded! Current cost: {spend}' } });
     const err = E.EXCEEDED({ spend: 3.2 });
     expect(err.code).toBe('BUDGET_EXCEEDED');
-    expect(err.toEnvelope()).toEqual({ error: { message: 'Budget has been exceeded! Current cost: 3.2', type: 'budget_exceeded', param: null, code: 400 } });
+    expect(err.toEnvelope()).toEqual({ error: { message: 'Budget has been exceeded! Current cost: 3.2', type: 'budget_exceeded', param: null, code: '400' } });
     expect(() => definePluginErrors('bad-prefix', {})).toThrow(/SCREAMING_SNAKE/);
   });
 

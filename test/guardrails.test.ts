@@ -130,7 +130,7 @@ describe('a blocked request and switching a guardrail off', () => {
     const before = upstream.requests.length;
     const r = await chat('say the forbidden word');
     expect(r.status).toBe(400);
-    expect(r.json()).toEqual({ error: { message: BANNED, type: 'bad_request_error', param: 'None', code: 400 } });
+    expect(r.json()).toEqual({ error: { message: BANNED, type: 'bad_request_error', param: 'None', code: '400' } });
     expect(r.headers.get('x-sluice-error-code')).toBe('BANNED_KEYWORDS_KEYWORD');
     expect(r.headers.get('x-litellm-applied-guardrails')).toBe('banned-words');
     expect(upstream.requests.length).toBe(before);
@@ -315,8 +315,6 @@ describe('config errors name the entry', () => {
   const entry = (litellm_params: object, guardrail_name = 'g1') => ({ guardrail_name, litellm_params });
 
   it.each([
-    ['a LiteLLM guardrail Sluice lacks', [entry({ guardrail: 'aporia', mode: 'pre_call' })], 'guardrails[0].litellm_params.guardrail', /guardrail "g1": "aporia" is a LiteLLM guardrail Sluice does not implement yet/],
-    ['an unknown implementation', [entry({ guardrail: 'nope', mode: 'pre_call' })], 'guardrails[0].litellm_params.guardrail', /"nope" is not a guardrail Sluice knows \(installed: .*hide-secrets/],
     ['an unknown mode', [entry({ guardrail: 'hide-secrets', mode: 'pre_mcp_call' })], 'guardrails[0].litellm_params.mode', /"pre_mcp_call" is not a guardrail mode/],
     ['a mode the plugin lacks', [entry({ guardrail: 'hide-secrets', mode: ['pre_call', 'post_call'] })], 'guardrails[0].litellm_params.mode', /guardrail-hide-secrets does not support mode post_call \(it supports pre_call\)/],
     ['no mode', [entry({ guardrail: 'hide-secrets' })], 'guardrails[0].litellm_params.mode', /is required/],
@@ -332,11 +330,19 @@ describe('config errors name the entry', () => {
     expect(err?.message).toMatch(message);
   });
 
-  it('a plugin the config disables cannot implement a guardrail', async () => {
-    const err = await startGateway(
-      proxyConfig(upstream.url, { guardrails: [entry({ guardrail: 'hide-secrets', mode: 'pre_call' })], plugins: [{ use: 'guardrail-hide-secrets', enabled: false }] } as Partial<SluiceConfig>),
-    ).catch((e: unknown) => e as Error);
-    expect(err).toMatchObject({ name: 'ConfigError', message: expect.stringContaining('needs plugin guardrail-hide-secrets, which the config disables') });
+  // A guardrail no enabled plugin implements no longer stops startup (issue 14): it is warned
+  // about, and a request that activates it gets a 500 (test/litellm-compat/config-as-litellm.test.ts).
+  it.each([
+    ['a LiteLLM guardrail Sluice lacks', entry({ guardrail: 'aporia', mode: 'pre_call' }), [], /^guardrails\[0\]\.litellm_params\.guardrail: guardrail "g1" "aporia" is a LiteLLM guardrail Sluice does not implement/],
+    ['an unknown implementation', entry({ guardrail: 'nope', mode: 'pre_call' }), [], /^guardrails\[0\]\.litellm_params\.guardrail: guardrail "g1" "nope" is not a guardrail Sluice knows \(available: .*hide-secrets/],
+    ['a plugin the config disables', entry({ guardrail: 'hide-secrets', mode: 'pre_call' }), [{ use: 'guardrail-hide-secrets', enabled: false }], /guardrail "g1" needs plugin guardrail-hide-secrets, which the config disables/],
+  ])('%s: a warning, not a refusal to start', async (_, guardrail, plugins, message) => {
+    const other = await startGateway(proxyConfig(upstream.url, { guardrails: [guardrail], plugins } as Partial<SluiceConfig>));
+    try {
+      expect(other.gateway.warnings).toContainEqual(expect.stringMatching(message));
+    } finally {
+      await other.close();
+    }
   });
 
   it('logging_only and params the plugin does not have are accepted with a warning', async () => {

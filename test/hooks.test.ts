@@ -222,7 +222,7 @@ describe('preCall', () => {
   it('a coded verdict denies with its status, message and the plugin id', async () => {
     const res = await chat(gw, 'this is forbidden');
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: { message: 'Blocked by guard-b: forbidden', type: 'invalid_request_error', param: null, code: 400 } });
+    expect(res.json).toEqual({ error: { message: 'Blocked by guard-b: forbidden', type: 'invalid_request_error', param: null, code: '400' } });
     expect(res.headers.get('x-sluice-error-code')).toBe('GUARD_B_BLOCKED');
     expect(res.headers.get('x-sluice-plugin')).toBe('guard-b');
     expect(g.__calls).toEqual(['guard-b']); // later taps never ran

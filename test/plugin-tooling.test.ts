@@ -132,7 +132,7 @@ describe('the packed plugin in the gateway', () => {
       expect(refused.headers.get('x-sluice-error-code')).toBe('GUARDRAIL_ACME_BLOCKED');
       expect(refused.headers.get('x-sluice-plugin')).toBe('guardrail-acme');
       expect(await refused.json()).toEqual({
-        error: { message: 'The request was refused by guardrail-acme: it mentions "falcon".', type: 'invalid_request_error', param: 'messages', code: 400 },
+        error: { message: 'The request was refused by guardrail-acme: it mentions "falcon".', type: 'invalid_request_error', param: 'messages', code: '400' },
       });
       expect((await ask('hello')).status).toBe(200);
     } finally {

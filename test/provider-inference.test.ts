@@ -21,7 +21,8 @@ describe('provider inference from the installed provider plugins', () => {
     expect(installed.split('gemini-1.5-pro').provider).toBe('gemini');
     expect(installed.split('codestral-latest').provider).toBe('mistral');
     expect(installed.split('my-local-model')).toEqual({ provider: 'openai', model: 'my-local-model' });
-    expect(installed.split('command-r').provider).toBe('cohere'); // no plugin serves it yet: skipped with a warning
+    expect(installed.split('command-r').provider).toBe('cohere');
+    expect(installed.split('rerank-english-v3.0').provider).toBe('cohere');
   });
 
   it('takes an explicit prefix or custom_llm_provider over any inference', () => {
@@ -61,7 +62,7 @@ describe('provider inference from declarations', () => {
 });
 
 describe('a bare model name whose provider plugin is disabled', () => {
-  it('is skipped with a warning naming the plugin', async () => {
+  it('starts, with a warning naming the plugin, and answers its calls 500', async () => {
     const gw = await startGateway({
       model_list: [
         { model_name: 'ok', litellm_params: { model: 'fake/ok' } },
@@ -71,8 +72,13 @@ describe('a bare model name whose provider plugin is disabled', () => {
       plugins: [{ use: 'provider-openai', enabled: false }],
     } as never);
     try {
-      expect(gw.gateway.warnings).toContain('model_list[1] (bare): provider "openai" needs plugin provider-openai, which is disabled; the deployment is skipped');
-      expect(gw.gateway.registry.has('bare')).toBe(false);
+      expect(gw.gateway.warnings).toContain(
+        'model_list[1] (bare): litellm.APIConnectionError: provider "openai" is served by plugin provider-openai, which is not enabled in this gateway. The deployment starts; every call to it answers 500',
+      );
+      expect(gw.gateway.registry.has('bare')).toBe(true);
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bare', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/served by plugin provider-openai, which is not enabled/);
     } finally {
       await gw.close();
     }

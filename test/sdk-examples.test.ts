@@ -96,7 +96,7 @@ describe('custom guardrail example (sandboxed, from its .tgz)', () => {
     expect(res.headers.get('x-sluice-plugin')).toBe('guardrail-pattern');
     expect(res.headers.get('x-sluice-error-code')).toBe('GUARDRAIL_PATTERN_BLOCKED');
     expect(await res.json()).toEqual({
-      error: { message: 'Violated guardrail policy: guardrail-pattern blocked this request (pattern #1 matched).', type: 'invalid_request_error', param: 'messages', code: 400 },
+      error: { message: 'Violated guardrail policy: guardrail-pattern blocked this request (pattern #1 matched).', type: 'invalid_request_error', param: 'messages', code: '400' },
     });
   });
 

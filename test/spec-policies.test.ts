@@ -92,9 +92,9 @@ describe('spec: Required Params for LLM Requests', () => {
 "metadata": {"generation_name": "prod-app"}
 }`;
   const MISSING_USER_BODY =
-    '{"error":{"message":"Authentication Error, BadRequest please pass param=user in request body. This is a required param","type":"auth_error","param":"None","code":401}}';
+    '{"error":{"message":"Authentication Error, BadRequest please pass param=user in request body. This is a required param","type":"auth_error","param":"None","code":"401"}}';
   const MISSING_GENERATION_NAME_BODY =
-    '{"error":{"message":"Authentication Error, BadRequest please pass param=[metadata][generation_name] in request body. This is a required param","type":"auth_error","param":"None","code":401}}';
+    '{"error":{"message":"Authentication Error, BadRequest please pass param=[metadata][generation_name] in request body. This is a required param","type":"auth_error","param":"None","code":"401"}}';
 
   async function expectSpecAnswers(gw: TestGateway, key: string) {
     const before = upstream.requests.length;
@@ -180,7 +180,7 @@ litellm_settings:
   });
   afterAll(() => gw?.close());
 
-  const BLOCKED_BODY = '{"error":{"message":"User blocked from making LLM API Calls. User=user_id_1","type":"bad_request_error","param":"None","code":400}}';
+  const BLOCKED_BODY = '{"error":{"message":"User blocked from making LLM API Calls. User=user_id_1","type":"bad_request_error","param":"None","code":"400"}}';
 
   it('the OpenAI Python example (here the openai SDK) with user="user_id_1" is refused with 400', async () => {
     const client = new OpenAI({ apiKey: SPEC_MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
@@ -253,7 +253,7 @@ litellm_settings:
 `,
     );
     expect(res.status).toBe(400);
-    expect(await res.text()).toBe('{"error":{"message":"Keyword banned. Keyword=hello","type":"bad_request_error","param":"None","code":400}}');
+    expect(await res.text()).toBe('{"error":{"message":"Keyword banned. Keyword=hello","type":"bad_request_error","param":"None","code":"400"}}');
     expect(upstream.requests.length).toBe(before);
   });
 });
@@ -293,7 +293,7 @@ general_settings:
     const res = await post(gw, '/v1/chat/completions', SPEC_MASTER_KEY, body);
     expect(res.status).toBe(400);
     expect(await res.text()).toBe(
-      '{"error":{"message":"Request size is too large. Request size is 0.0001125335693359375 MB. Max size is 1e-09 MB","type":"bad_request_error","param":"content-length","code":400}}',
+      '{"error":{"message":"Request size is too large. Request size is 0.0001125335693359375 MB. Max size is 1e-09 MB","type":"bad_request_error","param":"content-length","code":"400"}}',
     );
   });
 });

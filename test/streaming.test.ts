@@ -72,7 +72,7 @@ describe('streaming', () => {
     const text = await res.text();
     const events = text.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice(6)));
     expect(events.slice(0, 3).every((e) => e.choices)).toBe(true);
-    expect(events.at(-1)).toMatchObject({ error: { type: 'api_error', code: 502 } });
+    expect(events.at(-1)).toMatchObject({ error: { type: 'api_error', code: '502' } });
     upstream.behaviour = {};
     expect((await streamRequest()).status).toBe(200);
   });

@@ -1,7 +1,8 @@
 /**
  * `sluice config check FILE`: everything startup checks that needs no database, Redis or network —
  * YAML, the config schema, the translation of LiteLLM's sections, plugin resolution and versions,
- * every plugin's config against its schema — then prints the resolved plugin order.
+ * every plugin's config against its schema, the deployments (check-deployments.ts) — then prints
+ * the resolved plugin order and every warning startup would log.
  */
 import type { SluiceConfig } from '../../schemas/generated/config.js';
 import { envLookup, resolveEnvRefs } from '../config/env-refs.js';
@@ -15,6 +16,7 @@ import { readPackages, resolvePlugins } from '../plugins/resolve-plugins.js';
 import { ConfigError } from '../config/config-error.js';
 import { describeGrants } from '../sandbox/package-grants.js';
 import { HOOK_NAMES, STAGES, type StageName } from '../stages.js';
+import { deploymentWarnings } from './check-deployments.js';
 
 export interface ConfigReport {
   file: string;
@@ -36,9 +38,11 @@ export async function checkConfig(path: string, env: NodeJS.ProcessEnv = process
   const taps: { stage: StageName; line: string; id: string }[] = [];
   const plugins: string[] = [];
   const scope = pluginScope(resolution.selected, catalog.latest());
+  const defs = new Map<string, Awaited<ReturnType<typeof importPlugin>>>();
   for (const sel of resolution.selected) {
     const m = sel.entry.manifest;
     const def = await importPlugin(sel);
+    defs.set(m.id, def);
     if (sel.entry.sandbox) {
       // The tooling (esbuild, tar) loads only when a config has a sandboxed package, not on every start.
       const { inspectBundle } = await import('@sluice/plugin-sdk/tooling');
@@ -61,6 +65,8 @@ export async function checkConfig(path: string, env: NodeJS.ProcessEnv = process
     }
   }
   taps.sort((a, b) => a.line.split(' ')[0]!.localeCompare(b.line.split(' ')[0]!) || STAGES[a.stage] - STAGES[b.stage] || a.id.localeCompare(b.id));
+  // Deployments that cannot be built start and fail their calls: listed here as at startup.
+  warnings.push(...(await deploymentWarnings({ config, resolved, selected: resolution.selected, defs, installed: catalog.latest(), file, env })));
   warnings.push(...settingsWarnings(config, catalog.latest(), resolution.selected));
   const models = [...new Set((resolved.model_list ?? []).map((d) => `${d.model_name} → ${d.litellm_params.model}`))];
   return { file, plugins, hookOrder: taps.map((t) => t.line), models, warnings };

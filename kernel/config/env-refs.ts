@@ -12,6 +12,8 @@ export interface ResolvedRefs<T> {
   missing: string[];
   /** Values read for keys that look secret (key, token, password…), to scrub from logs. */
   secrets: string[];
+  /** References whose lookup failed (a secret manager unreachable): `NAME: reason`. Also in `missing`. */
+  unreadable: string[];
 }
 
 /** Names of settings or variables whose values are credentials (scrubbed from logs). */
@@ -20,11 +22,19 @@ export const SECRET_KEY = /key|secret|token|password|credential|auth/i;
 export async function resolveEnvRefs<T>(tree: T, lookup: RefLookup): Promise<ResolvedRefs<T>> {
   const missing: string[] = [];
   const secrets: string[] = [];
+  const unreadable: string[] = [];
   const walk = async (node: unknown, key: string): Promise<unknown> => {
     if (typeof node === 'string') {
       if (!node.startsWith(ENV_REF_PREFIX)) return node;
       const name = node.slice(ENV_REF_PREFIX.length);
-      const value = await lookup(name);
+      let value: string | undefined;
+      try {
+        value = await lookup(name);
+      } catch (err) {
+        // An unreachable secret manager: the setting is left unset (a deployment that needed it
+        // fails its calls), as LiteLLM starts when a secret cannot be read.
+        unreadable.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
       if (value === undefined) {
         missing.push(name);
         return undefined;
@@ -43,7 +53,7 @@ export async function resolveEnvRefs<T>(tree: T, lookup: RefLookup): Promise<Res
     }
     return node;
   };
-  return { value: (await walk(tree, '')) as T, missing, secrets };
+  return { value: (await walk(tree, '')) as T, missing, secrets, unreadable };
 }
 
 /** A setting that may be an `os.environ/` reference, as a string; undefined when unset or empty. */

@@ -14,12 +14,17 @@ export class FailoverCounters implements Counters {
   private readonly local = new MemoryCounters();
   private downUntil = 0;
   private outages = 0;
+  /** Redis was not reachable when the gateway started: say so when it first answers. */
+  private startedDown: boolean;
 
   constructor(
     private readonly redis: RedisCounters,
     private readonly log: Pick<Logger, 'warn' | 'info'>,
     private readonly retryMs = 5_000,
-  ) {}
+    opts: { startedDown?: boolean } = {},
+  ) {
+    this.startedDown = opts.startedDown ?? false;
+  }
 
   /** Whether operations currently go to the in-process fallback. */
   get degraded(): boolean {
@@ -30,6 +35,10 @@ export class FailoverCounters implements Counters {
     if (this.degraded) return remote(this.local);
     return remote(this.redis).then(
       (value) => {
+        if (this.startedDown) {
+          this.startedDown = false;
+          this.log.info({ op }, 'Redis is reachable now; counters are shared across instances');
+        }
         if (this.outages > 0 && this.downUntil !== 0) {
           this.downUntil = 0;
           this.log.info({ op }, 'Redis is reachable again; counters are shared across instances');
@@ -78,12 +87,35 @@ export class FailoverCounters implements Counters {
     return this.run('publish', (c) => c.publish(channel, message));
   }
 
+  /**
+   * Subscribed on both sides. While Redis cannot be reached the Redis side is retried in the
+   * background (every `retryMs`), so a gateway that started without Redis hears other instances
+   * once it is back.
+   */
   async subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe> {
     const offLocal = await this.local.subscribe(channel, handler);
-    const offRemote = await this.redis.subscribe(channel, handler);
+    let offRemote: Unsubscribe | undefined;
+    let closed = false;
+    let retry: NodeJS.Timeout | undefined;
+    const attach = async (): Promise<void> => {
+      try {
+        const off = await this.redis.subscribe(channel, handler);
+        if (closed) await off();
+        else offRemote = off;
+      } catch {
+        if (!closed) (retry = setTimeout(() => void attach(), this.retryMs)).unref();
+      }
+    };
+    if (this.redis.ready) {
+      offRemote = await this.redis.subscribe(channel, handler);
+    } else {
+      void attach();
+    }
     return async () => {
+      closed = true;
+      clearTimeout(retry);
       await offLocal();
-      await offRemote();
+      await offRemote?.();
     };
   }
 

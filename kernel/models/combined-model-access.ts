@@ -11,9 +11,9 @@ export function combineModelAccess(providers: readonly ModelAccess[]): ModelAcce
     checkCall(principal, model) {
       for (const p of providers) p.checkCall(principal, model);
     },
-    visibleModels(principal, models) {
+    visibleModels(principal, models, query) {
       let shown = models;
-      for (const p of providers) shown = p.visibleModels(principal, shown);
+      for (const p of providers) shown = p.visibleModels(principal, shown, query);
       return shown;
     },
   };

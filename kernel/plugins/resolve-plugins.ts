@@ -75,6 +75,7 @@ export function resolvePlugins(
   file: string,
   packages: PackageEntries,
   implied: readonly ImpliedPlugin[],
+  env: NodeJS.ProcessEnv = process.env,
 ): PluginResolution {
   const selected = new Map<string, PluginSelection>();
   const disabled = new Set<string>();
@@ -152,7 +153,40 @@ export function resolvePlugins(
     const owner = provider === undefined ? undefined : providerOwners.get(provider);
     if (owner) imply(owner, 'provider', `model_list provider ${provider}`);
   }
+  // A setting naming a provider/model a plugin makes a deployment for (llamaguard_model_name) enables that provider's plugin.
+  for (const s of [...selected.values()]) {
+    for (const path of s.entry.manifest.provides?.runtimeDeployments?.modelSettings ?? []) {
+      const value = settingAt(config, path);
+      if (typeof value !== 'string' || !value.includes('/')) continue;
+      const { provider } = inference.split(value);
+      const owner = provider === undefined ? undefined : providerOwners.get(provider);
+      if (owner) imply(owner, 'provider', `${path} provider ${provider}`);
+    }
+  }
+  // A plugin supplying deployments at runtime may name any provider: every installed one is enabled.
+  const runtimeSource = [...selected.values()].find((s) => runtimeDeploymentsOn(s.entry.manifest.provides?.runtimeDeployments, config, env));
+  if (runtimeSource) {
+    for (const owner of new Set(providerOwners.values())) imply(owner, 'provider', `runtime deployments of ${runtimeSource.entry.manifest.id}`);
+  }
 
   return { selected: [...selected.values()], warnings };
 }
 
+const TRUE = /^(true|1|yes)$/i;
+
+function settingAt(config: SluiceConfig, path: string): unknown {
+  let node: unknown = config;
+  for (const part of path.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  return node;
+}
+
+function runtimeDeploymentsOn(decl: { settings?: string[]; env?: string[] } | undefined, config: SluiceConfig, env: NodeJS.ProcessEnv): boolean {
+  if (!decl) return false;
+  const truthy = (v: unknown) => v === true || (typeof v === 'string' && TRUE.test(v.trim()));
+  for (const path of decl.settings ?? []) {
+    let node: unknown = config;
+    for (const part of path.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+    if (truthy(node)) return true;
+  }
+  return (decl.env ?? []).some((name) => truthy(env[name]));
+}

@@ -10,6 +10,7 @@ import {
   type CallContext,
   type DeploymentInfo,
   type Endpoint,
+  type FinalResponse,
   type ResponseContext,
   type SpendEvent,
   type Usage,
@@ -27,11 +28,12 @@ import type { Logger } from '../logging/create-logger.js';
 import type { ModelRegistry, RegisteredDeployment } from '../models/model-registry.js';
 import type { ObserverQueue } from '../observers.js';
 import { CallAbort } from './call-abort.js';
+import { answerCall } from './call-answer.js';
 import type { CallReply, CallRequest } from './call-exchange.js';
 import { requestTags } from './request-tags.js';
-import { sealSpendEvent } from './spend-event.js';
+import { responseIdOf, sealSpendEvent } from './spend-event.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
-import { NO_USAGE, priceOf as priceOfDeployment, readUsage, usageInJsonText } from './usage.js';
+import { NO_USAGE, priceOf as priceOfDeployment, readUsage, rerankUsage, usageInJsonText } from './usage.js';
 import { validateBody } from './validate-request.js';
 
 export interface PipelineDeps {
@@ -53,7 +55,7 @@ export interface PipelineDeps {
 
 const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
 
-const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
+const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', rerank: '/rerank' };
 
 /**
  * Writes a successful JSON answer straight to the socket: the body is final, so fastify's reply
@@ -117,10 +119,16 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
     const call = ctx;
     const model = call.body.model as string;
     deps.modelAccess?.checkCall(principal, model);
-    const stream = call.body.stream === true && endpoint !== 'embeddings';
+    const stream = call.body.stream === true && (endpoint === 'chat' || endpoint === 'completions');
     const opts = call.body.stream_options as JsonObject | undefined;
     // Usage is always requested upstream for spend; the usage chunk goes back out if unasked for.
     const stripUsage = stream && (!opts || opts.include_usage !== true);
+    if (call.answer !== undefined) {
+      // A plugin answered the call itself (a cache hit): no router, no provider, no cost.
+      const answered = await answerCall({ request, reply, call, answer: call.answer, endpoint, stream, stripUsage, hooks: deps.hooks, buffersStreams: deps.buffersStreams });
+      emitSpend(deps, call, answered.deployment, 'success', 200, undefined, stream, answered.usage, 0, startedAt, request, 0, responseIdOf(call.answer.response, undefined));
+      return;
+    }
 
     // One abort handle per call, fired when the client goes away; each attempt adds its own timer.
     const abort = new CallAbort();
@@ -189,6 +197,8 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
       // An answer with its raw text goes out as those bytes, unparsed unless a plugin reads it.
       let raw = result.raw;
       let response: JsonObject | undefined;
+      // The provider's answer as it came, for a plugin that keeps it (postCall may change it in place).
+      const original = call.onFinalResponse && deps.hooks.postCall.isUsed() ? (raw ?? JSON.stringify(lazyBody(result, deployment))) : undefined;
       if (deps.hooks.postCall.isUsed()) {
         const rctx: ResponseContext = { call, deployment: deployment.info, streamed: false, response: lazyBody(result, deployment) };
         response = (await deps.hooks.postCall.promise(rctx)).response;
@@ -197,11 +207,18 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
         response = result.body;
       }
       reply.raw.off('close', onClose);
-      const usage = response ? readUsage(response.usage) : (usageInJsonText(raw!) ?? readUsage(lazyBody(result, deployment).usage));
+      const usage =
+        endpoint === 'rerank'
+          ? rerankUsage(response ?? lazyBody(result, deployment))
+          : response
+            ? readUsage(response.usage)
+            : (usageInJsonText(raw!) ?? readUsage(lazyBody(result, deployment).usage));
       finishOnce(usage);
       const cost = priceOf(deps, endpoint, usage, deployment);
-      sendJson(reply, request, raw ?? JSON.stringify(response), deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome, call.responseHeaders);
-      emitSpend(deps, call, deployment, 'success', 200, undefined, false, usage, cost, startedAt, request, upstreamMs);
+      const text = raw ?? JSON.stringify(response);
+      sendJson(reply, request, text, deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome, call.responseHeaders);
+      emitSpend(deps, call, deployment.info, 'success', 200, undefined, false, usage, cost, startedAt, request, upstreamMs, deps.hooks.onSpend.isUsed() ? responseIdOf(response, raw) : undefined);
+      if (call.onFinalResponse) notifyFinal(deps, call, { text: original ?? text, streamed: false, deployment: deployment.info, usage });
       return;
     }
 
@@ -221,21 +238,25 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
       attemptedFallbacks: outcome.attemptedFallbacks,
       attemptedRetries: outcome.attemptedRetries,
       extraHeaders: call.responseHeaders,
+      assemble: call.onFinalResponse !== undefined,
     });
     reply.raw.off('close', onClose);
     finishOnce(streamed.usage);
     upstreamMs = streamed.upstreamMs;
     const cost = priceOf(deps, endpoint, streamed.usage, deployment);
-    emitSpend(deps, call, deployment, streamed.error ? 'failure' : 'success', streamed.error ? streamed.error.status : 200, streamed.error?.code, true, streamed.usage, cost, startedAt, request, upstreamMs);
+    emitSpend(deps, call, deployment.info, streamed.error ? 'failure' : 'success', streamed.error ? streamed.error.status : 200, streamed.error?.code, true, streamed.usage, cost, startedAt, request, upstreamMs, streamed.responseId, streamed.firstChunkAt);
+    if (streamed.assembled !== undefined && !streamed.error && call.onFinalResponse) {
+      notifyFinal(deps, call, { text: JSON.stringify(streamed.assembled), streamed: true, deployment: deployment.info, usage: streamed.usage });
+    }
   } catch (err) {
     finishOnce(NO_USAGE);
     if (err instanceof ClientGone) {
-      if (ctx) emitSpend(deps, ctx, chosen, 'failure', 499, 'SLUICE_ERR_CLIENT_CLOSED', ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
+      if (ctx) emitSpend(deps, ctx, chosen?.info, 'failure', 499, 'SLUICE_ERR_CLIENT_CLOSED', ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
       return;
     }
     const clientError = toClientError(err, request.id);
     if (!isVerdict(err)) deps.log.error({ err, requestId: request.id }, 'unexpected error in call pipeline');
-    if (ctx) emitSpend(deps, ctx, chosen, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
+    if (ctx) emitSpend(deps, ctx, chosen?.info, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
     throw clientError;
   }
 }
@@ -268,10 +289,19 @@ function upstreamBodyOf(body: JsonObject, model: string, gatewayOnly: ReadonlySe
 
 class ClientGone extends Error {}
 
+/** Hands the final response to the plugin that asked for it; its failure is its own, never the call's. */
+function notifyFinal(deps: PipelineDeps, call: CallContext, final: FinalResponse): void {
+  try {
+    call.onFinalResponse!(final);
+  } catch (err) {
+    deps.log.error({ err, requestId: call.requestId }, 'onFinalResponse failed');
+  }
+}
+
 function emitSpend(
   deps: PipelineDeps,
   ctx: CallContext,
-  deployment: RegisteredDeployment | undefined,
+  deployment: DeploymentInfo | undefined,
   status: SpendEvent['status'],
   httpStatus: number,
   errorCode: string | undefined,
@@ -281,6 +311,8 @@ function emitSpend(
   startedAt: number,
   request: CallRequest,
   upstreamMs: number,
+  responseId?: string,
+  firstTokenAt?: number,
 ): void {
   if (!deps.logRequests && !deps.hooks.onSpend.isUsed()) return;
   const endedAt = Date.now();
@@ -294,7 +326,7 @@ function emitSpend(
     endpoint: ctx.endpoint,
     principal: ctx.principal,
     model: String(ctx.body.model),
-    deployment: deployment?.info as DeploymentInfo | undefined,
+    deployment,
     status,
     httpStatus,
     errorCode,
@@ -309,6 +341,13 @@ function emitSpend(
     endedAt,
     overheadMs,
     metadata: {},
+    ip: ctx.ip,
   };
+  if (responseId !== undefined) event.responseId = responseId;
+  if (firstTokenAt !== undefined) event.firstTokenAt = firstTokenAt;
+  if (ctx.cacheKey !== undefined) {
+    event.cacheKey = ctx.cacheKey;
+    event.cacheHit = ctx.answer?.cacheHit === true;
+  } else if (ctx.answer?.cacheHit) event.cacheHit = true;
   deps.observers.spend(sealSpendEvent(event, ctx.body.metadata, deps.log));
 }

@@ -9,17 +9,23 @@ const CALL_ROUTES: [string, Endpoint][] = [
   ['/completions', 'completions'],
   ['/embeddings', 'embeddings'],
   ['/engines/:model/chat/completions', 'chat'],
+  ['/engines/:model/completions', 'completions'],
   ['/openai/deployments/:model/chat/completions', 'chat'],
   ['/openai/deployments/:model/completions', 'completions'],
   ['/openai/deployments/:model/embeddings', 'embeddings'],
+  // Rerank, on LiteLLM's three paths (/rerank, /v1/rerank, /v2/rerank).
+  ['/rerank', 'rerank'],
+  ['/v2/rerank', 'rerank'],
 ];
+
+/** Paths also served under `/v1`: all but the deployment-style paths and ones that carry their own version. */
+const takesV1 = (path: string): boolean => !path.startsWith('/openai/') && !path.startsWith('/v2/');
 
 /** The call routes without path parameters, by exact path: the ones the fast path answers. */
 export const STATIC_CALL_ROUTES: ReadonlyMap<string, Endpoint> = new Map(
-  CALL_ROUTES.filter(([path]) => !path.includes(':')).flatMap(([path, endpoint]): [string, Endpoint][] => [
-    [path, endpoint],
-    [`/v1${path}`, endpoint],
-  ]),
+  CALL_ROUTES.filter(([path]) => !path.includes(':')).flatMap(([path, endpoint]): [string, Endpoint][] =>
+    takesV1(path) ? [[path, endpoint], [`/v1${path}`, endpoint]] : [[path, endpoint]],
+  ),
 );
 
 export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): void {
@@ -35,10 +41,13 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): 
     };
     const config = { access: 'authenticated', writesOwnHeaders: true };
     app.post(path, { config }, handler);
-    if (!path.startsWith('/openai/')) app.post(`/v1${path}`, { config }, handler);
+    if (takesV1(path)) app.post(`/v1${path}`, { config }, handler);
   }
 
-  const listModels = async (request: { principal: Principal | undefined }) => ({ data: visibleModels(deps, request.principal), object: 'list' });
+  const listModels = async (request: { principal: Principal | undefined; query: unknown }) => ({
+    data: visibleModels(deps, request.principal, request.query as Readonly<Record<string, unknown>>),
+    object: 'list',
+  });
   app.get('/models', { config: { access: 'authenticated' } }, listModels);
   app.get('/v1/models', { config: { access: 'authenticated' } }, listModels);
   const oneModel = async (request: { principal: Principal | undefined; params: unknown }) => {
@@ -51,7 +60,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, deps: PipelineDeps): 
   app.get('/v1/models/:model', { config: { access: 'authenticated' } }, oneModel);
 }
 
-function visibleModels(deps: PipelineDeps, principal: Principal | undefined): readonly ModelListing[] {
+function visibleModels(deps: PipelineDeps, principal: Principal | undefined, query?: Readonly<Record<string, unknown>>): readonly ModelListing[] {
   const all = deps.registry.list();
-  return deps.modelAccess && principal ? deps.modelAccess.visibleModels(principal, all) : all;
+  return deps.modelAccess && principal ? deps.modelAccess.visibleModels(principal, all, query) : all;
 }

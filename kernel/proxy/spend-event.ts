@@ -38,3 +38,28 @@ function sealableEntries(state: Readonly<Record<string, unknown>>, requestId: st
   }
   return kept;
 }
+
+/** OpenAI-style answers open with their id (`{"id":"chatcmpl-…"`): read from the head of the text, no parse. */
+const LEADING_ID = /^\s*\{\s*"id"\s*:\s*"([^"\\]{1,255})"/;
+
+/**
+ * The provider response's `id` (what the client got back, e.g. `chatcmpl-…`), for spend logs keyed
+ * by it as LiteLLM keys `request_id`: from the parsed body when there is one, else from the raw
+ * text's first field. Undefined when the answer has none there.
+ */
+export function responseIdOf(body: { id?: unknown } | undefined, raw: string | undefined): string | undefined {
+  if (body !== undefined) return typeof body.id === 'string' && body.id.length > 0 ? body.id : undefined;
+  if (raw === undefined) return undefined;
+  // Anchored and bounded: reads at most the first ~270 characters of the text.
+  return LEADING_ID.exec(raw)?.[1];
+}
+
+/**
+ * The response id of a stream, from the first whole events relayed (`data: {"id":"chatcmpl-…"`):
+ * reads only their first few hundred characters, once per stream.
+ */
+export function streamIdOf(events: Buffer | string): string | undefined {
+  const head = typeof events === 'string' ? events.slice(0, 320) : events.toString('utf8', 0, Math.min(events.length, 320));
+  const at = head.indexOf('data:');
+  return at === -1 ? undefined : LEADING_ID.exec(head.slice(at + 5))?.[1];
+}

@@ -22,10 +22,12 @@ import { toUpstreamError } from '../http/http-client.js';
 import type { KernelHooks } from '../hooks.js';
 import type { RegisteredDeployment } from '../models/model-registry.js';
 import { assembleStream, responseToChunks } from './assemble-stream.js';
+import { StreamCollector } from './stream-collector.js';
 import { SsePassThrough } from './sse-passthrough.js';
 import type { CallAbort } from './call-abort.js';
 import type { CallReply, CallRequest } from './call-exchange.js';
 import { NO_USAGE, chunkHasUsage, readUsage } from './usage.js';
+import { responseIdOf, streamIdOf } from './spend-event.js';
 
 export interface StreamRelayInput {
   request: CallRequest;
@@ -46,12 +48,20 @@ export interface StreamRelayInput {
   attemptedRetries?: number;
   /** Headers plugins added for the response (`CallContext.responseHeaders`). */
   extraHeaders?: Record<string, string>;
+  /** Assemble the whole completion for `CallContext.onFinalResponse` (kept off the client's path). */
+  assemble?: boolean;
 }
 
 export interface StreamOutcome {
   usage: Usage;
   upstreamMs: number;
   error?: SluiceError;
+  /** The assembled completion, when `assemble` was asked for and the stream was not too large. */
+  assembled?: JsonObject;
+  /** The provider's response id, from the stream's first chunk (`chatcmpl-…`). */
+  responseId?: string;
+  /** Epoch ms at which the first chunk arrived from the provider. */
+  firstChunkAt?: number;
 }
 
 const DONE = 'data: [DONE]\n\n';
@@ -64,9 +74,13 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
   let upstreamMs = 0;
   let headersSent = false;
   let index = 0;
+  const collector = input.assemble ? new StreamCollector() : undefined;
+  // The response id is read once, from the first whole events: no work per later chunk.
+  const head: StreamHead = { sought: false, id: undefined, at: undefined };
 
   const sendHeaders = () => {
     headersSent = true;
+    head.at ??= Date.now();
     upstreamMs = performance.now() - input.upstreamStart;
     const overhead = (performance.now() - request.receivedAt - upstreamMs).toFixed(3);
     reply.hijack();
@@ -107,10 +121,12 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
       const relay = new SsePassThrough(input.stripUsage);
       const body = input.source.body;
       if (isReadable(body)) {
-        await pumpReadable(body, relay, write, res);
+        await pumpReadable(body, relay, write, res, collector, head);
       } else {
         for await (const bytes of body) {
+          collector?.bytes(bytes);
           const out = relay.push(bytes);
+          if (out && !head.sought) seekId(head, out);
           const wait = out ? write(out) : undefined;
           if (wait) await wait;
           if (res.destroyed) break;
@@ -119,14 +135,21 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
       const tail = relay.end();
       if (tail) write(tail);
       if (!headersSent) sendHeaders();
-      if (!res.destroyed) res.end(relay.state.sawDone ? undefined : DONE);
-      return { usage: relay.state.usage ?? NO_USAGE, upstreamMs };
+      // A client gone mid-stream leaves the loop early: what was collected is not the whole answer.
+      const whole = !res.destroyed;
+      if (whole) res.end(relay.state.sawDone ? undefined : DONE);
+      return { usage: relay.state.usage ?? NO_USAGE, upstreamMs, responseId: head.id, firstChunkAt: head.at, ...(collector && whole && { assembled: collector.assembleBytes(input.endpoint) }) };
     }
     const batches = input.source.kind === 'sse' ? readOpenAIStream(input.source.body) : input.source.batches;
     if (input.buffersStreams) {
       const chunks: JsonObject[] = [];
-      for await (const batch of batches) for (const ev of batch) chunks.push(ev.json ?? (JSON.parse(ev.data) as JsonObject));
+      for await (const batch of batches) {
+        head.at ??= Date.now();
+        for (const ev of batch) chunks.push(ev.json ?? (JSON.parse(ev.data) as JsonObject));
+      }
       upstreamMs = performance.now() - input.upstreamStart;
+      head.sought = true;
+      head.id = idOf(chunks[0]?.id);
       const assembled = assembleStream(chunks, input.endpoint);
       usage = readUsage(assembled.usage);
       const before = JSON.stringify(assembled);
@@ -137,11 +160,17 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
         out += await framedChunk(chunk);
       }
       if (out) await write(out);
+      if (collector) for (const chunk of chunks) collector.json(chunk);
     } else {
       // One client write per upstream read: a read usually carries several events.
       for await (const batch of batches) {
         let out = '';
         for (const ev of batch) {
+          if (!head.sought) {
+            head.sought = true;
+            head.id = ev.json ? idOf(ev.json.id) : responseIdOf(undefined, ev.data);
+          }
+          if (collector) collector.json(ev.json ?? (ev.json = JSON.parse(ev.data) as JsonObject));
           let json = ev.json;
           if (json ? json.usage != null : chunkHasUsage(ev.data)) {
             json ??= JSON.parse(ev.data) as JsonObject;
@@ -158,16 +187,17 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
       }
     }
     if (!headersSent) sendHeaders();
-    if (!res.destroyed) res.end(DONE);
-    return { usage, upstreamMs };
+    const whole = !res.destroyed;
+    if (whole) res.end(DONE);
+    return { usage, upstreamMs, responseId: head.id, firstChunkAt: head.at, ...(collector && whole && { assembled: collector.assembleJson(input.endpoint) }) };
   } catch (err) {
-    if (input.abort.aborted) return { usage, upstreamMs, error: KernelErrors.CLIENT_CLOSED() };
+    if (input.abort.aborted) return { usage, upstreamMs, responseId: head.id, firstChunkAt: head.at, error: KernelErrors.CLIENT_CLOSED() };
     const clientError = streamFailure(err, deployment, request.id);
     if (!headersSent) throw clientError; // nothing sent yet: the error handler answers with its status
     // Mid-stream: the status is gone; tell the client in-band, as OpenAI does, then end the stream.
     if (!res.destroyed) res.end(`data: ${input.scrub(JSON.stringify(verdictEnvelope(clientError)))}\n\n`);
     input.abort.abort();
-    return { usage, upstreamMs, error: clientError };
+    return { usage, upstreamMs, responseId: head.id, firstChunkAt: head.at, error: clientError };
   }
 }
 
@@ -197,6 +227,8 @@ function pumpReadable(
   relay: SsePassThrough,
   write: (text: string | Buffer) => Promise<unknown> | undefined,
   res: CallReply['raw'],
+  collector: StreamCollector | undefined,
+  head: StreamHead,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onClose = () => {
@@ -205,8 +237,10 @@ function pumpReadable(
     };
     const cleanup = () => res.off('close', onClose);
     body.on('data', (bytes: Buffer) => {
+      collector?.bytes(bytes);
       const out = relay.push(bytes);
       if (!out) return;
+      if (!head.sought) seekId(head, out);
       const wait = write(out);
       if (wait) {
         body.pause();
@@ -224,6 +258,21 @@ function pumpReadable(
     res.once('close', onClose);
   });
 }
+
+/** What the relay learns from a stream's start: the response id (looked for once) and when it began. */
+interface StreamHead {
+  sought: boolean;
+  id: string | undefined;
+  at: number | undefined;
+}
+
+/** Events before the first `data:` (an SSE comment, a keep-alive) leave the search open. */
+function seekId(head: StreamHead, events: Buffer | string): void {
+  head.id = streamIdOf(events);
+  head.sought = head.id !== undefined || events.includes('data:');
+}
+
+const idOf = (id: unknown): string | undefined => (typeof id === 'string' && id.length > 0 ? id : undefined);
 
 function isUsageOnly(chunk: JsonObject): boolean {
   return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage != null;

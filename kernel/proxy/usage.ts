@@ -13,6 +13,22 @@ export function readUsage(value: unknown): Usage {
   return { ...u, prompt_tokens: prompt, completion_tokens: completion, total_tokens: total };
 }
 
+/**
+ * A rerank answer's usage (its `meta`, LiteLLM's rerank response shape): `search_units` as billed, the tokens as counted
+ * (`meta.tokens`, else the billed ones). Pricing plugins read `search_units` for per-query prices.
+ */
+export function rerankUsage(body: JsonObject): Usage {
+  const meta = body.meta as JsonObject | undefined;
+  const billed = (meta?.billed_units ?? undefined) as JsonObject | undefined;
+  const tokens = (meta?.tokens ?? undefined) as JsonObject | undefined;
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const prompt = num(tokens?.input_tokens) || num(billed?.input_tokens) || num(billed?.total_tokens);
+  const completion = num(tokens?.output_tokens) || num(billed?.output_tokens);
+  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  if (typeof billed?.search_units === 'number') usage.search_units = billed.search_units;
+  return usage;
+}
+
 /** The call's price, as the pricing plugin says; 0 when no plugin prices calls. */
 export function priceOf(pricing: Pricing | undefined, endpoint: Endpoint, usage: Usage, d: RegisteredDeployment): number {
   return pricing ? pricing.costOf({ endpoint, usage, deployment: d.route, modelInfo: d.config.modelInfo }) : 0;

@@ -35,6 +35,21 @@ export function validateBody(endpoint: Endpoint, body: unknown): JsonObject {
         throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'input', reason: 'expected a string or an array.' }, { param: 'input' });
       }
       break;
+    case 'rerank':
+      if (b.query === undefined || b.query === null) throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'query' }, { param: 'query' });
+      if (typeof b.query !== 'string') throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'query', reason: 'expected a string.' }, { param: 'query' });
+      if (b.documents === undefined || b.documents === null) throw KernelErrors.REQUEST_MISSING_PARAM({ param: 'documents' }, { param: 'documents' });
+      if (!Array.isArray(b.documents)) throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'documents', reason: 'expected an array.' }, { param: 'documents' });
+      for (let i = 0; i < b.documents.length; i++) {
+        const d = b.documents[i];
+        if (typeof d !== 'string' && (!d || typeof d !== 'object' || Array.isArray(d))) {
+          throw KernelErrors.REQUEST_INVALID_PARAM({ param: `documents[${i}]`, reason: 'expected a string or an object.' }, { param: `documents[${i}]` });
+        }
+      }
+      if (b.top_n !== undefined && b.top_n !== null && (typeof b.top_n !== 'number' || !Number.isInteger(b.top_n) || b.top_n < 1)) {
+        throw KernelErrors.REQUEST_INVALID_PARAM({ param: 'top_n', reason: 'expected a positive integer.' }, { param: 'top_n' });
+      }
+      break;
   }
   return b;
 }

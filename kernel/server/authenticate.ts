@@ -11,11 +11,24 @@ import type { CallRequest } from '../proxy/call-exchange.js';
 /** Header names clients put the key in: the styles of the common provider SDKs and LiteLLM's own. */
 const KEY_HEADERS = ['x-api-key', 'api-key', 'x-litellm-api-key', 'x-goog-api-key'] as const;
 
-export function presentedToken(headers: IncomingHttpHeaders): string | undefined {
+/** An `Authorization` header without the `Bearer ` scheme (LiteLLM refuses it as malformed). */
+export const MALFORMED = Symbol('malformed authorization');
+
+/** `keyHeader` (lower case): the only header the key is read from, as `Bearer <key>` (server.api_key_header). */
+export function presentedToken(headers: IncomingHttpHeaders, keyHeader?: string): string | undefined | typeof MALFORMED {
+  if (keyHeader !== undefined) {
+    const v = headers[keyHeader];
+    const token = typeof v === 'string' && (v.startsWith('Bearer ') || v.startsWith('bearer ')) ? v.slice(7).trim() : '';
+    return token || MALFORMED;
+  }
   const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.length > 0) {
-    const token = auth.startsWith('Bearer ') || auth.startsWith('bearer ') ? auth.slice(7).trim() : auth.trim();
-    if (token) return token;
+  if (typeof auth === 'string') {
+    if (auth.startsWith('Bearer ') || auth.startsWith('bearer ')) {
+      const token = auth.slice(7).trim();
+      if (token) return token;
+    } else if (!KEY_HEADERS.some((name) => typeof headers[name] === 'string' && headers[name] !== '')) {
+      return MALFORMED;
+    }
   }
   for (const name of KEY_HEADERS) {
     const v = headers[name];
@@ -29,8 +42,10 @@ function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export async function authenticate(hooks: KernelHooks, request: Pick<CallRequest, 'headers' | 'method' | 'url' | 'ip' | 'id'>): Promise<Principal> {
-  const token = presentedToken(request.headers);
+export async function authenticate(hooks: KernelHooks, request: Pick<CallRequest, 'headers' | 'method' | 'url' | 'ip' | 'id'>, keyHeader?: string): Promise<Principal> {
+  const presented = presentedToken(request.headers, keyHeader);
+  if (presented === MALFORMED) throw KernelErrors.AUTH_MALFORMED_KEY();
+  const token = presented;
   const input: AuthInput = {
     headers: request.headers,
     token,

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { RouteDefinition } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
@@ -12,11 +12,12 @@ import type { Logger } from '../logging/create-logger.js';
 import { STATIC_CALL_ROUTES, registerOpenAIRoutes } from '../proxy/openai-routes.js';
 import type { PipelineDeps } from '../proxy/call-pipeline.js';
 import { callFastPath } from './call-fast-path.js';
-import { assertAccess, authenticate, type Access } from './authenticate.js';
+import { assertAccess, authenticate, presentedToken, type Access } from './authenticate.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerHealthRoutes, type HealthDeps } from './health-routes.js';
 import { answerClientError, createHttpServer, type ConnectionLimits } from './http-server.js';
 import { parseJsonBody, type JsonLimits } from './json-body.js';
+import { registerPluginRoutes, type PluginRouteConfig } from './plugin-routes.js';
 import { requestIdV7 } from './request-id.js';
 import './request-state.js';
 
@@ -32,6 +33,8 @@ export interface ServerDeps {
   pluginRoutes: { pluginId: string; route: RouteDefinition }[];
   /** Routes answered 503 while shutting down. */
   isShuttingDown(): boolean;
+  /** The only header the caller's key is read from (lower case; server.api_key_header). */
+  keyHeader?: string;
 }
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -68,10 +71,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   // OpenAI clients send JSON; curl users often forget the header. Parse any body as JSON, as LiteLLM
   // does, with the same bounds as the fast path: every management route gets them too.
+  // A plugin route that takes raw bodies (plugin-routes.ts) gets the bytes as they came.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    if ((req.routeOptions.config as Partial<PluginRouteConfig> | undefined)?.rawBody === true) return done(null, body);
     try {
-      done(null, parseJsonBody(body as string, deps.json));
+      done(null, parseJsonBody((body as Buffer).toString('utf8'), deps.json));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -99,41 +104,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         : async (request: FastifyRequest, reply: FastifyReply) => {
             stamp(request, reply);
             if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
-            const principal = await authenticate(deps.hooks, request);
+            const principal = await authenticate(deps.hooks, request, deps.keyHeader);
             assertAccess(access, principal, url);
             request.principal = principal;
           };
     route.onRequest = route.onRequest ? [step, ...[route.onRequest].flat()] : [step];
   });
 
-  installErrorHandlers(app, deps.log, deps.bodyLimitBytes, deps.pipeline.scrub);
+  installErrorHandlers(app, deps.log, deps.bodyLimitBytes, deps.pipeline.scrub, async (request) => {
+    if (presentedToken(request.headers, deps.keyHeader) !== undefined) await authenticate(deps.hooks, request, deps.keyHeader);
+  });
   registerHealthRoutes(app, deps.health);
   registerOpenAIRoutes(app, deps.pipeline);
-  for (const { pluginId, route } of deps.pluginRoutes) registerPluginRoute(app, pluginId, route);
+  registerPluginRoutes(app, { hooks: deps.hooks, observers: deps.pipeline.observers, log: deps.log }, deps.pluginRoutes);
   return app;
-}
-
-function registerPluginRoute(app: FastifyInstance, pluginId: string, route: RouteDefinition): void {
-  app.route({
-    method: route.method,
-    url: route.url,
-    config: { access: route.access, pluginId },
-    // Read by the swagger plugin when it is enabled.
-    schema: (route.summary || route.tags ? { summary: route.summary, tags: route.tags } : undefined) as FastifySchema | undefined,
-    handler: async (request: FastifyRequest, reply) => {
-      const result = await route.handler({
-        principal: request.principal,
-        body: request.body,
-        query: request.query as Record<string, string | string[] | undefined>,
-        params: request.params as Record<string, string>,
-        headers: request.headers,
-        ip: request.ip,
-        requestId: request.id,
-      });
-      reply.code(result.status ?? 200);
-      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
-      if (typeof result.body === 'string') return reply.type(result.contentType ?? 'text/plain; charset=utf-8').send(result.body);
-      return reply.type(result.contentType ?? 'application/json').send(JSON.stringify(result.body));
-    },
-  });
 }

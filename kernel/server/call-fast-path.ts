@@ -28,6 +28,7 @@ export interface FastPathDeps {
   pipeline: PipelineDeps;
   isShuttingDown(): boolean;
   requestId(req: IncomingMessage): string;
+  keyHeader?: string;
 }
 
 /** Returns whether it took the request; fastify gets the ones it did not. */
@@ -98,7 +99,7 @@ async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessa
   try {
     if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
     // As on fastify's routes: who is calling is settled before the body is read.
-    request.principal = await authenticate(deps.hooks, request);
+    request.principal = await authenticate(deps.hooks, request, deps.keyHeader);
     const body = await readBody(req, deps.bodyLimitBytes, deps.json);
     if (body === CLIENT_GONE) return;
     request.body = body;

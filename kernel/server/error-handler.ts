@@ -58,7 +58,12 @@ function fromFastify(err: FastifyError, request: FastifyRequest, bodyLimit: numb
   return toClientError(err, request.id);
 }
 
-export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimit: number, scrub: Scrub): void {
+/**
+ * `checkCredential`: run before answering an unknown route, so a request that presents a key that
+ * does not authenticate gets the auth step's 401 first (as LiteLLM, which authenticates before it
+ * routes); requests without a key still get the 404.
+ */
+export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimit: number, scrub: Scrub, checkCredential?: (request: FastifyRequest) => Promise<void>): void {
   app.setErrorHandler((err: FastifyError | SluiceError, request, reply) => {
     const clientError = isVerdict(err) ? err : fromFastify(err, request, bodyLimit);
     if (clientError.status >= 500 && clientError.code === KernelErrors.INTERNAL.code) {
@@ -66,7 +71,8 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger, bodyLimi
     }
     sendError(reply, clientError, scrub);
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (checkCredential) await checkCredential(request);
     sendError(reply, KernelErrors.ROUTE_NOT_FOUND({ method: request.method, url: request.url.split('?', 1)[0] }), scrub);
   });
 }

@@ -10,7 +10,7 @@ import type { JsonObject } from '../json.js';
 import type { DeploymentConfig, ProviderAdapter, ProviderRequest, ProviderResponse } from '../provider.js';
 import { readJsonAnswer } from './read-json.js';
 
-export const OPENAI_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
+export const OPENAI_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', rerank: '/rerank' };
 
 export interface OpenAICompatibleOptions {
   http: HttpClient;
@@ -30,6 +30,7 @@ export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKe
     chat: httpTarget(given?.chat ?? base + OPENAI_PATHS.chat),
     completions: httpTarget(given?.completions ?? base + OPENAI_PATHS.completions),
     embeddings: httpTarget(given?.embeddings ?? base + OPENAI_PATHS.embeddings),
+    rerank: httpTarget(given?.rerank ?? base + OPENAI_PATHS.rerank),
   };
   // Built once: every request to this deployment sends the same headers.
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };

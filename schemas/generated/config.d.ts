@@ -149,7 +149,19 @@ export interface GuardrailParams {
   /**
    * When it runs: `pre_call` (on the request, before the provider), `during_call` (on the request, alongside the provider call; the response waits for it), `post_call` (on the response), `logging_only` (on what is logged). A list runs it at each.
    */
-  mode: GuardrailMode | [GuardrailMode, ...GuardrailMode[]];
+  mode:
+    | GuardrailMode
+    | [GuardrailMode, ...GuardrailMode[]]
+    | {
+        /**
+         * Request tag (e.g. `User-Agent: claude-cli`) → mode. Not supported: reported at startup.
+         */
+        tags?: {};
+        /**
+         * The mode when no tag matches.
+         */
+        default: GuardrailMode | [GuardrailMode, ...GuardrailMode[]];
+      };
   /**
    * Run on every request (default false: it runs when the request, its key or its team asks for it).
    */
@@ -313,6 +325,10 @@ export interface ServerSettings {
    * Longest string (key or value) accepted in a JSON body, in characters; longer is a 400. Unset: only body_limit_mb bounds it (a base64 image is one string).
    */
   json_max_string_length?: number;
+  /**
+   * Read the caller's key only from this header, as `Bearer <key>` (LiteLLM: general_settings.litellm_key_header_name); the Authorization and other key headers are then ignored. Unset: Authorization, x-api-key, api-key, x-litellm-api-key, x-goog-api-key.
+   */
+  api_key_header?: string;
 }
 /**
  * Log settings.

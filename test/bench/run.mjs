@@ -27,7 +27,7 @@ const C1_REQUESTS = num('BENCH_C1_REQUESTS', 2000);
 const C1_WARMUP = num('BENCH_C1_WARMUP', 200);
 const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
 const PHASES = new Set((env.BENCH_PHASES ?? 'c50,c1').split(',').map((s) => s.trim()));
-const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core').split(',').map((s) => s.trim());
+const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core,sluice-cache').split(',').map((s) => s.trim());
 const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.trim());
 // BENCH_RATE: a fixed total request rate instead of as fast as possible, so that CPU per request
 // is read off an unsaturated machine (A/B attribution); the c50 ratios then mean nothing.
@@ -37,6 +37,8 @@ const profArgs = (name) => (CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_
 const MASTER_KEY = 'sk-bench-1234';
 const TARGET_RPS_RATIO = 0.8;
 const TARGET_ADDED_P50_MS = 0.2;
+// A response-cache hit (the same body again) against the bare pass-through going upstream for it.
+const TARGET_CACHE_HIT_ADDED_P50_MS = 0.1;
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -162,7 +164,10 @@ function cannon(target, mode, seconds, onFirstTick) {
   });
 }
 
-const isSluice = (name) => name === 'sluice' || name === 'sluice-core';
+const isSluice = (name) => name === 'sluice' || name === 'sluice-core' || name === 'sluice-cache' || name === 'sluice-ab';
+// BENCH_AB_ROOT: another checkout (built), run as target `sluice-ab` with `sluice`'s config, for a
+// paired A/B of a change (e.g. the same tree without it): its blocks interleave with `sluice`'s.
+const AB_ROOT = env.BENCH_AB_ROOT || undefined;
 
 /** Plugins enabled by default besides master-key auth (providers load from model_list, not by default). */
 function laterDefaultPlugins() {
@@ -308,7 +313,7 @@ async function runC1(targets) {
   const out = {};
   try {
     for (const mode of MODES) {
-      const samples = Object.fromEntries(targets.map((t) => [t.name, { total: [], ttfb: [], upstreamConnections: 0 }]));
+      const samples = Object.fromEntries(targets.map((t) => [t.name, { total: [], ttfb: [], upstreamConnections: 0, upstreamRequests: 0 }]));
       for (const t of targets) for (let i = 0; i < C1_WARMUP; i++) await oneRequest(pools.get(t.name), t, mode, null);
       // Interleaved blocks, so that drift (thermal, other load) hits every target alike.
       const perBlock = Math.ceil(C1_REQUESTS / C1_BLOCKS);
@@ -319,6 +324,7 @@ async function runC1(targets) {
           for (let i = 0; i < n; i++) await oneRequest(pools.get(t.name), t, mode, samples[t.name]);
           const after = await upstreamStats();
           samples[t.name].upstreamConnections += after.connections - before.connections - 1;
+          samples[t.name].upstreamRequests += after.requests - before.requests;
         }
       }
       const agg = {};
@@ -326,13 +332,15 @@ async function runC1(targets) {
         const s = samples[t.name];
         const total = s.total.sort((a, b) => a - b);
         const ttfb = s.ttfb.sort((a, b) => a - b);
-        agg[t.name] = { p50: pct(total, 50), p99: pct(total, 99), ttfb50: pct(ttfb, 50), ttfb99: pct(ttfb, 99), n: total.length, upstreamConnections: s.upstreamConnections };
+        agg[t.name] = { p50: pct(total, 50), p99: pct(total, 99), ttfb50: pct(ttfb, 50), ttfb99: pct(ttfb, 99), n: total.length, upstreamConnections: s.upstreamConnections, upstreamRequests: s.upstreamRequests };
       }
       for (const t of targets) {
         const a = agg[t.name];
         const line = { scenario: `c1-${mode}`, target: t.name, requests: a.n, p50_ms: r3(a.p50), p99_ms: r3(a.p99) };
         if (mode === 'stream') Object.assign(line, { ttfb_p50_ms: r3(a.ttfb50), ttfb_p99_ms: r3(a.ttfb99) });
         line.upstream_connections_opened = a.upstreamConnections;
+        // Chat requests the upstream answered during this target's measured requests (0 for cache hits).
+        line.upstream_requests = a.upstreamRequests;
         if (t.name !== 'direct' && agg.direct) {
           line.added_p50_ms_vs_direct = r3(a.p50 - agg.direct.p50);
           if (mode === 'stream') line.added_ttfb_p50_ms_vs_direct = r3(a.ttfb50 - agg.direct.ttfb50);
@@ -380,7 +388,7 @@ async function main() {
   // original subject, master-key auth and the full proxy path, with the default plugins that later
   // features added (budgets, rate limits, spend logs, tenancy, router, pricing…) switched off.
   const sluicePorts = {};
-  for (const name of ['sluice', 'sluice-core']) {
+  for (const name of ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab']) {
     if (!wanted.has(name)) continue;
     const port = await freePort();
     const config = join(tmp, `${name}.yaml`);
@@ -399,14 +407,18 @@ async function main() {
         'logging:',
         '  level: warn',
         ...(later.length > 0 ? ['plugins:', ...later.map((id) => `  - { use: ${id}, enabled: false }`)] : []),
+        // `sluice-cache`: the default plugins plus LiteLLM's in-memory response cache. Every request
+        // of the c=1 loop sends the same body, so after the first one each is a hit.
+        ...(name === 'sluice-cache' ? ['litellm_settings:', '  cache: true', '  cache_params:', '    type: local'] : []),
         // Extra YAML for A/B runs, e.g. disabling a default plugin to measure what it costs.
-        name === 'sluice' ? (env.BENCH_SLUICE_YAML ?? '') : '',
+        name === 'sluice' || name === 'sluice-ab' ? (env.BENCH_SLUICE_YAML ?? '') : '',
         '',
       ].join('\n'),
     );
     // BENCH_SLUICE_NODE_ARGS: extra Node flags for the gateway's process, for A/B runs.
     const nodeArgs = [...NODE_FLAGS, ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs(name)];
-    const child = startChild(name, [...nodeArgs, join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
+    if (name === 'sluice-ab' && !AB_ROOT) throw new Error('target sluice-ab needs BENCH_AB_ROOT (a built checkout)');
+    const child = startChild(name, [...nodeArgs, join(name === 'sluice-ab' ? AB_ROOT : root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
       SLUICE_MASTER_KEY: MASTER_KEY,
       DATABASE_URL: `sqlite:${join(tmp, `${name}.db`)}`,
       LOG_LEVEL: 'warn',
@@ -474,6 +486,29 @@ async function main() {
       met(c.added_ttfb_p50_ms_vs_bare, (v) => v <= TARGET_ADDED_P50_MS),
     ].filter((v) => v !== null);
     c.targets_met = coreMet.length ? coreMet.every(Boolean) : null;
+  }
+  if (TARGETS.includes('sluice-cache')) {
+    // Hits of the response cache against the bare pass-through's full round trip for the same body.
+    const hitAdded = (mode, key) => r3(added(mode, key, 'sluice-cache'));
+    summary.cache = {
+      hit_added_p50_ms_vs_bare_nonstream: hitAdded('nonstream', 'p50'),
+      hit_added_p50_ms_vs_bare_stream: hitAdded('stream', 'p50'),
+      hit_p50_ms_nonstream: r3(c1?.nonstream?.['sluice-cache']?.p50 ?? null),
+      hit_p50_ms_stream: r3(c1?.stream?.['sluice-cache']?.p50 ?? null),
+      upstream_requests_during_hits: c1 ? MODES.reduce((sum, mode) => sum + (c1[mode]?.['sluice-cache']?.upstreamRequests ?? 0), 0) : null,
+    };
+    const cm = summary.cache;
+    const cacheMet = [
+      met(cm.hit_added_p50_ms_vs_bare_nonstream, (v) => v <= TARGET_CACHE_HIT_ADDED_P50_MS),
+      met(cm.hit_added_p50_ms_vs_bare_stream, (v) => v <= TARGET_CACHE_HIT_ADDED_P50_MS),
+      met(cm.upstream_requests_during_hits, (v) => v === 0),
+    ].filter((v) => v !== null);
+    cm.targets_met = cacheMet.length ? cacheMet.every(Boolean) : null;
+  }
+  if (TARGETS.includes('sluice-ab') && c1) {
+    // This tree's `sluice` minus the other checkout's, same config, interleaved blocks.
+    const diff = (mode, key) => (c1[mode]?.sluice && c1[mode]['sluice-ab'] ? r3(c1[mode].sluice[key] - c1[mode]['sluice-ab'][key]) : null);
+    summary.ab = { root: AB_ROOT, p50_ms_minus_ab_nonstream: diff('nonstream', 'p50'), p50_ms_minus_ab_stream: diff('stream', 'p50'), ttfb_p50_ms_minus_ab: diff('stream', 'ttfb50') };
   }
   summary.valid = !invalid;
   summary.loadavg_start = loadStart;

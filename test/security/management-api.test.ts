@@ -26,7 +26,7 @@ async function world(api: Api) {
   };
 }
 
-const forbidden = (r: { status: number; json: any }) => r.status === 403 && r.json?.error?.code === 403 && typeof r.json.error.message === 'string'; // eslint-disable-line @typescript-eslint/no-explicit-any
+const forbidden = (r: { status: number; json: any }) => r.status === 403 && r.json?.error?.code === '403' && typeof r.json.error.message === 'string'; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe.each(DATABASE_BACKENDS)('management API privileges on $name (issue 12)', (backend) => {
   let db: Opened;

@@ -46,7 +46,7 @@ const chatWith = (extra: string) => `{"model":"gpt-4o-mini","messages":[{"role":
 function expectBadRequest(answer: Answer, message: RegExp): void {
   expect(answer.status).toBe(400);
   expect(answer.json.error?.type).toBe('invalid_request_error');
-  expect(answer.json.error?.code).toBe(400);
+  expect(answer.json.error?.code).toBe('400');
   expect(answer.json.error?.message).toMatch(message);
 }
 
@@ -194,7 +194,7 @@ describe('item 10: slow bodies time out; a per-IP connection cap', () => {
       // One answer: the route's own if it answered before the body was in, else a 408 envelope.
       expect(conn.received()).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       expect(conn.received().match(/HTTP\/1\.1 /g)).toHaveLength(1);
-      if (status === 408) expect(conn.received()).toMatch(/"code":408/);
+      if (status === 408) expect(conn.received()).toMatch(/"code":"408"/);
     } finally {
       conn.stop();
     }
@@ -242,7 +242,7 @@ describe('item 10: slow bodies time out; a per-IP connection cap', () => {
       const over = await open();
       await Promise.race([over.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the 4th connection stayed open')), 5_000))]);
       expect(over.received()).toMatch(/^HTTP\/1\.1 429 /);
-      expect(over.received()).toMatch(/"code":429/);
+      expect(over.received()).toMatch(/"code":"429"/);
       for (const h of held) expect(h.socket.destroyed).toBe(false);
       // A held connection still serves; once one closes, a new one is accepted.
       held[0]!.socket.write('GET /health/liveliness HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n');

@@ -13,6 +13,8 @@ export interface SeenRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   text: string;
+  /** The body's bytes as received. */
+  raw: Buffer;
   /** Parsed JSON, or undefined when the body is empty or not JSON. */
   body: any;
 }
@@ -33,7 +35,8 @@ export async function startFakeUpstream(reply: Reply): Promise<FakeUpstream> {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
+      const raw = Buffer.concat(parts);
+      const text = raw.toString('utf8');
       const url = new URL(req.url ?? '/', 'http://fake');
       let body: unknown;
       try {
@@ -41,7 +44,7 @@ export async function startFakeUpstream(reply: Reply): Promise<FakeUpstream> {
       } catch {
         body = undefined;
       }
-      const seen: SeenRequest = { method: req.method ?? '', path: req.url ?? '', pathname: url.pathname, query: url.searchParams, headers: req.headers, text, body };
+      const seen: SeenRequest = { method: req.method ?? '', path: req.url ?? '', pathname: url.pathname, query: url.searchParams, headers: req.headers, text, raw, body };
       fake.requests.push(seen);
       void Promise.resolve(fake.reply(seen, res)).catch((err: unknown) => {
         res.writeHead(599, { 'content-type': 'text/plain' });

@@ -3,6 +3,7 @@
  * streamed) in OpenAI's wire format and records every request it received, so tests can check
  * what Sluice sent (path, headers, body).
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,6 +31,8 @@ export interface MockBehaviour {
   usage?: Record<string, unknown>;
   /** Cut the connection after this many stream chunks. */
   dieAfterChunks?: number;
+  /** Give each response its own `id` (`chatcmpl-<uuid>`), as real providers do (default: `chatcmpl-mock`). */
+  uniqueIds?: boolean;
 }
 
 export interface MockOpenAI {
@@ -90,9 +93,10 @@ async function answer(mock: MockOpenAI, req: IncomingMessage, res: ServerRespons
   const chat = path.endsWith('/chat/completions');
   const reply = b.reply ?? 'Hello from the mock upstream.';
   const usage = b.usage ?? { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 };
+  const id = b.uniqueIds ? `chatcmpl-${randomUUID()}` : 'chatcmpl-mock';
   if (body.stream !== true) {
     const choice = chat ? { index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' } : { index: 0, text: reply, finish_reason: 'stop' };
-    json(res, { id: 'chatcmpl-mock', object: chat ? 'chat.completion' : 'text_completion', created: 1, model, choices: [choice], usage });
+    json(res, { id, object: chat ? 'chat.completion' : 'text_completion', created: 1, model, choices: [choice], usage });
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -109,13 +113,13 @@ async function answer(mock: MockOpenAI, req: IncomingMessage, res: ServerRespons
     }
     const piece = (i ? ' ' : '') + words[i];
     const choice = chat ? { index: 0, delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null } : { index: 0, text: piece, finish_reason: null };
-    res.write(`data: ${JSON.stringify({ id: 'chatcmpl-mock', object: chat ? 'chat.completion.chunk' : 'text_completion', created: 1, model, choices: [choice] })}\n\n`);
+    res.write(`data: ${JSON.stringify({ id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: 1, model, choices: [choice] })}\n\n`);
     if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
   }
   if (res.destroyed) return;
   const end = chat ? { index: 0, delta: {}, finish_reason: 'stop' } : { index: 0, text: '', finish_reason: 'stop' };
-  res.write(`data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1, model, choices: [end] })}\n\n`);
-  if (includeUsage) res.write(`data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
+  res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [end] })}\n\n`);
+  if (includeUsage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
   res.end('data: [DONE]\n\n');
 }
 

@@ -34,6 +34,8 @@ export function callbackPlugins(config: SluiceConfig, installed: readonly Catalo
       const owner = owners.get(name);
       if (owner) implied.push({ entry: owner, because: 'callback', origin: `litellm_settings.${setting}: ${name}` });
       else if (PLANNED_CALLBACKS.has(name)) warnings.push(`litellm_settings.${setting}: "${name}" is accepted but not yet supported; it has no effect yet`);
+      // `module.instance` names a Python file next to LiteLLM's config (custom_callbacks.py): a warning, not a failure.
+      else if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(name)) warnings.push(`litellm_settings.${setting}: "${name}" is a Python callback, which Sluice cannot load (write a plugin instead); it is ignored`);
       else warnings.push(`litellm_settings.${setting}: "${name}" is not a callback Sluice knows; it is ignored`);
     });
   }

@@ -1,7 +1,14 @@
 /**
  * What Sluice does with each LiteLLM setting it finds. Nothing is ignored silently: every key of
  * litellm_settings / general_settings / router_settings is either used (by this translation or an
- * enabled plugin), accepted but not yet supported, or unknown — and the last two are reported at startup.
+ * enabled plugin), accepted but not yet supported, or unknown — and the last two are reported at
+ * startup and by `sluice config check`. So are, at any depth:
+ * - top-level sections nothing reads (`finetune_settings`, `files_settings`, `search_tools`…);
+ * - keys inside a setting a plugin reads that its config schema does not have
+ *   (`litellm_settings.cache_params.disk_cache_dir`);
+ * - `model_info.access_groups` of a deployment, unless an enabled plugin declares it acts on it.
+ * A plugin declares what it reads in plugin.json: `litellm.settings` (as its config) or
+ * `litellm.actsOn` (read per deployment or request, or through ctx.settings).
  */
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
 import type { PluginManifest } from '@sluice/plugin-sdk/schemas';
@@ -26,6 +33,7 @@ export const TRANSLATED_SETTINGS = new Set([
   'router_settings.redis_url',
   'router_settings.timeout',
   'router_settings.stream_timeout',
+  'general_settings.litellm_key_header_name', // → server.api_key_header
 ]);
 
 /** Accepted and planned: reported as "not yet supported" (with the area that will handle it). */
@@ -49,7 +57,7 @@ const PLANNED: Record<string, string[]> = {
     'general_settings.allow_requests_on_db_unavailable', 'general_settings.database_connection_pool_limit',
     'general_settings.disable_master_key_return', 'general_settings.store_model_in_db', 'general_settings.alerting',
     'general_settings.alerting_threshold', 'general_settings.alert_types', 'general_settings.use_redis_transaction_buffer',
-    'general_settings.user_header_name', 'general_settings.litellm_key_header_name', 'general_settings.default_team_disabled',
+    'general_settings.user_header_name', 'general_settings.default_team_disabled',
     'litellm_settings.max_budget', 'litellm_settings.budget_duration', 'litellm_settings.max_internal_user_budget',
     'litellm_settings.internal_user_budget_duration', 'litellm_settings.default_key_generate_params',
     'litellm_settings.upperbound_key_generate_params', 'litellm_settings.default_internal_user_params',
@@ -57,7 +65,7 @@ const PLANNED: Record<string, string[]> = {
     'litellm_settings.disable_end_user_cost_tracking', 'litellm_settings.max_end_user_budget',
   ],
   access: [
-    'general_settings.allowed_routes', 'general_settings.public_routes', 'general_settings.admin_only_routes',
+    'general_settings.allowed_routes', 'general_settings.public_routes',
     'general_settings.allowed_ips', 'general_settings.enable_jwt_auth', 'general_settings.litellm_jwtauth',
     'general_settings.custom_auth', 'general_settings.ui_access_mode', 'general_settings.key_management_system',
     'general_settings.key_management_settings', 'general_settings.enable_oauth2_auth',
@@ -95,7 +103,21 @@ export interface SettingClaims {
   enabled: Map<string, string>;
   /** dotted path → id of a known but not enabled plugin that would read it */
   available: Map<string, string>;
+  /** dotted path → the JSON Schema of the plugin config key it becomes (enabled plugins), for nested keys */
+  schemas?: Map<string, unknown>;
 }
+
+/** Top-level sections the kernel reads (the native ones and LiteLLM's it translates). */
+const KNOWN_SECTIONS = new Set([
+  'model_list', 'litellm_settings', 'general_settings', 'router_settings', 'environment_variables', 'include',
+  'guardrails', 'credential_list', 'plugins', 'server', 'logging', 'storage',
+]);
+
+/** Why a top-level LiteLLM section does nothing here, where it says more than "ignored". */
+const SECTION_NOTES: Record<string, string> = {
+  finetune_settings: 'the /fine_tuning/jobs endpoints are not implemented',
+  files_settings: 'the /files endpoints are not implemented',
+};
 
 export function classifySetting(path: string, claims: SettingClaims): SettingStatus {
   const enabled = claims.enabled.get(path);
@@ -112,24 +134,66 @@ export function classifySetting(path: string, claims: SettingClaims): SettingSta
 export function reportSettings(config: SluiceConfig, claims: SettingClaims): string[] {
   const sections = { general_settings: config.general_settings, litellm_settings: config.litellm_settings, router_settings: config.router_settings };
   const warnings: string[] = [];
+  for (const key of Object.keys(config)) {
+    if (KNOWN_SECTIONS.has(key) || claims.enabled.has(key)) continue;
+    const available = claims.available.get(key);
+    if (available) warnings.push(`${key} has no effect: it is read by plugin ${available}, which is not enabled`);
+    else warnings.push(`${key} is not acted on by Sluice${SECTION_NOTES[key] ? ` (${SECTION_NOTES[key]})` : ''}; it is ignored`);
+  }
   for (const [section, values] of Object.entries(sections)) {
-    for (const key of Object.keys(values ?? {})) {
+    for (const [key, value] of Object.entries(values ?? {})) {
       const path = `${section}.${key}`;
       const s = classifySetting(path, claims);
       if (s.status === 'needs-plugin') warnings.push(`${path} has no effect: it is read by plugin ${s.plugin}, which is not enabled`);
       else if (s.status === 'planned') warnings.push(`${path} is accepted but not yet supported (${s.area}); it has no effect yet`);
       else if (s.status === 'unknown') warnings.push(`${path} is not a setting Sluice knows; it is ignored`);
+      else if (s.by !== 'translation') nestedWarnings(value, claims.schemas?.get(path), path, s.by, warnings);
     }
+  }
+  if (!claims.enabled.has('model_info.access_groups')) {
+    (config.model_list ?? []).forEach((entry, i) => {
+      if (entry.model_info && 'access_groups' in entry.model_info) {
+        const by = claims.available.get('model_info.access_groups');
+        warnings.push(`model_list[${i}] (${entry.model_name}).model_info.access_groups has no effect${by ? `: it is read by plugin ${by}, which is not enabled` : ' (access groups are not implemented)'}`);
+      }
+    });
   }
   return warnings;
 }
 
-/** Which plugin reads each setting (plugin.json `litellm.settings`), split by whether it is enabled. */
-export function settingClaims(installed: readonly PluginManifest[], enabledIds: ReadonlySet<string>): SettingClaims {
-  const claims: SettingClaims = { enabled: new Map(), available: new Map() };
+type SchemaNode = { properties?: Record<string, SchemaNode>; additionalProperties?: unknown; items?: SchemaNode; type?: unknown };
+
+/** Keys under a setting a plugin reads that the plugin's config schema does not have, at any depth. */
+function nestedWarnings(value: unknown, schema: unknown, path: string, plugin: string, out: string[]): void {
+  const s = schema as SchemaNode | undefined;
+  if (!s || typeof s !== 'object') return;
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((item, i) => nestedWarnings(item, s.items, `${path}[${i}]`, plugin, out));
+    return;
+  }
+  if (!value || typeof value !== 'object' || !s.properties || s.additionalProperties === true || typeof s.additionalProperties === 'object') return;
+  for (const [key, inner] of Object.entries(value)) {
+    const sub = s.properties[key];
+    if (!sub) out.push(`${path}.${key} is not a setting ${plugin} reads; it is ignored`);
+    else nestedWarnings(inner, sub, `${path}.${key}`, plugin, out);
+  }
+}
+
+/**
+ * Which plugin reads each setting (plugin.json `litellm.settings` and `litellm.actsOn`), split by
+ * whether it is enabled; `configSchemas` (plugin id → config schema) lets nested keys be checked.
+ */
+export function settingClaims(installed: readonly PluginManifest[], enabledIds: ReadonlySet<string>, configSchemas?: ReadonlyMap<string, unknown>): SettingClaims {
+  const claims: SettingClaims = { enabled: new Map(), available: new Map(), schemas: new Map() };
   for (const manifest of installed) {
-    const target = enabledIds.has(manifest.id) ? claims.enabled : claims.available;
-    for (const path of Object.values(manifest.litellm?.settings ?? {})) if (!target.has(path)) target.set(path, manifest.id);
+    const enabled = enabledIds.has(manifest.id);
+    const target = enabled ? claims.enabled : claims.available;
+    const properties = (configSchemas?.get(manifest.id) as SchemaNode | undefined)?.properties;
+    for (const [key, path] of Object.entries(manifest.litellm?.settings ?? {})) {
+      if (!target.has(path)) target.set(path, manifest.id);
+      if (enabled && properties?.[key] && !claims.schemas!.has(path)) claims.schemas!.set(path, properties[key]);
+    }
+    for (const path of manifest.litellm?.actsOn ?? []) if (!target.has(path)) target.set(path, manifest.id);
   }
   return claims;
 }

@@ -4,7 +4,10 @@
  * `storage:`, `server:`, `logging:` and the deployments of `model_list` — and an operator may write
  * that form directly. Everything that knows LiteLLM's names lives in this folder:
  *
+ * - YAML as PyYAML reads it (1.1 numbers, the last of duplicate keys) as the file is read (pyyaml-reading.ts);
  * - `include:` → merged as the file is read (include-files.ts);
+ * - `credential_list` → the named credentials' values filled into the deployments that name them
+ *   (credential-list.ts);
  * - `environment_variables` → set into the process environment, before any reference is resolved;
  * - `general_settings.database_url`, `router_settings.redis_*`, REDIS_HOST/PORT/PASSWORD → `storage:`
  *   (storage-settings.ts);
@@ -28,6 +31,7 @@ import type { CatalogEntry } from '../../plugins/plugin-catalog.js';
 import type { ImpliedPlugin, PluginSelection } from '../../plugins/resolve-plugins.js';
 import type { ConfigSource } from '../read-config-file.js';
 import { callbackPlugins } from './callback-plugins.js';
+import { applyCredentialList } from './credential-list.js';
 import { guardrailPlugins } from './guardrail-plugins.js';
 import { reportSettings, settingClaims } from './settings-report.js';
 import { translateStorage } from './storage-settings.js';
@@ -44,21 +48,29 @@ export interface LiteLLMTranslation {
 }
 
 /** Sets `environment_variables` into `env` (as LiteLLM does), then translates. */
-export async function translateLiteLLMConfig({ file, config: source }: ConfigSource, installed: readonly CatalogEntry[], env: NodeJS.ProcessEnv): Promise<LiteLLMTranslation> {
+export async function translateLiteLLMConfig({ file, config: source, warnings: read = [] }: ConfigSource, installed: readonly CatalogEntry[], env: NodeJS.ProcessEnv): Promise<LiteLLMTranslation> {
   for (const [name, value] of Object.entries(source.environment_variables ?? {})) env[name] = String(value);
+  const credentials = applyCredentialList(source);
   const storage = await translateStorage(source, env);
-  const server = await translateTimeouts(source, envLookup(env));
+  const server = keyHeader(source, await translateTimeouts(source, envLookup(env)));
   const callbacks = callbackPlugins(source, installed);
   const guardrails = guardrailPlugins(source, installed, file);
   return {
-    config: { ...source, ...(storage && { storage }), ...(server && { server }) },
+    config: { ...source, ...(credentials.modelList && { model_list: credentials.modelList }), ...(storage && { storage }), ...(server && { server }) },
     implied: [...callbacks.implied, ...guardrails.implied],
-    warnings: [...callbacks.warnings, ...guardrails.warnings],
+    warnings: [...read, ...credentials.warnings, ...callbacks.warnings, ...guardrails.warnings],
   };
+}
+
+/** `general_settings.litellm_key_header_name` → `server.api_key_header` (the only header the key is read from). */
+function keyHeader(source: SluiceConfig, server: SluiceConfig['server']): SluiceConfig['server'] {
+  const name = (source.general_settings as Record<string, unknown> | undefined)?.litellm_key_header_name;
+  return typeof name === 'string' && name !== '' ? { ...server, api_key_header: name } : server;
 }
 
 /** One warning per LiteLLM setting that has no effect, once the enabled plugins are known. */
 export function settingsWarnings(config: SluiceConfig, installed: readonly CatalogEntry[], selected: readonly PluginSelection[]): string[] {
   const enabled = new Set(selected.map((s) => s.entry.manifest.id));
-  return reportSettings(config, settingClaims(installed.map((e) => e.manifest), enabled));
+  const schemas = new Map(installed.map((e) => [e.manifest.id, e.configSchema as unknown]));
+  return reportSettings(config, settingClaims(installed.map((e) => e.manifest), enabled, schemas));
 }

@@ -4,6 +4,4 @@
  * provider under a name it does not know. Served providers declare theirs in plugin.json
  * (`provides.modelNamePrefixes`); a provider here moves there when its plugin arrives.
  */
-export const UNSERVED_PROVIDER_PREFIXES: Readonly<Record<string, readonly string[]>> = {
-  cohere: ['command', 'embed-'],
-};
+export const UNSERVED_PROVIDER_PREFIXES: Readonly<Record<string, readonly string[]>> = {};

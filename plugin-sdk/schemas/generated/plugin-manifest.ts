@@ -89,9 +89,30 @@ export interface PluginManifest {
      */
     routes?: string[];
     /**
+     * Where the routes it adds from its config come from, when they are not a fixed list (e.g. `general_settings.pass_through_endpoints[].path`), for docs and `config check`. The routes themselves are what `setup` returns.
+     */
+    dynamicRoutes?: string;
+    /**
      * True when it resolves `os.environ/` references from a secret manager.
      */
     secretResolver?: boolean;
+    /**
+     * The plugin supplies deployments while the gateway runs (`deploymentSource`) when one of these settings or environment variables is true. A runtime deployment may name any provider, so every installed provider plugin is then enabled.
+     */
+    runtimeDeployments?: {
+      /**
+       * Dotted paths of settings (e.g. `general_settings.store_model_in_db`).
+       */
+      settings?: string[];
+      /**
+       * Environment variables (e.g. `STORE_MODEL_IN_DB`).
+       */
+      env?: string[];
+      /**
+       * Dotted paths of settings whose value may be a `provider/model` string the plugin supplies a deployment for (e.g. `litellm_settings.llamaguard_model_name`): the plugin serving that provider is enabled, and only that one.
+       */
+      modelSettings?: string[];
+    };
   };
   /**
    * Request body fields the plugin reads that steer the gateway (e.g. `fallbacks`, `guardrails`): the kernel removes the fields of every enabled plugin from the body before the provider sees it.
@@ -136,6 +157,10 @@ export interface PluginManifest {
     settings?: {
       [k: string]: string;
     };
+    /**
+     * Dotted paths of LiteLLM settings the plugin acts on without taking them as config (read per deployment or per request, or through ctx.settings), e.g. `model_info.access_groups` (of any model_list entry) or `general_settings.alerting`: while the plugin is enabled they are not reported as ignored.
+     */
+    actsOn?: string[];
     /**
      * Plugin config key → environment variables read when nothing else sets it.
      */

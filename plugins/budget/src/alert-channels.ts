@@ -57,6 +57,8 @@ const SCOPE_LABEL: Record<BudgetLimit['kind'], string> = {
   project: 'project',
   customer: 'customer',
   tag: 'tag',
+  team_member: 'team member',
+  proxy: 'proxy',
 };
 
 const usd = (n: number | null) => (n === null ? 'none' : `$${n}`);

@@ -2,7 +2,7 @@
  * Which budgets a call is checked against: one entry per scope with a hard or soft budget, plus
  * the key's budget for the requested model, each resolved to the budget window `now` falls in.
  */
-import { budgetWindowOf, parseDuration, type LimitScope, type ScopeKind } from '@sluice/plugin-sdk';
+import { budgetWindow, type LimitScope, type ScopeKind } from '@sluice/plugin-sdk';
 
 /** The effective hard budget of a scope at `now`, counting a temporary increase still in force. */
 function effectiveBudget(scope: LimitScope, now: number): number | undefined {
@@ -26,6 +26,8 @@ export interface WindowRef {
 export interface BudgetLimit extends WindowRef {
   /** Counter holding the window's settled spend plus the reservations of calls in flight. */
   key: string;
+  /** The model as the call named it (a model budget's refusal names it; `model` is the budget's entry). */
+  calledModel?: string;
   /** Hard budget in force now (temporary increase included); null when only a soft budget is set. */
   maxBudget: number | null;
   softBudget: number | null;
@@ -35,22 +37,11 @@ export interface BudgetLimit extends WindowRef {
 
 const NO_EMAILS: readonly string[] = Object.freeze([]);
 
-// Durations come from a handful of distinct strings; parse each once.
-const durations = new Map<string, number | undefined>();
-function durationMs(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  let ms = durations.get(value);
-  if (ms === undefined && !durations.has(value)) {
-    ms = parseDuration(value);
-    if (durations.size < 1_000) durations.set(value, ms);
-  }
-  return ms;
-}
-
+// LiteLLM's aligned windows (`1d` → midnight to midnight UTC, `1mo` → the calendar month…), the
+// same windows the tenancy records' `budget_reset_at` follows.
 function windowOf(now: number, duration: string | null | undefined, anchor: number | undefined): { start: number; end: number | null } {
-  const ms = durationMs(duration);
-  if (ms === undefined) return { start: 0, end: null };
-  return budgetWindowOf(now, ms, anchor ?? 0);
+  const w = duration ? budgetWindow(duration, now, anchor ?? 0) : undefined;
+  return w ?? { start: 0, end: null };
 }
 
 function counterKey(kind: ScopeKind, id: string, model: string, windowStart: number): string {
@@ -63,6 +54,22 @@ export function settledKey(limit: BudgetLimit): string {
 }
 
 const isSet = (n: number | null | undefined): n is number => n !== null && n !== undefined && Number.isFinite(n);
+
+const withoutProvider = (model: string): string => model.slice(model.lastIndexOf('/') + 1);
+
+/**
+ * Which entry of a key's `model_max_budget` a call to `model` counts against, as LiteLLM's
+ * _PROXY_VirtualKeyModelMaxBudgetLimiter matches: the model as called, else the model without its
+ * provider prefix (`openai/gpt-4o-mini` → `gpt-4o-mini`); and an entry written with a prefix matches
+ * the bare name. Calls to both names count on the one entry.
+ */
+export function modelBudgetName(budgets: Readonly<Record<string, unknown>>, model: string): string | undefined {
+  if (Object.hasOwn(budgets, model)) return model;
+  const bare = withoutProvider(model);
+  if (bare !== model && Object.hasOwn(budgets, bare)) return bare;
+  for (const name in budgets) if (name.includes('/') && withoutProvider(name) === bare) return name;
+  return undefined;
+}
 
 /**
  * The budgets that apply to a call to `model`, or undefined when none does — the common case,
@@ -90,16 +97,18 @@ export function budgetLimitsOf(scopes: readonly LimitScope[], model: string, now
       });
     }
     if (s.kind === 'key' && s.modelMaxBudget !== undefined) {
-      const mb = s.modelMaxBudget[model];
+      const budgetModel = modelBudgetName(s.modelMaxBudget, model);
+      const mb = budgetModel === undefined ? undefined : s.modelMaxBudget[budgetModel];
       if (mb && isSet(mb.maxBudget)) {
         const w = windowOf(now, mb.budgetDuration, s.budgetAnchor);
         (out ??= []).push({
           kind: s.kind,
           id: s.id,
-          model,
+          model: budgetModel!,
+          calledModel: model,
           windowStart: w.start,
           windowEnd: w.end,
-          key: counterKey(s.kind, s.id, model, w.start),
+          key: counterKey(s.kind, s.id, budgetModel!, w.start),
           maxBudget: mb.maxBudget,
           softBudget: null,
           alias: s.alias ?? null,

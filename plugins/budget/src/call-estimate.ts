@@ -49,7 +49,7 @@ export function requestedCompletionTokens(body: JsonObject): number | undefined 
 export const choicesOf = (body: JsonObject): number => positiveInt(body.n) ?? 1;
 
 /** `unlimitedTokens`: what a choice is assumed to take when the request sets no limit (the default, or the learned size). */
-export function estimateCompletionTokens(endpoint: Endpoint, body: JsonObject, unlimitedTokens: number): number {
-  if (endpoint === 'embeddings') return 0;
+export function estimateCompletionTokens(endpoint: Endpoint | string, body: JsonObject, unlimitedTokens: number): number {
+  if (endpoint === 'embeddings' || endpoint === 'rerank') return 0;
   return (requestedCompletionTokens(body) ?? unlimitedTokens) * choicesOf(body);
 }

@@ -16,5 +16,8 @@ export const BudgetErrors = definePluginErrors('BUDGET', {
   PROJECT_EXCEEDED: spec('Budget has been exceeded! Project={id} Current cost: {spend}, Max budget: {budget}'),
   CUSTOMER_EXCEEDED: spec('ExceededBudget: End User={id} over budget. Spend={spend}, Budget={budget}'),
   TAG_EXCEEDED: spec('Budget has been exceeded! Tag={id} Current cost: {spend}, Max budget: {budget}'),
+  TEAM_MEMBER_EXCEEDED: spec('Budget has been exceeded! User={user} in Team={team} Current cost: {spend}, Max budget: {budget}'),
+  /** The whole proxy's budget (`litellm_settings.max_budget`): LiteLLM's BudgetExceededError default wording. */
+  PROXY_EXCEEDED: spec('Budget has been exceeded! Current cost: {spend}, Max budget: {budget}'),
   MODEL_EXCEEDED: spec('LiteLLM Virtual Key: {id}, key_alias: {alias}, exceeded budget for model={model}. Current cost: {spend}, Max budget: {budget}'),
 });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { definePlugin, type CallContext, type PluginContext, type SpendEvent } from '@sluice/plugin-sdk';
+import { definePlugin, teamMemberOfScopeId, type CallContext, type PluginContext, type SpendEvent } from '@sluice/plugin-sdk';
 import { EmailChannel, WebhookChannel, type AlertChannel } from './alert-channels.js';
 import { budgetLimitsOf, settledKey, type BudgetLimit } from './budget-limits.js';
 import { choicesOf, estimateCompletionTokens, estimatePromptTokens, requestedCompletionTokens } from './call-estimate.js';
@@ -34,7 +34,7 @@ const amount = (n: number): number => Number(n.toFixed(10));
 
 function exceeded({ limit, value }: Refusal) {
   const params = { id: limit.id, spend: amount(value), budget: limit.maxBudget };
-  if (limit.model !== '') return BudgetErrors.MODEL_EXCEEDED({ ...params, alias: limit.alias ?? 'None', model: limit.model });
+  if (limit.model !== '') return BudgetErrors.MODEL_EXCEEDED({ ...params, alias: limit.alias ?? 'None', model: limit.calledModel ?? limit.model });
   switch (limit.kind) {
     case 'key':
       return BudgetErrors.KEY_EXCEEDED({ ...params, id: limit.alias ?? limit.id });
@@ -50,6 +50,12 @@ function exceeded({ limit, value }: Refusal) {
       return BudgetErrors.CUSTOMER_EXCEEDED(params);
     case 'tag':
       return BudgetErrors.TAG_EXCEEDED(params);
+    case 'team_member': {
+      const { teamId, userId } = teamMemberOfScopeId(limit.id);
+      return BudgetErrors.TEAM_MEMBER_EXCEEDED({ ...params, user: userId, team: teamId });
+    }
+    case 'proxy':
+      return BudgetErrors.PROXY_EXCEEDED(params);
   }
 }
 
@@ -83,6 +89,11 @@ export default definePlugin<BudgetConfig>({
   version: '1.0.0',
   apiVersion: '^2',
   migrations: MIGRATIONS,
+  // LiteLLM's alerting channels this plugin does not send to (slack, pagerduty…) are named, not ignored silently.
+  checkConfig: (config) =>
+    (config.alerting ?? [])
+      .filter((channel) => channel !== 'webhook' && channel !== 'email')
+      .map((channel) => `general_settings.alerting: "${channel}" alerts are not sent by Sluice (budget alerts go to email and webhook); it has no effect`),
   async setup(ctx, config) {
     const now = () => ctx.now();
     const charsPerToken = config.prompt_chars_per_token ?? 3;
@@ -122,6 +133,20 @@ export default definePlugin<BudgetConfig>({
         ledger.add(limit, cost);
       }
     };
+    const settleUnreserved = async (event: Readonly<SpendEvent>): Promise<void> => {
+      const limits = budgetLimitsOf(event.scopes, event.model, now());
+      if (limits === undefined) return;
+      // Seeded first: a seed read after this cost reached the ledger would count it twice.
+      const results = await Promise.allSettled(
+        limits.map(async (l) => {
+          if (l.maxBudget !== null) await windows.ensureSeeded(l.key, l);
+          await settle(l, 0, event.cost, event);
+        }),
+      );
+      for (const r of results) {
+        if (r.status === 'rejected') ctx.log.error({ err: (r.reason as Error).message, requestId: event.requestId }, 'could not count unreserved spend into a budget');
+      }
+    };
 
     return {
       async preCall(call: CallContext) {
@@ -129,7 +154,7 @@ export default definePlugin<BudgetConfig>({
         const limits = budgetLimitsOf(call.scopes, model, now());
         if (limits === undefined) return;
         let reserved: number[] = limits.map(() => 0);
-        const learn = learned !== undefined && call.endpoint !== 'embeddings' && requestedCompletionTokens(call.body) === undefined ? { model, choices: choicesOf(call.body) } : undefined;
+        const learn = learned !== undefined && (call.endpoint === 'chat' || call.endpoint === 'completions') && requestedCompletionTokens(call.body) === undefined ? { model, choices: choicesOf(call.body) } : undefined;
         if (limits.some((l) => l.maxBudget !== null)) {
           const promptTokens = estimatePromptTokens(call.body, charsPerToken);
           const unlimited = learn ? learned!.tokensPerChoice(model) : defaultCompletionTokens;
@@ -143,7 +168,12 @@ export default definePlugin<BudgetConfig>({
 
       async onSpend(event) {
         const reservation = event.state[PLUGIN_ID] as BudgetReservation | undefined;
-        if (reservation === undefined) return;
+        if (reservation === undefined) {
+          // Spend this plugin reserved nothing for (a plugin route's charge recorded without
+          // admitting the call) still counts into its scopes' windows, so the next call sees it.
+          if (Number.isFinite(event.cost) && event.cost > 0) await settleUnreserved(event);
+          return;
+        }
         const { learn } = reservation;
         if (learn && event.status === 'success') learned!.observe(learn.model, event.usage.completion_tokens, learn.choices);
         // A failed call costs nothing: settling it gives the whole reservation back.

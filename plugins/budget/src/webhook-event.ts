@@ -17,6 +17,8 @@ const EVENT_GROUP: Record<ScopeKind, string> = {
   project: 'project',
   customer: 'end_user',
   tag: 'tag',
+  team_member: 'team_member',
+  proxy: 'proxy',
 };
 
 export interface WebhookEvent {

@@ -85,6 +85,37 @@ describe('budget windows', () => {
     ]);
   });
 
+  it("windows align as LiteLLM's budget_reset_at (get_next_standardized_reset_time, UTC)", () => {
+    const at = Date.UTC(2025, 4, 14, 15, 37, 12); // a Wednesday
+    const win = (budgetDuration: string, budgetAnchor = anchor) => {
+      const [l] = budgetLimitsOf([{ kind: 'team', id: 't', maxBudget: 1, budgetDuration, budgetAnchor }], 'm', at)!;
+      return [new Date(l!.windowStart).toISOString(), new Date(l!.windowEnd!).toISOString()];
+    };
+    expect(win('1d')).toEqual(['2025-05-14T00:00:00.000Z', '2025-05-15T00:00:00.000Z']);
+    expect(win('7d')).toEqual(['2025-05-12T00:00:00.000Z', '2025-05-19T00:00:00.000Z']); // Monday to Monday
+    expect(win('1w')).toEqual(win('7d'));
+    expect(win('30d')).toEqual(['2025-05-01T00:00:00.000Z', '2025-06-01T00:00:00.000Z']);
+    expect(win('1mo')).toEqual(win('30d'));
+    // Other day counts: steps of N days from the midnight of the anchor (the record's last reset).
+    expect(win('10d', Date.UTC(2025, 4, 10, 13, 0))).toEqual(['2025-05-10T00:00:00.000Z', '2025-05-20T00:00:00.000Z']);
+    expect(win('15m')).toEqual(['2025-05-14T15:30:00.000Z', '2025-05-14T15:45:00.000Z']);
+    expect(win('5s')).toEqual(['2025-05-14T15:37:10.000Z', '2025-05-14T15:37:15.000Z']);
+    expect(win('6h')).toEqual(['2025-05-14T12:00:00.000Z', '2025-05-14T18:00:00.000Z']);
+    // 5 does not divide 24: the day's last window ends at midnight.
+    expect(win('5h')).toEqual(['2025-05-14T15:00:00.000Z', '2025-05-14T20:00:00.000Z']);
+    const late = budgetLimitsOf([{ kind: 'team', id: 't', maxBudget: 1, budgetDuration: '5h' }], 'm', Date.UTC(2025, 4, 14, 22))![0]!;
+    expect(late.windowEnd).toBe(Date.UTC(2025, 4, 15));
+  });
+
+  it("a key's model budget matches the model with or without its provider prefix, on one counter", () => {
+    const key = (name: string) => ({ kind: 'key' as const, id: 'k', modelMaxBudget: { [name]: { maxBudget: 1, budgetDuration: '1d' } } });
+    const [prefixed] = budgetLimitsOf([key('gpt-4o-mini')], 'openai/gpt-4o-mini', anchor)!;
+    expect(prefixed).toMatchObject({ model: 'gpt-4o-mini', calledModel: 'openai/gpt-4o-mini' });
+    expect(prefixed!.key).toBe(budgetLimitsOf([key('gpt-4o-mini')], 'gpt-4o-mini', anchor)![0]!.key);
+    expect(budgetLimitsOf([key('openai/gpt-4o-mini')], 'gpt-4o-mini', anchor)![0]).toMatchObject({ model: 'openai/gpt-4o-mini', calledModel: 'gpt-4o-mini' });
+    expect(budgetLimitsOf([key('gpt-4o-mini')], 'gpt-4o', anchor)).toBeUndefined();
+  });
+
   it('a temporary increase counts until it expires', () => {
     const s = { kind: 'user' as const, id: 'u', maxBudget: 10, tempBudgetIncrease: 5, tempBudgetExpiry: anchor + 1_000 };
     expect(budgetLimitsOf([s], 'm', anchor)![0]!.maxBudget).toBe(15);

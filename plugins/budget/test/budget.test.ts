@@ -50,7 +50,7 @@ describe('budgets on SQLite with in-process counters', () => {
       message: 'Budget has been exceeded! Key=my-key Current cost: 0.006, Max budget: 0.005',
       type: 'budget_exceeded',
       param: null,
-      code: 400,
+      code: '400',
     });
   });
 
@@ -163,7 +163,10 @@ describe('budgets on SQLite with in-process counters', () => {
       }
       expect(rows).toHaveLength(1);
       expect(rows[0].spend).toBeCloseTo(3 * CALL_COST, 10);
-      expect(Number(rows[0].window_end) - Number(rows[0].window_start)).toBe(30 * 86_400_000);
+      // LiteLLM's `30d`: the calendar month, 1st 00:00 UTC to the next 1st.
+      const start = new Date(Number(rows[0].window_start));
+      expect(start.toISOString()).toBe(new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1)).toISOString());
+      expect(Number(rows[0].window_end)).toBe(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
     } finally {
       await db.destroy();
     }

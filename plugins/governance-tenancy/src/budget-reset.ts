@@ -1,7 +1,7 @@
 /**
  * Budget windows on the records: an entity with `budget_duration` has its stored `spend` set back
- * to 0 when `budget_reset_at` passes, and `budget_reset_at` moved to the end of the current window
- * (windows counted from creation, as the limit scopes count them). A counters lock makes one
+ * to 0 when `budget_reset_at` passes, and `budget_reset_at` moved to the end of the aligned window
+ * `now` is in (LiteLLM's get_budget_reset_time; the limit scopes count the same windows). A counters lock makes one
  * instance do it per round.
  */
 import type { Knex } from 'knex';
@@ -24,9 +24,10 @@ export async function resetDueBudgets(ctx: PluginContext, lockTtlMs: number): Pr
     const now = ctx.now();
     let reset = 0;
     for (const { table, id } of TABLES) {
-      const due = await knex(table).whereNotNull('budget_duration').whereNotNull('budget_reset_at').where('budget_reset_at', '<=', now).select(id, 'budget_duration', 'created_at');
+      const due = await knex(table).whereNotNull('budget_duration').whereNotNull('budget_reset_at').where('budget_reset_at', '<=', now).select(id, 'budget_duration');
       for (const row of due) {
-        const next = nextReset(row.budget_duration as string, Number(row.created_at), now);
+        // LiteLLM (reset_budget_job): the next reset is get_budget_reset_time from now.
+        const next = nextReset(row.budget_duration as string, now);
         await knex(table).where(id, row[id]).update({ spend: 0, budget_reset_at: next });
         reset++;
       }

@@ -28,4 +28,42 @@ export interface GovernanceTenancyConfig {
    * How often one instance (under a counters lock) resets the stored `spend` of records whose `budget_reset_at` has passed.
    */
   budget_reset_interval_ms?: number;
+  /**
+   * LiteLLM's `litellm_settings.default_key_generate_params`: values /key/generate uses for fields a request leaves unset (max_budget, user_id, team_id, max_parallel_requests, tpm_limit, rpm_limit, budget_duration, duration; models when empty, metadata when empty).
+   */
+  default_key_generate_params?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LiteLLM's `litellm_settings.upperbound_key_generate_params`: the most /key/generate may set for max_budget, max_parallel_requests, tpm_limit, rpm_limit, budget_duration and duration; an unset field takes the bound, a larger one is refused with 400.
+   */
+  upperbound_key_generate_params?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LiteLLM's `litellm_settings.default_internal_user_params`: fields /user/new fills for a user created with an internal user role (`internal_user`, `internal_user_viewer`) when the request leaves them unset (models also when empty).
+   */
+  default_internal_user_params?: {
+    [k: string]: unknown;
+  };
+  /**
+   * LiteLLM's `litellm_settings.max_internal_user_budget`: max_budget of a user created by /user/new with an internal user role and no max_budget.
+   */
+  max_internal_user_budget?: number | null;
+  /**
+   * LiteLLM's `litellm_settings.max_budget`: a budget in USD for every call through the gateway, kept (with its spend) on the user `litellm-proxy-budget` as LiteLLM does; past it calls are refused with 400 budget_exceeded. Unset or 0: no proxy budget.
+   */
+  proxy_max_budget?: number | null;
+  /**
+   * LiteLLM's `general_settings.admin_only_routes`: routes only a proxy_admin may call; any other key is refused with 403 (`Route=... is an admin only route`).
+   */
+  admin_only_routes?: string[] | null;
+  /**
+   * LiteLLM's `litellm_settings.budget_duration`: how often the proxy budget resets (`30s`, `30m`, `30h`, `30d`, `1mo`).
+   */
+  proxy_budget_duration?: string | null;
+  /**
+   * LiteLLM's `litellm_settings.internal_user_budget_duration`: budget_duration of such a user when it sets none.
+   */
+  internal_user_budget_duration?: string | null;
 }

@@ -1,14 +1,16 @@
 /**
  * LiteLLM's customers (end users, named by a request's `user`): /customer/new, /customer/update,
- * /customer/info, /customer/delete, /customer/list, /customer/block, /customer/unblock, and
- * `/user/unblock` (the spec's way to unblock customers). Blocking creates unknown customers.
+ * /customer/info, /customer/delete, /customer/list, /customer/block, /customer/unblock, the same
+ * under LiteLLM's other name `/end_user/*`, and `/user/unblock` (the spec's way to unblock
+ * customers). Blocking creates unknown customers.
  */
 import type { RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
 import { CUSTOMER_UNBLOCK_CHANNEL, type CustomerUnblock } from './customer-unblock.js';
-import { budgetTableOf, entityView, newLimits, type CustomerRecord } from './entity-records.js';
+import { budgetTableOf, entityView, newLimits, nextReset, type CustomerRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';
-import { bool, budget, first, idList, invalid, LIMIT_FIELDS, nullableString, object, parseFields, requiredId, type Check } from './field-checks.js';
+import { bool, budget, first, idList, invalid, LIMIT_FIELDS, nullableString, object, orUnset, parseFields, requiredId, type Check } from './field-checks.js';
+import { CUSTOMER_DEFAULTS, CUSTOMER_STORED, moveExtras, storedOnly } from './litellm-extras.js';
 import { accessOf } from './rbac.js';
 import { mustFind, type TenancyDeps } from './tenancy-deps.js';
 
@@ -17,21 +19,24 @@ const region: Check = (v, f) => {
   throw invalid(f, 'expected "eu", "us" or null');
 };
 
+/** LiteLLM's NewCustomerRequest / UpdateCustomerRequest (null leaves `blocked`, `metadata`, `spend` as they are). */
 const FIELDS: Record<string, Check> = {
   alias: nullableString,
-  blocked: bool,
+  blocked: orUnset(bool),
   budget_id: nullableString,
   allowed_model_region: region,
   default_model: nullableString,
-  metadata: object,
-  spend: budget,
+  metadata: orUnset(object),
+  spend: orUnset(budget),
   ...LIMIT_FIELDS,
+  ...storedOnly(CUSTOMER_STORED),
 };
 
 export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
   const { ctx, stores, audit, entityChanged } = deps;
 
-  const view = async (c: CustomerRecord) => ({ ...entityView(c), litellm_budget_table: budgetTableOf(c, c.budget_id ? await stores.budgets.find(c.budget_id) : undefined) });
+  // Every field of LiteLLM_EndUserTable.
+  const view = async (c: CustomerRecord) => ({ ...CUSTOMER_DEFAULTS, ...entityView(c), litellm_budget_table: budgetTableOf(c, c.budget_id ? await stores.budgets.find(c.budget_id) : undefined) });
 
   const fresh = (id: string, fields: Record<string, unknown>): CustomerRecord =>
     ({ alias: null, blocked: false, budget_id: null, allowed_model_region: null, default_model: null, metadata: {}, ...newLimits(fields, ctx.now()), user_id: id }) as CustomerRecord;
@@ -69,7 +74,7 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
     },
   });
 
-  return [
+  const routes: RouteDefinition[] = [
     {
       method: 'POST',
       url: '/customer/new',
@@ -79,6 +84,7 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
         const { input, fields } = parseFields(req.body, '/customer/new', FIELDS, ['user_id']);
         const id = requiredId(input, 'user_id');
         await checkRefs(fields);
+        moveExtras(fields, CUSTOMER_STORED, undefined);
         const customer = fresh(id, fields);
         try {
           await stores.customers.insert(customer);
@@ -103,7 +109,8 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
         const { input, fields } = parseFields(req.body, '/customer/update', FIELDS, ['user_id']);
         const before = await mustFind(stores.customers, requiredId(input, 'user_id'));
         await checkRefs(fields);
-        if ('budget_duration' in fields) fields.budget_reset_at = newLimits({ budget_duration: fields.budget_duration }, before.created_at).budget_reset_at;
+        moveExtras(fields, CUSTOMER_STORED, before);
+        if ('budget_duration' in fields) fields.budget_reset_at = nextReset(fields.budget_duration as string | null, ctx.now());
         const after = (await stores.customers.update(before.user_id, { ...fields, updated_at: ctx.now() } as Partial<CustomerRecord>))!;
         await entityChanged('customer', after.user_id);
         audit(req, 'customer.update', 'customer', after.user_id, entityView(before), entityView(after));
@@ -151,8 +158,10 @@ export function customerRoutes(deps: TenancyDeps): RouteDefinition[] {
     },
     setBlocked(true, '/customer/block'),
     setBlocked(false, '/customer/unblock'),
-    setBlocked(false, '/user/unblock'),
   ];
+  // LiteLLM serves each customer route under /end_user/ too: same handlers, same access.
+  const endUser = routes.map((r) => ({ ...r, url: r.url.replace('/customer/', '/end_user/'), summary: `${r.summary} (LiteLLM's /end_user/ name)` }));
+  return [...routes, ...endUser, setBlocked(false, '/user/unblock')];
 }
 
 /** A list as Python prints it (`['a', 'b']`), for messages LiteLLM builds with str(list). */

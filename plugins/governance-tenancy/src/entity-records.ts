@@ -1,5 +1,5 @@
 /** The tenancy records as stored (LiteLLM field names; times epoch ms) and how the API shows them. */
-import { budgetWindowOf, parseDuration } from '@sluice/plugin-sdk';
+import { budgetWindow } from '@sluice/plugin-sdk';
 import type { Setters } from './field-policy.js';
 import { iso } from './key-record.js';
 
@@ -25,6 +25,11 @@ export interface UserRecord extends Limits {
   user_role: string;
   models: string[];
   metadata: Record<string, unknown>;
+  /** LiteLLM_UserTable's `team_id` (set by /user/new and /user/update; membership is separate). */
+  team_id?: string | null;
+  sso_user_id?: string | null;
+  /** LiteLLM request fields stored and echoed (aliases, config, allowed_cache_controls, model_max_budget…). */
+  litellm_fields?: Record<string, unknown> | null;
 }
 
 export interface TeamRecord extends Limits {
@@ -102,23 +107,27 @@ export function newLimits(fields: Record<string, unknown>, now: number): Limits 
     spend: 0,
     ...fields,
     budget_duration: duration,
-    budget_reset_at: nextReset(duration, now, now),
+    budget_reset_at: nextReset(duration, now),
     created_at: now,
     updated_at: now,
   };
 }
 
-/** End of the budget window `now` is in, windows counted from `anchor`; null without a duration. */
-export function nextReset(duration: string | null | undefined, anchor: number, now: number): number | null {
-  const ms = duration ? parseDuration(duration) : undefined;
-  return ms === undefined ? null : budgetWindowOf(now, ms, anchor).end;
+/**
+ * LiteLLM's `budget_reset_at` (get_budget_reset_time): the end of the aligned budget window `now`
+ * is in (`1d` → next midnight UTC, `1mo` → the 1st…; see budgetWindow). Set when a record gets a
+ * `budget_duration` and by every reset; null without a duration.
+ */
+export function nextReset(duration: string | null | undefined, now: number): number | null {
+  return (duration && budgetWindow(duration, now)?.end) || null;
 }
 
 /** Times as ISO strings, as LiteLLM's JSON shows datetimes. */
 export function entityView<T extends Limits>(r: T): Record<string, unknown> {
   // Who set a team's controls (field-policy.ts) is the gateway's bookkeeping, not LiteLLM's shape.
-  const { controls_set_by: _setters, ...shown } = r;
-  return { ...shown, budget_reset_at: iso(r.budget_reset_at), created_at: iso(r.created_at), updated_at: iso(r.updated_at) };
+  // Stored-only LiteLLM fields (litellm-extras.ts) show as the record's own fields.
+  const { controls_set_by: _setters, litellm_extra: extra, ...shown } = r;
+  return { ...((extra as Record<string, unknown> | null | undefined) ?? {}), ...shown, budget_reset_at: iso(r.budget_reset_at), created_at: iso(r.created_at), updated_at: iso(r.updated_at) };
 }
 
 /** LiteLLM nests the limits of organizations, projects and customers under `litellm_budget_table`. */

@@ -13,15 +13,30 @@ export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
   /** One wording for every unusable chosen key (taken, or a known secret): it must not say which. */
   KEY_UNUSABLE: { status: 400, type: 'invalid_request_error', param: 'key', message: "Invalid '{field}': this value cannot be used as a key. Choose another, or omit `{field}` to have one generated." },
   KEY_NOT_FOUND: { status: 404, type: 'not_found_error', param: 'key', message: 'Key not found: {tokens}' },
+  /** LiteLLM's wording and type (user_api_key_auth: ProxyErrorTypes.expired_key); param = the masked key. */
   EXPIRED: {
     status: 401,
-    type: 'auth_error',
+    type: 'expired_key',
     message: 'Authentication Error - Expired Key. Key Expiry time {expires} and current time {now}',
   },
   BLOCKED: {
     status: 401,
     type: 'auth_error',
     message: "Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.",
+  },
+  /** LiteLLM's wording (route_checks: general_settings.admin_only_routes). */
+  ADMIN_ONLY_ROUTE: {
+    status: 403,
+    type: 'auth_error',
+    param: 'None',
+    message: 'Authentication Error, user not allowed to access this route. Route={route} is an admin only route',
+  },
+  /** LiteLLM's wording (route_checks: a key's `allowed_routes`). */
+  ROUTE_NOT_ALLOWED: {
+    status: 401,
+    type: 'auth_error',
+    param: 'None',
+    message: 'Authentication Error, Virtual key is not allowed to call this route. Only allowed to call routes: {allowed}. Tried to call route: {route}',
   },
   /** LiteLLM's wording (auth_checks: "Team=… is blocked"), prefixed as its auth step prefixes every refusal. */
   TEAM_BLOCKED: {
@@ -36,12 +51,41 @@ export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
     param: 'None',
     message: "Authentication Error, Project={project} is blocked. Update via `/project/update` if you're an admin.",
   },
-  /** LiteLLM's wording (auth_checks: can_key_call_model). */
+  /** LiteLLM's wording and type (auth_checks: _can_object_call_model for a key). */
   MODEL_NOT_ALLOWED: {
     status: 401,
-    type: 'auth_error',
+    type: 'key_model_access_denied',
     param: 'model',
-    message: 'Authentication Error, API Key not allowed to access model. This key can only access models={allowed}. Tried to access {model}',
+    message: 'key not allowed to access model. This key can only access models={allowed}. Tried to access {model}',
+  },
+  /** LiteLLM's wording (key_management_endpoints: upperbound_key_generate_params), sent as its HTTPException becomes a ProxyException. */
+  OVER_UPPERBOUND: {
+    status: 400,
+    type: 'auth_error',
+    message: '{field} is over max limit set in config - user_value={value}; max_value={bound}',
+  },
+  /** LiteLLM's wording (_enforce_unique_key_alias). */
+  ALIAS_TAKEN: {
+    status: 400,
+    type: 'bad_request_error',
+    param: 'key_alias',
+    message: "Key with alias '{alias}' already exists. Unique key aliases across all keys are required.",
+  },
+  /** LiteLLM's wording (delete_verification_tokens). */
+  NOTHING_TO_DELETE: { status: 404, type: 'not_found_error', param: 'keys', message: 'No matching keys or aliases found to delete: {tokens}' },
+  /** LiteLLM's wording (auth_checks: can_team_access_model). */
+  /** LiteLLM's wording and type (auth_checks: can_user_call_model, for a key without a team). */
+  USER_MODEL_NOT_ALLOWED: {
+    status: 401,
+    type: 'user_model_access_denied',
+    param: 'model',
+    message: 'user not allowed to access model. This user can only access models={allowed}. Tried to access {model}',
+  },
+  TEAM_MODEL_NOT_ALLOWED: {
+    status: 401,
+    type: 'team_model_access_denied',
+    param: 'model',
+    message: 'Team not allowed to access model. Team={team}, Model={model}. Allowed team models = {allowed}',
   },
   /** LiteLLM: "Team not found in db - Team={team_id}" style 400 on key creation. */
   TEAM_NOT_FOUND: { status: 400, type: 'invalid_request_error', param: 'team_id', message: 'Team not found in db - Team={team}. Create the team with /team/new first.' },
@@ -61,6 +105,9 @@ export const TenancyErrors = definePluginErrors('TENANCY', {
   EXISTS: { status: 400, type: 'invalid_request_error', message: '{entity} id = {id} already exists. Please use a different {field}.' },
   IN_USE: { status: 400, type: 'invalid_request_error', message: 'Cannot delete {entity} {id}: {reason}' },
   FORBIDDEN: { status: 403, type: 'auth_error', param: 'None', message: '{reason}' },
+  NOT_ORG_MEMBER: { status: 401, type: 'auth_error', message: 'You are not a member of the organization specified in the request body. Passed organization_id: {org}' },
+  /** LiteLLM's wording and status (user_api_key_auth on LiteLLMRoutes.master_key_only_routes). */
+  MASTER_KEY_ONLY: { status: 401, type: 'auth_error', param: 'None', message: 'Authentication Error(Tried to access route={route}, which is only for MASTER KEY)' },
   /** The guardrail-blocked-users wording and status, so a blocked customer looks the same either way. */
   CUSTOMER_BLOCKED: { status: 400, type: 'bad_request_error', param: 'None', message: 'User blocked from making LLM API Calls. User={user}' },
 });

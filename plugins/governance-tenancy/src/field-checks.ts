@@ -39,6 +39,14 @@ export const durationString: Check = (v, f) => {
   if (typeof v === 'string' && parseDuration(v) !== undefined) return v;
   throw invalid(f, `expected a duration like "30s", "30m", "30h", "30d", "2w" or "1mo", got ${JSON.stringify(v)}`);
 };
+/** A key's `duration` in ms: a duration, or zero (`"0s"`: LiteLLM issues the key already expired). */
+export function lifetimeMs(value: string): number | undefined {
+  return /^\s*0+\s*(s|m|h|d|w|mo)\s*$/.test(value) ? 0 : parseDuration(value);
+}
+export const lifetimeString: Check = (v, f) => {
+  if (v === null || (typeof v === 'string' && lifetimeMs(v) !== undefined)) return v;
+  return durationString(v, f);
+};
 export const bool: Check = (v, f) => {
   if (typeof v === 'boolean') return v;
   throw invalid(f, 'expected true or false');
@@ -56,7 +64,9 @@ export const modelMaxBudget: Check = (v, f) => {
   const o = object(v, f) as Record<string, unknown>;
   const out: Record<string, { budget_limit: number; time_period: string | null }> = {};
   for (const [model, entry] of Object.entries(o)) {
-    const e = entry as Record<string, unknown> | null;
+    const e = (entry && typeof entry === 'object' ? { ...(entry as Record<string, unknown>) } : entry) as Record<string, unknown> | null;
+    // LiteLLM (pydantic) takes numbers sent as strings: {"budget_limit": "0.000001"}.
+    if (e && typeof e.budget_limit === 'string' && e.budget_limit.trim() !== '' && Number.isFinite(Number(e.budget_limit))) e.budget_limit = Number(e.budget_limit);
     if (!e || typeof e !== 'object' || Array.isArray(e) || typeof e.budget_limit !== 'number' || !(e.budget_limit >= 0)) {
       throw invalid(f, `${JSON.stringify(model)} needs {"budget_limit": <number >= 0>, "time_period": "1d"}`);
     }
@@ -73,6 +83,22 @@ export const isoTime: Check = (v, f) => {
   if (Number.isFinite(ms)) return ms;
   throw invalid(f, 'expected an ISO 8601 date-time such as "2030-01-01T00:00:00Z"');
 };
+
+/** LiteLLM's Optional fields whose null means "not given" (a list or object left as it is / its default). */
+export const orUnset = (check: Check): Check => (v, f) => (v === null ? undefined : check(v, f));
+
+export const nullableBool: Check = (v, f) => (v === null ? v : bool(v, f));
+
+/** `{"alias": "model"}`: LiteLLM's model aliases. */
+export const modelAliases: Check = (v, f) => {
+  const o = object(v, f) as Record<string, unknown>;
+  for (const [alias, target] of Object.entries(o)) {
+    if (typeof target !== 'string' || target.length === 0) throw invalid(f, `the alias ${JSON.stringify(alias)} must name a model (a string)`);
+  }
+  return { ...o };
+};
+
+export const nullableObject: Check = (v, f) => (v === null ? v : object(v, f));
 
 export function asObject(body: unknown, route: string): Record<string, unknown> {
   if (body === undefined || body === null) return {};
@@ -95,7 +121,10 @@ export function parseFields(body: unknown, route: string, fields: Record<string,
     throw TenancyErrors.UNKNOWN_FIELDS({ route, fields: unknown.map((f) => `'${f}'`).join(', '), supported }, { param: unknown[0] });
   }
   const out: Record<string, unknown> = {};
-  for (const [name, check] of Object.entries(fields)) if (input[name] !== undefined) out[name] = check(input[name], name);
+  for (const [name, check] of Object.entries(fields)) {
+    const value = input[name] === undefined ? undefined : check(input[name], name);
+    if (value !== undefined) out[name] = value;
+  }
   return { input, fields: out };
 }
 

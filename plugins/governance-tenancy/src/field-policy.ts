@@ -51,6 +51,8 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
 
 /** A limit: null = none. Raising or removing it is looser. */
 const ceiling: Looser = (b, a) => num(b) !== null && (num(a) === null || num(a)! > num(b)!);
+/** A list of permissions (allowed cache controls): allowing one the old list did not is looser. */
+const widens: Looser = (b, a) => list(a).some((x) => !list(b).includes(x));
 /** Any change is looser (what it points at decides the limits). */
 const locked: Looser = (b, a) => !isDeepStrictEqual(b ?? null, a ?? null);
 /** Guardrails, enforced params, tags: dropping one is looser, adding one is not. */
@@ -117,6 +119,16 @@ export const KEY_FIELDS: Record<string, FieldPolicy> = {
   team_id: { looser: locked },
   organization_id: { looser: locked },
   project_id: { looser: locked },
+  // LiteLLM fields (migration 0007). Aliases rename models: the model allow-list still judges the target.
+  aliases: {},
+  allowed_cache_controls: { looser: widens },
+  config: {},
+  allowed_routes: {},
+  key_type: {},
+  object_permission: {},
+  send_invite_email: {},
+  auto_rotate: {},
+  rotation_interval: {},
 };
 
 const TEAM_ADMINS: Role[] = ['proxy_admin', 'org_admin', 'team_admin'];

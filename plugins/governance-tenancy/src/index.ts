@@ -16,19 +16,23 @@ import { resetDueBudgets } from './budget-reset.js';
 import { customerRoutes } from './customer-routes.js';
 import { KeyErrors } from './errors.js';
 import { KeyCache, type CacheEntry } from './key-cache.js';
-import { hashKey } from './key-record.js';
+import { keyGenerateParams } from './key-defaults.js';
+import { hashKey, keyNameOf } from './key-record.js';
 import { keyRoutes } from './key-routes.js';
 import { MIGRATIONS } from './migrations.js';
 import { principalModelAccess } from './model-access.js';
 import { organizationRoutes } from './organization-routes.js';
 import { buildPrincipal, loadKeyContext, PLUGIN_ID } from './principal.js';
 import { projectRoutes } from './project-routes.js';
+import { proxyBudgetScope } from './proxy-budget.js';
 import { requestScopes } from './request-scopes.js';
 import { SpendAccumulator } from './spend-accumulator.js';
+import { spendViewRoutes } from './spend-view-routes.js';
 import { tagRoutes } from './tag-routes.js';
 import { teamRoutes } from './team-routes.js';
 import { auditor, openStores, type TenancyDeps } from './tenancy-deps.js';
-import { userRoutes } from './user-routes.js';
+import { internalUserDefaults, userRoutes } from './user-routes.js';
+import { checkRouteAccess } from './route-access.js';
 
 export const KEYS_CHANNEL = 'governance-tenancy:keys';
 export const ENTITIES_CHANNEL = 'governance-tenancy:entities';
@@ -43,7 +47,7 @@ export default definePlugin<GovernanceTenancyConfig>({
     const ttl = config.cache_ttl_ms ?? 60_000;
     const maxEntries = config.cache_max_entries ?? 10_000;
     const cache = new KeyCache(ttl, config.negative_cache_ttl_ms ?? 5_000, maxEntries);
-    const perRequest = requestScopes(ctx, stores, ttl, maxEntries);
+    const perRequest = requestScopes(ctx, stores, ttl, maxEntries, await proxyBudgetScope(ctx, stores, config));
     const spend = new SpendAccumulator(ctx, stores, config.spend_flush_interval_ms ?? 1_000);
     // Concurrent first requests with one key share one database read.
     const loading = new Map<string, Promise<CacheEntry>>();
@@ -98,6 +102,10 @@ export default definePlugin<GovernanceTenancyConfig>({
       ctx,
       stores,
       audit: auditor(ctx),
+      settings: {
+        keyParams: keyGenerateParams(config.default_key_generate_params, config.upperbound_key_generate_params),
+        internalUserDefaults: internalUserDefaults(config),
+      },
       async invalidateKeys(hashes) {
         for (const h of hashes) cache.invalidate(h);
         for (const h of hashes) await publish(KEYS_CHANNEL, h);
@@ -108,6 +116,7 @@ export default definePlugin<GovernanceTenancyConfig>({
       },
     };
 
+    const adminOnlyRoutes = config.admin_only_routes && config.admin_only_routes.length > 0 ? config.admin_only_routes : undefined;
     const resetMs = config.budget_reset_interval_ms ?? 60_000;
     const resetTimer = setInterval(() => {
       resetDueBudgets(ctx, Math.max(resetMs, 5_000))
@@ -127,13 +136,14 @@ export default definePlugin<GovernanceTenancyConfig>({
         if (entry.revokeAt !== undefined && entry.revokeAt <= now) return undefined;
         if (record.blocked) throw KeyErrors.BLOCKED();
         if (record.expires_at !== null && record.expires_at <= now) {
-          throw KeyErrors.EXPIRED({ expires: new Date(record.expires_at).toISOString(), now: new Date(now).toISOString() });
+          throw KeyErrors.EXPIRED({ expires: new Date(record.expires_at).toISOString(), now: new Date(now).toISOString() }, { param: keyNameOf(token) });
         }
         if (entry.refusal) throw entry.refusal();
+        if ((record.allowed_routes?.length ?? 0) > 0 || adminOnlyRoutes) checkRouteAccess(principal, record.allowed_routes ?? [], adminOnlyRoutes, input.path);
         return principal;
       },
       preCall: (call) => perRequest.preCall(call),
-      modelAccess: principalModelAccess,
+      modelAccess: principalModelAccess(ctx.models),
       async onSpend(event) {
         spend.record(event);
       },
@@ -146,6 +156,7 @@ export default definePlugin<GovernanceTenancyConfig>({
         ...customerRoutes(deps),
         ...tagRoutes(deps),
         ...budgetRoutes(deps),
+        ...spendViewRoutes(deps),
       ],
       async close() {
         clearInterval(resetTimer);

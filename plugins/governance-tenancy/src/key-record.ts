@@ -44,10 +44,32 @@ export interface KeyRecord {
   spend: number;
   /** Who set each control (field-policy.ts); never shown, never written by a client. */
   controls_set_by: Setters;
+  /** LiteLLM's per-key model aliases (`{"mistral-7b": "gpt-3.5-turbo"}`): a call naming the alias calls the target. */
+  aliases: Record<string, string>;
+  /** LiteLLM's deprecated per-key config: stored and echoed. */
+  config: Record<string, unknown>;
+  /** Per-request cache controls (`no-cache`, `no-store`, `ttl`, `s-maxage`, `*`) the key may use; read by the response cache. */
+  allowed_cache_controls: string[];
+  /** LiteLLM's `allowed_routes`: when not empty, the only routes the key may call (route-access.ts). */
+  allowed_routes: string[];
+  /** LiteLLM's `key_type` (`default`, `llm_api`, `management`, `read_only`): stored and echoed. */
+  key_type: string | null;
+  /** LiteLLM's `object_permission` (MCP servers, vector stores): stored and echoed. */
+  object_permission: Record<string, unknown> | null;
+  /** Stored and echoed: Sluice sends no invite emails and rotates no keys by itself. */
+  send_invite_email: boolean | null;
+  auto_rotate: boolean | null;
+  rotation_interval: string | null;
+  /** Id of the principal that created / last changed the key. */
+  created_by: string | null;
+  updated_by: string | null;
 }
 
 /** The fields a caller may set through /key/generate, /key/update and /key/regenerate. */
 export type KeyFields = Partial<Omit<KeyRecord, 'token' | 'key_name' | 'created_at' | 'updated_at' | 'controls_set_by'>>;
+
+/** Columns of migration 0007 (LiteLLM fields stored and echoed, and allowed_cache_controls / aliases acted on). */
+export const LITELLM_KEY_COLUMNS = ['aliases', 'config', 'allowed_cache_controls', 'allowed_routes', 'key_type', 'object_permission', 'send_invite_email', 'auto_rotate', 'rotation_interval', 'created_by', 'updated_by'] as const;
 
 export const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
@@ -99,16 +121,48 @@ export function newRecord(token: string, keyName: string, fields: KeyFields, now
     updated_at: now,
     spend: fields.spend ?? 0,
     controls_set_by: {},
+    aliases: fields.aliases ?? {},
+    config: fields.config ?? {},
+    allowed_cache_controls: fields.allowed_cache_controls ?? [],
+    allowed_routes: fields.allowed_routes ?? [],
+    key_type: fields.key_type ?? 'default',
+    object_permission: fields.object_permission ?? null,
+    send_invite_email: fields.send_invite_email ?? null,
+    auto_rotate: fields.auto_rotate ?? null,
+    rotation_interval: fields.rotation_interval ?? null,
+    created_by: fields.created_by ?? null,
+    updated_by: fields.updated_by ?? null,
   };
 }
 
 export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-/** The record as the API shows it (never the plain key: callers add it where LiteLLM does). */
+/**
+ * LiteLLM keeps a key's guardrails, tags and per-model rpm/tpm limits in its `metadata` too, and
+ * clients read them there (`info.metadata.guardrails`): the view adds the ones that are set.
+ */
+function metadataView(r: KeyRecord): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  if (r.guardrails.length > 0) extra.guardrails = r.guardrails;
+  if (Object.keys(r.model_rpm_limit).length > 0) extra.model_rpm_limit = r.model_rpm_limit;
+  if (Object.keys(r.model_tpm_limit).length > 0) extra.model_tpm_limit = r.model_tpm_limit;
+  return Object.keys(extra).length > 0 ? { ...r.metadata, ...extra } : r.metadata;
+}
+
+/**
+ * The record as the API shows it (never the plain key: callers add it where LiteLLM does), with
+ * every field of LiteLLM's `LiteLLM_VerificationToken` and `GenerateKeyResponse`.
+ */
 export function keyView(r: KeyRecord): Record<string, unknown> {
   const { expires_at, created_at, updated_at, temp_budget_expiry, budget_reset_at, controls_set_by: _setters, ...rest } = r;
   return {
     ...rest,
+    metadata: metadataView(r),
+    model_spend: {},
+    soft_budget_cooldown: false,
+    litellm_budget_table: null,
+    org_id: r.organization_id,
+    object_permission_id: null,
     token_id: r.token,
     expires: iso(expires_at),
     temp_budget_expiry: iso(temp_budget_expiry),

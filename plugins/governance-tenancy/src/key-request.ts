@@ -11,11 +11,17 @@ import {
   budget,
   durationString,
   isoTime,
+  lifetimeMs,
+  lifetimeString,
   LIMIT_FIELDS,
   modelLimits,
   modelMaxBudget,
+  modelAliases,
+  nullableBool,
+  nullableObject,
   nullableString,
   object,
+  orUnset,
   stringList,
   type Check,
 } from './field-checks.js';
@@ -24,25 +30,48 @@ export { asObject };
 
 const invalid = (field: string, reason: string) => KeyErrors.INVALID_FIELD({ field, reason }, { param: field });
 
+const KEY_TYPES = ['default', 'llm_api', 'management', 'read_only'];
+const keyType: Check = (v, f) => {
+  if (v === null || (typeof v === 'string' && KEY_TYPES.includes(v))) return v;
+  throw invalid(f, `expected one of ${KEY_TYPES.join(', ')}`);
+};
+
+/**
+ * Every field of LiteLLM's GenerateKeyRequest / UpdateKeyRequest / RegenerateKeyRequest. Lists and
+ * objects are Optional there: null leaves them as they are (their default on a new key).
+ */
 const FIELDS: Record<string, Check> = {
   key_alias: nullableString,
-  models: stringList,
+  models: orUnset(stringList),
   ...LIMIT_FIELDS,
-  model_max_budget: modelMaxBudget,
-  model_rpm_limit: modelLimits,
-  model_tpm_limit: modelLimits,
+  model_max_budget: orUnset(modelMaxBudget),
+  model_rpm_limit: orUnset(modelLimits),
+  model_tpm_limit: orUnset(modelLimits),
   budget_id: nullableString,
-  metadata: object,
-  permissions: object,
-  enforced_params: stringList,
-  guardrails: stringList,
-  tags: stringList,
+  metadata: orUnset(object),
+  permissions: orUnset(object),
+  enforced_params: orUnset(stringList),
+  guardrails: orUnset(stringList),
+  tags: orUnset(stringList),
   team_id: nullableString,
   user_id: nullableString,
   organization_id: nullableString,
   project_id: nullableString,
-  spend: budget,
+  spend: orUnset(budget),
+  blocked: orUnset(bool),
+  aliases: orUnset(modelAliases),
+  config: orUnset(object),
+  allowed_cache_controls: orUnset(stringList),
+  allowed_routes: orUnset(stringList),
+  key_type: keyType,
+  object_permission: nullableObject,
+  send_invite_email: nullableBool,
+  auto_rotate: nullableBool,
+  rotation_interval: durationString,
 };
+
+/** LiteLLM reads a key's per-model limits and guardrails from its metadata too: they act as the fields. */
+const FROM_METADATA: Record<string, Check> = { model_rpm_limit: modelLimits, model_tpm_limit: modelLimits, guardrails: stringList };
 
 /** Only /key/update may grant a temporary increase, as in LiteLLM. */
 const TEMP_FIELDS: Record<string, Check> = { temp_budget_increase: budget, temp_budget_expiry: isoTime };
@@ -53,6 +82,8 @@ export interface KeyRequest {
   fields: KeyFields;
   /** `duration` given: a new expiry in ms from now, or null for none. */
   durationMs?: number | null;
+  /** `duration` as sent (`"30d"`), for messages. */
+  durationText?: string;
   gracePeriodMs?: number;
   newKey?: string;
 }
@@ -61,8 +92,8 @@ export type KeyRoute = '/key/generate' | '/key/update' | '/key/regenerate';
 
 const EXTRA: Record<KeyRoute, string[]> = {
   '/key/generate': ['key', 'duration'],
-  '/key/update': ['key', 'duration', 'blocked', ...Object.keys(TEMP_FIELDS)],
-  '/key/regenerate': ['key', 'duration', 'grace_period', 'new_key'],
+  '/key/update': ['key', 'duration', ...Object.keys(TEMP_FIELDS)],
+  '/key/regenerate': ['key', 'duration', 'grace_period', 'new_key', 'new_master_key'],
 };
 
 export function parseKeyRequest(body: unknown, route: KeyRoute): KeyRequest {
@@ -73,21 +104,38 @@ export function parseKeyRequest(body: unknown, route: KeyRoute): KeyRequest {
     throw KeyErrors.UNKNOWN_FIELDS({ route, fields: unknown.map((f) => `'${f}'`).join(', '), supported: allowed.join(', ') }, { param: unknown[0] });
   }
   const fields: Record<string, unknown> = {};
-  for (const [name, check] of Object.entries(FIELDS)) if (input[name] !== undefined) fields[name] = check(input[name], name);
-  if (route === '/key/update') for (const [name, check] of Object.entries(TEMP_FIELDS)) if (input[name] !== undefined) fields[name] = check(input[name], name);
+  const take = (checks: Record<string, Check>) => {
+    for (const [name, check] of Object.entries(checks)) {
+      const value = input[name] === undefined ? undefined : check(input[name], name);
+      if (value !== undefined) fields[name] = value;
+    }
+  };
+  take(FIELDS);
+  if (route === '/key/update') take(TEMP_FIELDS);
+  const metadata = fields.metadata as Record<string, unknown> | undefined;
+  if (metadata) {
+    for (const [name, check] of Object.entries(FROM_METADATA)) {
+      if (fields[name] === undefined && metadata[name] !== undefined && metadata[name] !== null) fields[name] = check(metadata[name], `metadata.${name}`);
+    }
+  }
+  if (input.new_master_key !== undefined && input.new_master_key !== null) {
+    throw invalid('new_master_key', 'the master key is rotated in the gateway configuration (general_settings.master_key), not through /key/regenerate');
+  }
   if ((fields.temp_budget_increase ?? null) !== null && (fields.temp_budget_expiry ?? null) === null) {
     throw invalid('temp_budget_expiry', 'temp_budget_increase needs temp_budget_expiry (when the increase ends)');
   }
   const out: KeyRequest = { fields: fields as KeyFields };
-  if (input.blocked !== undefined) out.fields.blocked = bool(input.blocked, 'blocked') as boolean;
   if (input.key !== undefined && input.key !== null) {
     if (typeof input.key !== 'string' || input.key.length === 0) throw invalid('key', 'expected a string');
     out.key = input.key;
   }
   if (route === '/key/generate' && out.key !== undefined) checkChosenKey(out.key, 'key');
-  if (input.duration !== undefined) {
-    durationString(input.duration, 'duration');
-    out.durationMs = input.duration === null ? null : parseDuration(input.duration as string)!;
+  // LiteLLM's prepare_key_update_data ignores an empty `duration` on update/regenerate (no change).
+  const keepsExpiry = input.duration === '' && route !== '/key/generate';
+  if (input.duration !== undefined && !keepsExpiry) {
+    lifetimeString(input.duration, 'duration');
+    out.durationMs = input.duration === null ? null : lifetimeMs(input.duration as string)!;
+    if (typeof input.duration === 'string') out.durationText = input.duration;
   }
   if (input.grace_period !== undefined && input.grace_period !== null) {
     durationString(input.grace_period, 'grace_period');

@@ -11,6 +11,7 @@ import { nextReset } from './entity-records.js';
 import { first, positiveInt } from './field-checks.js';
 import { hashKey, keyNameOf, keyView, newRecord, tokenOf, type KeyFields, type KeyRecord } from './key-record.js';
 import { asObject, parseKeyRequest } from './key-request.js';
+import { applyKeyGenerateParams } from './key-defaults.js';
 import type { ListFilter, OwnerFilter } from './key-store.js';
 import { isUniqueViolation } from './entity-store.js';
 import { assertFieldChanges, changedFields, KEY_FIELDS, settersAfter, type Setters } from './field-policy.js';
@@ -26,7 +27,10 @@ function generateKey(): string {
   return `sk-${randomBytes(16).toString('base64url')}`;
 }
 
-export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: TenancyDeps): RouteDefinition[] {
+/** Who LiteLLM records as `created_by` / `updated_by`: the caller's user, else its credential id. */
+const actorOf = (p: Principal): string => p.userId ?? p.id;
+
+export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings }: TenancyDeps): RouteDefinition[] {
   const store = stores.keys;
   const audit = (req: RouteRequest, action: string, objectId: string, before?: KeyRecord, after?: KeyRecord) =>
     record(req, action, 'virtual_key', objectId, before && keyView(before), after && keyView(after));
@@ -50,7 +54,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
     if (!team) throw KeyErrors.TEAM_NOT_FOUND({ team: k.team_id });
     const allowed = team.models;
     if (allowed.length > 0 && !allowed.includes(ALL_PROXY_MODELS)) {
-      const outside = k.models.find((m) => !allowed.includes(m));
+      // `all-team-models` means the team's own list (model-access.ts).
+      const outside = k.models.find((m) => m !== 'all-team-models' && !allowed.includes(m));
       if (outside !== undefined) throw KeyErrors.MODEL_NOT_IN_TEAM({ model: outside, allowed: JSON.stringify(allowed), team: team.team_id });
     }
     // A user's own key in a team is only for a team they belong to (or administer).
@@ -67,8 +72,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
   const expiryFrom = (durationMs: number | null | undefined, now: number): Pick<KeyFields, 'expires_at'> =>
     durationMs === undefined ? {} : { expires_at: durationMs === null ? null : now + durationMs };
 
-  const resetFrom = (fields: KeyFields, createdAt: number, now: number): Pick<KeyFields, 'budget_reset_at'> =>
-    fields.budget_duration === undefined ? {} : { budget_reset_at: nextReset(fields.budget_duration, createdAt, now) };
+  const resetFrom = (fields: KeyFields, now: number): Pick<KeyFields, 'budget_reset_at'> =>
+    fields.budget_duration === undefined ? {} : { budget_reset_at: nextReset(fields.budget_duration, now) };
 
   /**
    * Checks a change of `before` by `p` against the field policy and what the key is bound to;
@@ -97,6 +102,19 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
     const token = hashKey(plain);
     const taken = ctx.secrets.scrub(plain) !== plain || (await store.find(token)) !== undefined || (await store.findGrace(token, ctx.now())) !== undefined;
     if (taken) throw KeyErrors.KEY_UNUSABLE({ field }, { param: field });
+  };
+
+  /** LiteLLM: key aliases are unique across all keys (a key may keep its own). */
+  const assertAliasFree = async (alias: string | null | undefined, except?: string): Promise<void> => {
+    if (alias && (await store.aliasTaken(alias, except))) throw KeyErrors.ALIAS_TAKEN({ alias });
+  };
+
+  /** What a non-admin may see of /key/list and /key/aliases: keys it owns or administers. */
+  const ownerFilterOf = async (p: Principal): Promise<OwnerFilter | undefined> => {
+    if (readsEverything(p)) return undefined;
+    const orgs = p.adminOf?.organizations ?? [];
+    const orgTeams = orgs.length > 0 ? (await stores.teams.list({ organization_id: orgs }, 1, 10_000)).records.map((t) => t.team_id) : [];
+    return { user_id: p.userId, token: p.keyHash, team_ids: [...(p.adminOf?.teams ?? []), ...orgTeams], organization_ids: orgs };
   };
 
   const managed = async (req: RouteRequest, token: string, what: string): Promise<KeyRecord> => {
@@ -131,7 +149,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
     const plain = parsed.newKey ?? generateKey();
     const token = hashKey(plain);
     const now = ctx.now();
-    const next: KeyRecord = { ...before, ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, before.created_at, now), token, key_name: keyNameOf(plain), updated_at: now };
+    const next: KeyRecord = { ...before, ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), token, key_name: keyNameOf(plain), updated_at: now, updated_by: actorOf(req.principal!) };
+    if (parsed.fields.key_alias !== undefined) await assertAliasFree(parsed.fields.key_alias, oldToken);
     await checkTeam(req.principal!, next);
     next.controls_set_by = await authorizeChange(req.principal!, before, next);
     const graceUntil = parsed.gracePeriodMs === undefined ? undefined : now + parsed.gracePeriodMs;
@@ -152,13 +171,16 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
       handler: async (req) => {
         const p = req.principal!;
         const parsed = parseKeyRequest(req.body, '/key/generate');
+        if (settings) applyKeyGenerateParams(parsed, settings.keyParams);
         // A non-admin's key is its own unless it says otherwise (and may say so only where it administers).
         if (p.role !== 'proxy_admin' && parsed.fields.user_id === undefined && p.userId) parsed.fields.user_id = p.userId;
         if (parsed.key !== undefined) await assertUsableChosenKey(parsed.key, 'key');
+        await assertAliasFree(parsed.fields.key_alias);
         const plain = parsed.key ?? generateKey();
         const token = hashKey(plain);
         const now = ctx.now();
-        const created = newRecord(token, keyNameOf(plain), { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now, now) }, now);
+        const actor = actorOf(p);
+        const created = newRecord(token, keyNameOf(plain), { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), created_by: actor, updated_by: actor }, now);
         await checkTeam(p, created);
         created.controls_set_by = await authorizeChange(p, undefined, created);
         try {
@@ -171,8 +193,7 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
         // Clears any "unknown token" answer an instance may have cached for this hash.
         await invalidateKeys([token]);
         audit(req, 'key.generate', token, undefined, created);
-        const duration = (req.body as Record<string, unknown> | null)?.duration ?? null;
-        return { body: { ...keyView(created), duration, key: plain } };
+        return { body: { ...keyView(created), duration: parsed.durationText ?? null, key: plain } };
       },
     },
     {
@@ -186,7 +207,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
         const token = tokenOf(parsed.key);
         const before = await managed(req, token, 'update this key');
         const now = ctx.now();
-        const patch = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, before.created_at, now), updated_at: now };
+        if (parsed.fields.key_alias !== undefined) await assertAliasFree(parsed.fields.key_alias, token);
+        const patch = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), updated_at: now, updated_by: actorOf(req.principal!) };
         const merged = { ...before, ...patch };
         if (parsed.fields.team_id !== undefined || parsed.fields.models !== undefined) await checkTeam(req.principal!, merged);
         const controls_set_by = await authorizeChange(req.principal!, before, merged);
@@ -217,8 +239,9 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
         const tokens = named.map(tokenOf);
         const found = await Promise.all(tokens.map((t) => store.find(t)));
         const missing = tokens.filter((_, i) => !found[i]);
-        if (missing.length > 0) throw KeyErrors.KEY_NOT_FOUND({ tokens: missing.join(', ') }, { param: 'keys' });
+        if (missing.length > 0) throw KeyErrors.NOTHING_TO_DELETE({ tokens: missing.join(', ') });
         const aliasTokens = byAlias.length > 0 ? await store.tokensByAlias(byAlias) : [];
+        if (byAlias.length > 0 && aliasTokens.length === 0 && tokens.length === 0) throw KeyErrors.NOTHING_TO_DELETE({ tokens: byAlias.join(', ') }, { param: 'key_aliases' });
         const all = [...new Set([...tokens, ...aliasTokens])];
         const records = await Promise.all(all.map((t) => store.find(t)));
         for (const r of records) if (r) assertManage(req.principal!, 'key', await targetOf(r), 'delete this key');
@@ -243,7 +266,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
         }
         const found = await mustFind(token);
         assertRead(p, 'key', await targetOf(found), 'read this key');
-        return { body: { key: token, info: keyView(found) } };
+        // LiteLLM answers with the key as it was asked for (the caller's own key: its hash).
+        return { body: { key: named ?? token, info: keyView(found) } };
       },
     },
     {
@@ -260,12 +284,7 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
           const v = first(req.query[f]);
           if (v) filter[f] = v;
         }
-        let owner: OwnerFilter | undefined;
-        if (!readsEverything(p)) {
-          const orgs = p.adminOf?.organizations ?? [];
-          const orgTeams = orgs.length > 0 ? (await stores.teams.list({ organization_id: orgs }, 1, 10_000)).records.map((t) => t.team_id) : [];
-          owner = { user_id: p.userId, token: p.keyHash, team_ids: [...(p.adminOf?.teams ?? []), ...orgTeams], organization_ids: orgs };
-        }
+        const owner = await ownerFilterOf(p);
         const full = first(req.query.return_full_object) === 'true';
         const { records, total } = await store.list(filter, page, size, owner);
         return {
@@ -275,6 +294,26 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record }: Tenanc
             current_page: page,
             total_pages: Math.ceil(total / size),
           },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/key/aliases',
+      access: accessOf('/key/aliases'),
+      summary: 'Key aliases in use, unique and sorted (optional search, team_id), paginated',
+      handler: async (req) => {
+        const p = req.principal!;
+        const page = positiveInt(first(req.query.page), 'page', 1);
+        const size = positiveInt(first(req.query.size), 'size', 50, 1_000);
+        const search = first(req.query.search)?.toLowerCase();
+        const teamId = first(req.query.team_id);
+        const owner = await ownerFilterOf(p);
+        let aliases = await store.aliases(owner, teamId);
+        if (search) aliases = aliases.filter((a) => a.toLowerCase().includes(search));
+        const total = aliases.length;
+        return {
+          body: { aliases: aliases.slice((page - 1) * size, page * size), total_count: total, current_page: page, total_pages: Math.ceil(total / size) },
         };
       },
     },

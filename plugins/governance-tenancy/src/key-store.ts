@@ -8,7 +8,11 @@ import { GRACE_TABLE, KEYS_TABLE } from './migrations.js';
 
 type Row = Record<string, unknown>;
 
-const JSON_FIELDS = ['models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags', 'model_max_budget', 'model_rpm_limit', 'model_tpm_limit', 'controls_set_by'] as const;
+const JSON_FIELDS = [
+  'models', 'metadata', 'permissions', 'enforced_params', 'guardrails', 'tags', 'model_max_budget', 'model_rpm_limit', 'model_tpm_limit', 'controls_set_by',
+  'aliases', 'config', 'allowed_cache_controls', 'allowed_routes', 'object_permission',
+] as const;
+const NULLABLE_BOOLS = ['send_invite_email', 'auto_rotate'] as const;
 const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at', 'temp_budget_expiry', 'budget_reset_at'] as const;
 const FLOAT_FIELDS = ['max_budget', 'soft_budget', 'spend', 'temp_budget_increase'] as const;
 
@@ -27,6 +31,7 @@ function fromRow(row: Row): KeyRecord {
   for (const f of [...INT_FIELDS, ...FLOAT_FIELDS]) out[f] = row[f] === null || row[f] === undefined ? null : Number(row[f]);
   out.spend = (out.spend as number | null) ?? 0;
   out.blocked = row.blocked === true || row.blocked === 1 || row.blocked === '1';
+  for (const f of NULLABLE_BOOLS) out[f] = row[f] === null || row[f] === undefined ? null : row[f] === true || row[f] === 1 || row[f] === '1';
   return out as unknown as KeyRecord;
 }
 
@@ -43,6 +48,14 @@ export interface OwnerFilter {
   team_ids?: readonly string[];
   organization_ids?: readonly string[];
   token?: string;
+}
+
+function ownedBy(w: Knex.QueryBuilder, owner: OwnerFilter): void {
+  w.whereRaw('1 = 0');
+  if (owner.user_id) w.orWhere('user_id', owner.user_id);
+  if (owner.token) w.orWhere('token_hash', owner.token);
+  if (owner.team_ids?.length) w.orWhereIn('team_id', owner.team_ids as string[]);
+  if (owner.organization_ids?.length) w.orWhereIn('organization_id', owner.organization_ids as string[]);
 }
 
 export class KeyStore {
@@ -114,6 +127,22 @@ export class KeyStore {
     return Number(n);
   }
 
+  /** Another key holding `alias` (LiteLLM requires key aliases to be unique), ignoring `except`. */
+  async aliasTaken(alias: string, except?: string): Promise<boolean> {
+    let q = this.knex(KEYS_TABLE).where('key_alias', alias);
+    if (except) q = q.whereNot('token_hash', except);
+    return (await q.first('token_hash')) !== undefined;
+  }
+
+  /** Every key alias in use, unique and sorted (LiteLLM's `/key/aliases`). */
+  async aliases(owner?: OwnerFilter, teamId?: string): Promise<string[]> {
+    let q = this.knex(KEYS_TABLE).whereNotNull('key_alias');
+    if (teamId) q = q.where('team_id', teamId);
+    if (owner) q = q.where((w) => ownedBy(w, owner));
+    const rows = await q.distinct('key_alias').orderBy('key_alias');
+    return rows.map((r: Row) => String(r.key_alias)).filter((a) => a.length > 0);
+  }
+
   async tokensByAlias(aliases: string[]): Promise<string[]> {
     const rows = await this.knex(KEYS_TABLE).whereIn('key_alias', aliases).select('token_hash');
     return rows.map((r: Row) => String(r.token_hash));
@@ -123,15 +152,7 @@ export class KeyStore {
     const base = () => {
       let q = this.knex(KEYS_TABLE);
       for (const [field, value] of Object.entries(filter)) if (value !== undefined) q = q.where(field, value);
-      if (owner) {
-        q = q.where((w) => {
-          w.whereRaw('1 = 0');
-          if (owner.user_id) w.orWhere('user_id', owner.user_id);
-          if (owner.token) w.orWhere('token_hash', owner.token);
-          if (owner.team_ids?.length) w.orWhereIn('team_id', owner.team_ids as string[]);
-          if (owner.organization_ids?.length) w.orWhereIn('organization_id', owner.organization_ids as string[]);
-        });
-      }
+      if (owner) q = q.where((w) => ownedBy(w, owner));
       return q;
     };
     const [{ n }] = (await base().count({ n: '*' })) as Array<{ n: number | string }>;

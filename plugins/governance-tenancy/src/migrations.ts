@@ -3,6 +3,8 @@ import type { PluginMigration } from '@sluice/plugin-sdk';
 import { ENTITY_TABLES_MIGRATION, KEY_LIMITS_MIGRATION } from './entity-migrations.js';
 import { CONTROL_SETTERS_MIGRATION } from './setters-migration.js';
 import { SPEND_BATCHES_MIGRATION } from './spend-batches-migration.js';
+import { KEY_USER_FIELDS_MIGRATION } from './key-user-fields-migration.js';
+import { LITELLM_FIELDS_MIGRATION } from './litellm-fields-migration.js';
 
 export const KEYS_TABLE = 'sluice_virtual_keys';
 /** Old hashes of regenerated keys that keep working until `revoke_at` (the grace period). */
@@ -88,4 +90,6 @@ export const MIGRATIONS: PluginMigration[] = [
   ENTITY_TABLES_MIGRATION,
   CONTROL_SETTERS_MIGRATION,
   SPEND_BATCHES_MIGRATION,
+  KEY_USER_FIELDS_MIGRATION,
+  LITELLM_FIELDS_MIGRATION,
 ];

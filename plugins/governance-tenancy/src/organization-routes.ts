@@ -5,19 +5,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RouteDefinition } from '@sluice/plugin-sdk';
-import { budgetTableOf, entityView, newLimits, type OrgRecord, type UserRecord } from './entity-records.js';
+import { budgetTableOf, entityView, newLimits, nextReset, type OrgRecord, type UserRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';
-import { first, idList, invalid, LIMIT_FIELDS, nullableString, object, parseFields, requiredId, stringList, type Check } from './field-checks.js';
+import { budget, first, idList, invalid, LIMIT_FIELDS, nullableString, object, orUnset, parseFields, requiredId, stringList, type Check } from './field-checks.js';
+import { moveExtras, ORGANIZATION_DEFAULTS, ORGANIZATION_STORED, storedOnly } from './litellm-extras.js';
 import { accessOf, assertManage, assertRead, canRead } from './rbac.js';
 import { mustFind, type TenancyDeps } from './tenancy-deps.js';
 
+/** LiteLLM's NewOrganizationRequest / UpdateOrganizationRequest (null leaves a list or object as it is). */
 const FIELDS: Record<string, Check> = {
   organization_alias: nullableString,
-  models: stringList,
+  models: orUnset(stringList),
   budget_id: nullableString,
-  metadata: object,
+  metadata: orUnset(object),
+  spend: orUnset(budget),
   ...LIMIT_FIELDS,
+  ...storedOnly(ORGANIZATION_STORED),
 };
 
 const ORG_ROLES = ['org_admin', 'internal_user', 'internal_user_viewer'];
@@ -31,7 +35,8 @@ export function organizationRoutes(deps: TenancyDeps): RouteDefinition[] {
     const budget = o.budget_id ? await stores.budgets.find(o.budget_id) : undefined;
     const members = (await stores.members.orgMembers([o.organization_id])).get(o.organization_id) ?? [];
     const { records: teams } = await stores.teams.list({ organization_id: o.organization_id }, 1, 10_000);
-    return { ...entityView(o), litellm_budget_table: budgetTableOf(o, budget), members, teams: teams.map((t) => entityView(t)) };
+    // Every field of LiteLLM_OrganizationTable (+ members, teams as /organization/info shows them).
+    return { ...ORGANIZATION_DEFAULTS, ...entityView(o), litellm_budget_table: budgetTableOf(o, budget), members, teams: teams.map((t) => entityView(t)) };
   };
 
   const checkBudget = async (id: unknown) => {
@@ -48,6 +53,7 @@ export function organizationRoutes(deps: TenancyDeps): RouteDefinition[] {
         const { input, fields } = parseFields(req.body, '/organization/new', FIELDS, ['organization_id']);
         const id = input.organization_id === undefined || input.organization_id === null ? randomUUID() : requiredId(input, 'organization_id');
         await checkBudget(fields.budget_id);
+        moveExtras(fields, ORGANIZATION_STORED, undefined);
         const org = { organization_alias: null, budget_id: null, models: [], metadata: {}, ...newLimits(fields, ctx.now()), organization_id: id } as OrgRecord;
         try {
           await stores.organizations.insert(org);
@@ -70,7 +76,8 @@ export function organizationRoutes(deps: TenancyDeps): RouteDefinition[] {
         const before = await mustFind(stores.organizations, requiredId(input, 'organization_id'));
         assertManage(req.principal!, 'organization', orgTarget(before.organization_id), 'update this organization');
         await checkBudget(fields.budget_id);
-        if ('budget_duration' in fields) fields.budget_reset_at = newLimits({ budget_duration: fields.budget_duration }, before.created_at).budget_reset_at;
+        moveExtras(fields, ORGANIZATION_STORED, before);
+        if ('budget_duration' in fields) fields.budget_reset_at = nextReset(fields.budget_duration as string | null, ctx.now());
         const after = (await stores.organizations.update(before.organization_id, { ...fields, updated_at: ctx.now() } as Partial<OrgRecord>))!;
         await entityChanged('organization', after.organization_id);
         audit(req, 'organization.update', 'organization', after.organization_id, entityView(before), entityView(after));

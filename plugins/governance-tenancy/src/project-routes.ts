@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
-import { budgetTableOf, entityView, newLimits, type ProjectRecord, type TeamRecord } from './entity-records.js';
+import { budgetTableOf, entityView, newLimits, nextReset, type ProjectRecord, type TeamRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';
 import { bool, first, idList, invalid, LIMIT_FIELDS, modelLimits, nullableString, object, parseFields, requiredId, stringList, type Check } from './field-checks.js';
@@ -113,7 +113,7 @@ export function projectRoutes(deps: TenancyDeps): RouteDefinition[] {
           if (fields.team_id) fields.organization_id ??= team.organization_id;
         }
         assertManage(req.principal!, 'project', projectTarget({ ...before, ...(fields as Partial<ProjectRecord>) }), 'move this project there');
-        if ('budget_duration' in fields) fields.budget_reset_at = newLimits({ budget_duration: fields.budget_duration }, before.created_at).budget_reset_at;
+        if ('budget_duration' in fields) fields.budget_reset_at = nextReset(fields.budget_duration as string | null, ctx.now());
         const after = (await stores.projects.update(before.project_id, { ...fields, updated_at: ctx.now() } as Partial<ProjectRecord>))!;
         await entityChanged('project', after.project_id);
         audit(req, 'project.update', 'project', after.project_id, entityView(before), entityView(after));

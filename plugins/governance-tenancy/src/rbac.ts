@@ -41,6 +41,7 @@ export const ROUTE_ACCESS = {
   '/key/regenerate': KEY_WRITERS,
   '/key/info': STAFF,
   '/key/list': STAFF,
+  '/key/aliases': STAFF,
   '/user/new': ORG_MANAGERS,
   '/user/update': ORG_MANAGERS,
   '/user/delete': ORG_MANAGERS,
@@ -52,8 +53,12 @@ export const ROUTE_ACCESS = {
   '/team/delete': ORG_MANAGERS,
   '/team/info': STAFF,
   '/team/list': STAFF,
+  '/v2/team/list': STAFF,
   '/team/member_add': TEAM_MANAGERS,
   '/team/member_delete': TEAM_MANAGERS,
+  '/team/member_update': TEAM_MANAGERS,
+  '/team/model/add': TEAM_MANAGERS,
+  '/team/model/delete': TEAM_MANAGERS,
   '/team/block': ORG_MANAGERS,
   '/team/unblock': ORG_MANAGERS,
   '/organization/new': ADMIN,
@@ -74,9 +79,21 @@ export const ROUTE_ACCESS = {
   '/customer/unblock': ADMIN,
   '/customer/info': VIEWERS,
   '/customer/list': VIEWERS,
+  // LiteLLM's names for the customer routes.
+  '/end_user/new': ADMIN,
+  '/end_user/update': ADMIN,
+  '/end_user/delete': ADMIN,
+  '/end_user/block': ADMIN,
+  '/end_user/unblock': ADMIN,
+  '/end_user/info': VIEWERS,
+  '/end_user/list': VIEWERS,
   '/tag/new': ADMIN,
   '/tag/info': VIEWERS,
   '/tag/list': VIEWERS,
+  '/spend/keys': VIEWERS,
+  '/spend/users': STAFF,
+  // Master key only (the handler checks); every role reaches it so all get LiteLLM's answer.
+  '/global/spend/reset': STAFF,
   '/budget/new': ADMIN,
   '/budget/info': VIEWERS,
 } satisfies Record<string, Role[]>;
@@ -96,6 +113,8 @@ const meets = (ids: readonly (string | null | undefined)[] | undefined, mine: re
   !!ids && mine.length > 0 && ids.some((id) => typeof id === 'string' && mine.includes(id));
 
 export const isProxyAdmin = (p: Principal) => p.role === 'proxy_admin';
+/** The gateway's master key (auth-master-key's principal), not a virtual key with the admin role. */
+export const isMasterKey = (p: Principal) => p.authenticatedBy === 'auth-master-key';
 export const readsEverything = (p: Principal) => p.role === 'proxy_admin' || p.role === 'proxy_admin_viewer';
 
 function isSelf(p: Principal, t: Target): boolean {

@@ -24,7 +24,17 @@ export interface RequestScopes {
   clear(): void;
 }
 
-export function requestScopes(ctx: PluginContext, stores: Stores, ttlMs: number, maxEntries: number): RequestScopes {
+/** A model name's target under its team's aliases (LiteLLM's team `model_aliases`); the key's own come first. */
+function teamAliasedModel(call: CallContext): string | undefined {
+  const teamAliases = call.principal.metadata?.team_model_aliases as Record<string, string> | undefined;
+  const model = call.body.model;
+  if (teamAliases === undefined || typeof model !== 'string' || !Object.hasOwn(teamAliases, model)) return undefined;
+  const target = teamAliases[model];
+  return typeof target === 'string' && target !== model ? target : undefined;
+}
+
+/** `proxyScope`: the proxy budget every call carries (proxy-budget.ts), when one is set. */
+export function requestScopes(ctx: PluginContext, stores: Stores, ttlMs: number, maxEntries: number, proxyScope?: LimitScope): RequestScopes {
   const customers = new TtlCache<Resolved>(ttlMs, maxEntries);
   const tags = new TtlCache<Resolved>(ttlMs, maxEntries);
   const loading = new Map<string, Promise<Resolved>>();
@@ -70,10 +80,17 @@ export function requestScopes(ctx: PluginContext, stores: Stores, ttlMs: number,
       tags.clear();
     },
     async preCall(call) {
+      // LiteLLM's per-key model aliases (`aliases: {"mistral-7b": "gpt-3.5-turbo"}`); model access judges the target.
+      const aliases = call.principal.metadata?.aliases as Readonly<Record<string, string>> | undefined;
+      if (aliases !== undefined && typeof call.body.model === 'string' && Object.hasOwn(aliases, call.body.model)) call.body.model = aliases[call.body.model]!;
       const user = call.body.user;
       const keyTags = call.principal.metadata?.tags as readonly string[] | undefined;
       const hasUser = typeof user === 'string' && user.length > 0;
       const hasKeyTags = keyTags !== undefined && keyTags.length > 0;
+      // Team model aliases rename the model before the model-access check judges the target.
+      const target = teamAliasedModel(call);
+      if (target !== undefined) call.body.model = target;
+      if (proxyScope) call.scopes = [...call.scopes, proxyScope];
       if (!hasUser && call.tags.length === 0 && !hasKeyTags) return;
       const now = ctx.now();
       const added: LimitScope[] = [];

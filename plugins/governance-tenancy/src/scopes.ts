@@ -1,7 +1,7 @@
 /**
  * LimitScopes (the governance contract) from records. A record that names a `budget_id` takes the
- * budget's limits for every limit it does not set itself. Windows are anchored at creation, so
- * they line up with the stored `budget_reset_at` the reset job keeps.
+ * budget's limits for every limit it does not set itself. Windows are aligned as LiteLLM aligns
+ * `budget_reset_at` (budgetWindow), so they end at the stored `budget_reset_at` the reset job keeps.
  */
 import type { LimitScope, ModelBudget, ScopeKind } from '@sluice/plugin-sdk';
 import type { BudgetRecord, Limits } from './entity-records.js';
@@ -21,7 +21,8 @@ export function limitScope(kind: ScopeKind, id: string, r: Limits, budget: Budge
     maxBudget: pick(r.max_budget, budget?.max_budget),
     softBudget: pick(r.soft_budget, budget?.soft_budget),
     budgetDuration: pick(r.budget_duration, budget?.budget_duration),
-    budgetAnchor: r.created_at,
+    // Windows of N days run from the stored reset instant (a midnight), as LiteLLM's resets do.
+    budgetAnchor: r.budget_reset_at ?? r.created_at,
     alias,
   };
   const modelRpm = r.model_rpm_limit as Record<string, number> | undefined;

@@ -26,7 +26,9 @@ export const CONTROL_SETTERS_MIGRATION: PluginMigration = {
       await knex.schema.alterTable(table, (t) => {
         t.text(SETTERS_FIELD).notNullable().defaultTo('{}');
       });
-      const controls = Object.keys(policy).filter((f) => policy[f]!.looser);
+      // Controls added by later migrations (0007's allowed_cache_controls) have no column yet.
+      const columns = Object.keys(await knex(table).columnInfo());
+      const controls = Object.keys(policy).filter((f) => policy[f]!.looser && columns.includes(f));
       const rows: Record<string, unknown>[] = await knex(table).select(id, ...controls);
       for (const row of rows) {
         const setters: Setters = {};

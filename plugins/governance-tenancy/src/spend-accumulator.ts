@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BatchWriter } from '@sluice/plugin-sdk/node';
-import type { LimitScope, PluginContext, SpendEvent } from '@sluice/plugin-sdk';
+import { teamMemberOfScopeId, type LimitScope, type PluginContext, type SpendEvent } from '@sluice/plugin-sdk';
 import { SPEND_BATCHES_TABLE } from './spend-batches-migration.js';
 import type { Stores } from './tenancy-deps.js';
 
@@ -98,6 +98,12 @@ export class SpendAccumulator {
           else if (kind === 'project') await s.projects.addSpend(id, amount, trx);
           else if (kind === 'customer') await s.customers.addSpend(id, amount, trx);
           else if (kind === 'tag') await s.tags.addSpend(id, amount, trx);
+          else if (kind === 'team_member') {
+            const { teamId, userId } = teamMemberOfScopeId(id);
+            await s.members.addMemberSpend(teamId, userId, amount, trx);
+          }
+          // LiteLLM keeps the proxy's spend on its budget user (`litellm-proxy-budget`).
+          else if (kind === 'proxy') await s.users.addSpend(id, amount, trx);
         }
       }
       if (prune) await trx(SPEND_BATCHES_TABLE).where('applied_at', '<', now - BATCH_ID_RETENTION_MS).delete();

@@ -1,32 +1,60 @@
 /**
  * LiteLLM's teams: /team/new, /team/update, /team/info, /team/delete, /team/list,
- * /team/member_add, /team/member_delete, /team/block, /team/unblock. Members live in their own
- * table (who administers which team is looked up at auth); `members_with_roles` shows them.
+ * /team/member_add, /team/member_update, /team/member_delete, /team/model/add,
+ * /team/model/delete, /team/block, /team/unblock. Members live in their own table (who
+ * administers which team is looked up at auth), with their budget and limits inside the team
+ * (`max_budget_in_team`, enforced as a `team_member` scope); `members_with_roles` shows them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal, RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
-import { entityView, newLimits, type TeamRecord, type UserRecord } from './entity-records.js';
+import { entityView, newLimits, nextReset, type TeamRecord, type UserRecord } from './entity-records.js';
 import { isUniqueViolation } from './entity-store.js';
 import { TenancyErrors } from './errors.js';
-import { bool, first, idList, invalid, LIMIT_FIELDS, modelLimits, nullableString, object, parseFields, requiredId, stringList, type Check } from './field-checks.js';
+import { bool, budget, first, idList, invalid, limit, LIMIT_FIELDS, modelLimits, nullableString, object, orUnset, parseFields, positiveInt, requiredId, stringList, type Check } from './field-checks.js';
 import { keyView } from './key-record.js';
-import type { TeamMember } from './membership-store.js';
+import { membershipView, type MemberLimits, type TeamMember } from './membership-store.js';
+import { moveExtras, storedOnly, TEAM_DEFAULTS, TEAM_STORED } from './litellm-extras.js';
 import { assertFieldChanges, changedFields, settersAfter, TEAM_FIELDS, type Setters } from './field-policy.js';
 import { accessOf, actingRole, assertManage, assertRead, canRead, forbidden, type Target } from './rbac.js';
 import { mustFind, type TenancyDeps } from './tenancy-deps.js';
 
+/** LiteLLM's NewTeamRequest / UpdateTeamRequest: null leaves a list or object as it is. */
 const FIELDS: Record<string, Check> = {
   team_alias: nullableString,
   organization_id: nullableString,
-  models: stringList,
-  metadata: object,
-  guardrails: stringList,
-  tags: stringList,
-  model_rpm_limit: modelLimits,
-  model_tpm_limit: modelLimits,
-  blocked: bool,
+  models: orUnset(stringList),
+  metadata: orUnset(object),
+  guardrails: orUnset(stringList),
+  tags: orUnset(stringList),
+  model_rpm_limit: orUnset(modelLimits),
+  model_tpm_limit: orUnset(modelLimits),
+  blocked: orUnset(bool),
   ...LIMIT_FIELDS,
+  ...storedOnly(TEAM_STORED),
+  // Kept with the stored fields but acted on (each member's default budget and limits): typed.
+  team_member_budget: budget,
+  team_member_rpm_limit: limit,
+  team_member_tpm_limit: limit,
+  team_member_budget_duration: LIMIT_FIELDS.budget_duration!,
 };
+
+/** A member's budget and limits in the team (TeamMemberAddRequest / TeamMemberUpdateRequest). */
+const MEMBER_LIMIT_FIELDS: Record<string, Check> = { max_budget_in_team: budget, tpm_limit: limit, rpm_limit: limit, budget_duration: LIMIT_FIELDS.budget_duration! };
+
+/** LiteLLM's per-member `allowed_models`: not enforced here, so only "none" (null or []) is accepted. */
+const noMemberModels: Check = (v, f) => {
+  if (v === null || (Array.isArray(v) && v.length === 0)) return undefined;
+  throw invalid(f, "per-member model lists are not supported; use the team's or the key's `models`");
+};
+
+function memberLimitsOf(fields: Record<string, unknown>): MemberLimits {
+  return {
+    ...('max_budget_in_team' in fields && { max_budget: fields.max_budget_in_team as number | null }),
+    ...('tpm_limit' in fields && { tpm_limit: fields.tpm_limit as number | null }),
+    ...('rpm_limit' in fields && { rpm_limit: fields.rpm_limit as number | null }),
+    ...('budget_duration' in fields && { budget_duration: fields.budget_duration as string | null }),
+  };
+}
 
 interface MemberInput {
   user_id?: string;
@@ -72,11 +100,20 @@ function authorizeTeamChange(p: Principal, before: Record<string, unknown>, fiel
 export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
   const { ctx, stores, audit, entityChanged, invalidateKeys } = deps;
 
-  const view = async (t: TeamRecord) => ({ ...entityView(t), members_with_roles: (await stores.members.teamMembers([t.team_id])).get(t.team_id) ?? [] });
+  // Every field of LiteLLM_TeamTable: LiteLLM's defaults, then the stored extras, then the record.
+  // LiteLLM keeps a team's `guardrails` and `tags` in its metadata (new_team / update_team), so they show there.
+  const view = async (t: TeamRecord) => ({
+    ...TEAM_DEFAULTS,
+    ...entityView(t),
+    metadata: { ...t.metadata, ...(t.guardrails.length > 0 && { guardrails: t.guardrails }), ...(t.tags.length > 0 && { tags: t.tags }) },
+    members_with_roles: (await stores.members.teamMembers([t.team_id])).get(t.team_id) ?? [],
+  });
 
   const checkOrg = async (p: Principal, orgId: string | null | undefined) => {
     if (orgId) await mustFind(stores.organizations, orgId, 'organization_id');
     if (p.role !== 'proxy_admin' && (!orgId || !p.adminOf?.organizations.includes(orgId))) {
+      // LiteLLM's wording when an organization is named that the caller does not administer.
+      if (orgId) throw TenancyErrors.FORBIDDEN({ reason: `You are not a member of the organization specified in the request body. Passed organization_id=${orgId}` }, { param: 'organization_id' });
       throw forbidden(p, 'create or move teams outside the organizations it administers');
     }
   };
@@ -114,6 +151,28 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
     },
   });
 
+  /** /team/model/add and /team/model/delete: LiteLLM's way to grow or shrink a team's model list. */
+  const modelChange = (op: 'add' | 'delete'): RouteDefinition => {
+    const route = op === 'add' ? '/team/model/add' : '/team/model/delete';
+    return {
+      method: 'POST',
+      url: route,
+      access: accessOf(route),
+      summary: op === 'add' ? "Add models to a team's model list" : "Remove models from a team's model list",
+      handler: async (req) => {
+        const input = parseFields(req.body, route, {}, ['team_id', 'models']).input;
+        const models = stringList(input.models, 'models') as string[];
+        const before = await managedTeam(req, requiredId(input, 'team_id'), `change the models of this team`);
+        const next = op === 'add' ? [...new Set([...before.models, ...models])] : before.models.filter((m) => !models.includes(m));
+        const controls_set_by = authorizeTeamChange(req.principal!, before, { models: next }, teamTarget(before));
+        const after = (await stores.teams.update(before.team_id, { models: next, controls_set_by, updated_at: ctx.now() }))!;
+        await entityChanged('team', before.team_id);
+        audit(req, `team.model_${op}`, 'team', before.team_id, entityView(before), entityView(after));
+        return { body: await view(after) };
+      },
+    };
+  };
+
   return [
     {
       method: 'POST',
@@ -124,7 +183,10 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const p = req.principal!;
         const { input, fields } = parseFields(req.body, '/team/new', FIELDS, ['team_id', 'members_with_roles']);
         const teamId = input.team_id === undefined || input.team_id === null ? randomUUID() : requiredId(input, 'team_id');
-        const members = input.members_with_roles === undefined ? [] : membersOf(input.members_with_roles, 'members_with_roles');
+        const members = input.members_with_roles === undefined || input.members_with_roles === null ? [] : membersOf(input.members_with_roles, 'members_with_roles');
+        // LiteLLM makes the creator (the master key's user: default_user_id) an admin of the team.
+        if (p.userId && !members.some((m) => m.user_id === p.userId)) members.push({ user_id: p.userId, role: 'admin' });
+        moveExtras(fields, TEAM_STORED, undefined);
         await checkOrg(p, fields.organization_id as string | null | undefined);
         const controls_set_by = authorizeTeamChange(p, blankTeam(), fields, { organizations: [fields.organization_id as string | null | undefined] });
         const now = ctx.now();
@@ -156,10 +218,11 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const p = req.principal!;
         const { input, fields } = parseFields(req.body, '/team/update', FIELDS, ['team_id']);
         const before = await managedTeam(req, requiredId(input, 'team_id'), 'update this team');
+        moveExtras(fields, TEAM_STORED, before);
         // Budgets, models, guardrails, blocking are the org's (or proxy admin's) call; a team admin renames.
         fields.controls_set_by = authorizeTeamChange(p, before, fields, teamTarget(before));
         if (fields.organization_id !== undefined && fields.organization_id !== before.organization_id) await checkOrg(p, fields.organization_id as string | null);
-        if ('budget_duration' in fields) fields.budget_reset_at = newLimits({ budget_duration: fields.budget_duration }, before.created_at).budget_reset_at;
+        if ('budget_duration' in fields) fields.budget_reset_at = nextReset(fields.budget_duration as string | null, ctx.now());
         const after = (await stores.teams.update(before.team_id, { ...fields, updated_at: ctx.now() } as Partial<TeamRecord>))!;
         await entityChanged('team', before.team_id);
         audit(req, 'team.update', 'team', before.team_id, entityView(before), entityView(after));
@@ -195,17 +258,11 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const teamId = first(req.query.team_id);
         if (!teamId) throw invalid('team_id', 'team_id is required');
         const team = await mustFind(stores.teams, teamId);
-        assertRead(req.principal!, 'team', teamTarget(team), 'view this team');
-        const { records: keys } = await stores.keys.list({ team_id: teamId }, 1, 1_000);
+        // A key of the team reads its team, as in LiteLLM.
+        if (req.principal!.teamId !== teamId) assertRead(req.principal!, 'team', teamTarget(team), 'view this team');
+        const [{ records: keys }, memberships] = await Promise.all([stores.keys.list({ team_id: teamId }, 1, 1_000), stores.members.teamMemberships(teamId)]);
         const shown = await view(team);
-        return {
-          body: {
-            team_id: teamId,
-            team_info: shown,
-            keys: keys.map(keyView),
-            team_memberships: shown.members_with_roles.map((m) => ({ team_id: teamId, user_id: m.user_id, spend: 0, litellm_budget_table: null })),
-          },
-        };
+        return { body: { team_id: teamId, team_info: shown, keys: keys.map(keyView), team_memberships: memberships.map(membershipView) } };
       },
     },
     {
@@ -226,13 +283,62 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
       },
     },
     {
+      method: 'GET',
+      url: '/v2/team/list',
+      access: accessOf('/v2/team/list'),
+      summary: 'Teams, paginated (LiteLLM list_team_v2: page, page_size, sort_by, sort_order, team_id, team_alias, organization_id, user_id)',
+      handler: async (req) => {
+        const p = req.principal!;
+        const q = req.query;
+        const page = positiveInt(first(q.page), 'page', 1);
+        const pageSize = positiveInt(first(q.page_size), 'page_size', 10, 100);
+        const admin = p.role === 'proxy_admin' || p.role === 'proxy_admin_viewer';
+        // LiteLLM: a caller that is not a proxy admin lists the teams of its own user.
+        let userId = first(q.user_id);
+        if (!admin) {
+          if (userId !== undefined && userId !== p.userId) throw forbidden(p, 'list the teams of another user');
+          userId = p.userId;
+        }
+        let userTeams: string[] | undefined = admin ? undefined : [];
+        if (userId !== undefined) {
+          if (!(await stores.users.find(userId))) throw TenancyErrors.NOT_FOUND({ entity: 'User', field: 'passed user_id', id: userId });
+          userTeams = (await stores.members.teamsOf(userId)).map((t) => t.team_id);
+        }
+        const teamId = first(q.team_id);
+        const alias = first(q.team_alias);
+        const orgId = first(q.organization_id);
+        const sortBy = first(q.sort_by);
+        const order = first(q.sort_order)?.toLowerCase() === 'desc' ? 'desc' : 'asc';
+        const { knex, def } = stores.teams;
+        const where = () => {
+          let b = knex(def.table);
+          if (teamId) b = b.where('team_id', teamId);
+          if (orgId) b = b.where('organization_id', orgId);
+          // Partial, case-insensitive (LiteLLM: contains, mode insensitive).
+          if (alias) b = b.whereRaw("lower(team_alias) like ? escape '\\'", [`%${alias.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+          if (userTeams) b = b.whereIn('team_id', userTeams);
+          return b;
+        };
+        const [{ n }] = (await where().count({ n: '*' })) as Array<{ n: number | string }>;
+        const column = sortBy && ['team_id', 'team_alias', 'created_at'].includes(sortBy) ? sortBy : undefined;
+        const rows = await where()
+          .orderBy(column ? [{ column, order }, { column: 'team_id' }] : [{ column: 'created_at', order: 'desc' }, { column: 'team_id' }])
+          .limit(pageSize)
+          .offset((page - 1) * pageSize);
+        const teams = [];
+        for (const row of rows) teams.push(await view(stores.teams.fromRow(row)));
+        const total = Number(n);
+        return { body: { teams, total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize) } };
+      },
+    },
+    {
       method: 'POST',
       url: '/team/member_add',
       access: accessOf('/team/member_add'),
       summary: 'Add members (user_id or user_email, role admin|user)',
       handler: async (req) => {
         const p = req.principal!;
-        const input = parseFields(req.body, '/team/member_add', {}, ['team_id', 'member', 'max_budget_in_team']).input;
+        const { input, fields } = parseFields(req.body, '/team/member_add', { max_budget_in_team: budget, allowed_models: noMemberModels }, ['team_id', 'member']);
         const team = await managedTeam(req, requiredId(input, 'team_id'), 'add members to this team');
         if (input.member === undefined) throw invalid('member', 'expected {"role": "user", "user_id": "..."} or a list of them');
         const members = membersOf(input.member, 'member');
@@ -241,16 +347,18 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
           if (!p.adminOf?.teams.includes(team.team_id)) throw forbidden(p, 'add team admins');
         }
         const before = await view(team);
-        const updated_users = [];
+        const updated_users: TeamMember[] = [];
         for (const m of members) {
           const member = await resolveMember(m);
           await stores.members.upsertTeamMember(team.team_id, member);
+          await stores.members.setMemberLimits(team.team_id, member.user_id, memberLimitsOf(fields));
           updated_users.push(member);
         }
         const after = await view(team);
         await entityChanged('team', team.team_id);
         audit(req, 'team.member_add', 'team', team.team_id, before, after);
-        return { body: { ...after, updated_users, updated_team_memberships: updated_users.map((u) => ({ team_id: team.team_id, user_id: u.user_id })) } };
+        const memberships = (await stores.members.teamMemberships(team.team_id)).filter((m) => updated_users.some((u) => u.user_id === m.user_id));
+        return { body: { ...after, updated_users, updated_team_memberships: memberships.map(membershipView) } };
       },
     },
     {
@@ -272,6 +380,37 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         return { body: after };
       },
     },
+    {
+      method: 'POST',
+      url: '/team/member_update',
+      access: accessOf('/team/member_update'),
+      summary: "Change a member's role, budget (max_budget_in_team) or limits in the team",
+      handler: async (req) => {
+        const p = req.principal!;
+        const { input, fields } = parseFields(req.body, '/team/member_update', { ...MEMBER_LIMIT_FIELDS, allowed_models: noMemberModels }, ['team_id', 'user_id', 'user_email', 'role']);
+        const team = await managedTeam(req, requiredId(input, 'team_id'), 'update members of this team');
+        if (!input.user_id && !input.user_email) throw invalid('user_id', 'user_id or user_email is required');
+        const members = (await stores.members.teamMembers([team.team_id])).get(team.team_id) ?? [];
+        const member = members.find((m) => (input.user_id && m.user_id === input.user_id) || (!input.user_id && input.user_email && m.user_email === input.user_email));
+        if (!member) throw TenancyErrors.NOT_FOUND({ entity: 'Team member', field: input.user_id ? 'user_id' : 'user_email', id: String(input.user_id ?? input.user_email) });
+        // Budgets inside the team are the team's controls: its admins set them; roles as member_add.
+        if (input.role !== undefined && input.role !== null) {
+          const role = memberOf({ user_id: member.user_id, role: input.role }, 'role').role;
+          if (role === 'admin' && p.role !== 'proxy_admin' && !(team.organization_id && p.adminOf?.organizations.includes(team.organization_id)) && !p.adminOf?.teams.includes(team.team_id)) {
+            throw forbidden(p, 'make team admins');
+          }
+          await stores.members.upsertTeamMember(team.team_id, { ...member, role });
+        }
+        await stores.members.setMemberLimits(team.team_id, member.user_id, memberLimitsOf(fields));
+        const [m] = await stores.members.memberships(member.user_id, team.team_id);
+        await entityChanged('team', team.team_id);
+        audit(req, 'team.member_update', 'team', team.team_id, member, m);
+        // LiteLLM's TeamMemberUpdateResponse.
+        return { body: { team_id: team.team_id, user_id: member.user_id, user_email: member.user_email, max_budget_in_team: m?.max_budget ?? null, tpm_limit: m?.tpm_limit ?? null, rpm_limit: m?.rpm_limit ?? null } };
+      },
+    },
+    modelChange('add'),
+    modelChange('delete'),
     setBlocked(true, '/team/block'),
     setBlocked(false, '/team/unblock'),
   ];

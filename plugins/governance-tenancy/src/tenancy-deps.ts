@@ -7,6 +7,7 @@ import type { BudgetRecord, CustomerRecord, OrgRecord, ProjectRecord, TagRecord,
 import { KeyStore } from './key-store.js';
 import { MembershipStore } from './membership-store.js';
 import { TenancyErrors } from './errors.js';
+import type { KeyGenerateParams } from './key-defaults.js';
 
 export interface Stores {
   keys: KeyStore;
@@ -44,6 +45,14 @@ export interface TenancyDeps {
   /** An entity changed: every instance drops its cached keys, customers and tags. */
   entityChanged(kind: string, id: string): Promise<void>;
   audit(req: RouteRequest, action: string, objectType: string, objectId: string, before?: unknown, after?: unknown): void;
+  /** LiteLLM's key and internal-user defaults and caps (litellm_settings), checked at load. */
+  settings?: TenancySettings;
+}
+
+export interface TenancySettings {
+  keyParams: KeyGenerateParams;
+  /** `default_internal_user_params`, `max_internal_user_budget`, `internal_user_budget_duration`. */
+  internalUserDefaults: Record<string, unknown>;
 }
 
 export function auditor(ctx: PluginContext): TenancyDeps['audit'] {

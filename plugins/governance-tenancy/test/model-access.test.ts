@@ -22,10 +22,10 @@ describe('model access of a key with a model list', () => {
     const refused = await api.chat(narrow, { model: 'b' });
     expect(refused.status).toBe(401);
     expect(refused.json.error).toMatchObject({
-      message: 'Authentication Error, API Key not allowed to access model. This key can only access models=["a"]. Tried to access b',
-      type: 'auth_error',
+      message: 'key not allowed to access model. This key can only access models=["a"]. Tried to access b',
+      type: 'key_model_access_denied',
       param: 'model',
-      code: 401,
+      code: '401',
     });
     expect(refused.headers.get('x-sluice-error-code')).toBe('VIRTUAL_KEY_MODEL_NOT_ALLOWED');
     expect((await api.chat(open, { model: 'b' })).status).toBe(200);

@@ -64,7 +64,9 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       expect(info.keys).toHaveLength(1);
       const updated = await api.ok('POST', '/user/update', { user_id: 'u-new', max_budget: 9, budget_duration: '30d' });
       expect(updated).toMatchObject({ max_budget: 9, budget_duration: '30d' });
-      expect(Date.parse(updated.budget_reset_at) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+      // LiteLLM's get_budget_reset_time: `30d` resets on the 1st of next month, 00:00 UTC.
+      const today = new Date();
+      expect(updated.budget_reset_at).toBe(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1)).toISOString());
       const list = await api.ok('GET', '/user/list?page_size=100');
       expect(list).toMatchObject({ page: 1, page_size: 100 });
       expect(list.users.map((u: { user_id: string }) => u.user_id)).toContain('u-new');
@@ -80,8 +82,10 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
         expect(r.json.error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
       }
       expect((await api.post('/user/new', { user_role: 'god' })).json.error.type).toBe('invalid_request_error');
-      expect((await api.post('/user/update', { user_id: 'ghost', max_budget: 1 })).status).toBe(404);
-      expect((await api.post('/user/delete', { user_ids: ['ghost'] })).status).toBe(404);
+      // LiteLLM's /user/update upserts: a proxy admin naming an unknown user creates it.
+      expect((await api.post('/user/update', { user_id: 'ghost', max_budget: 1 })).json).toMatchObject({ user_id: 'ghost', max_budget: 1 });
+      expect((await api.post('/user/update', { user_email: 'ghost@nowhere', max_budget: 1 })).status).toBe(404);
+      expect((await api.post('/user/delete', { user_ids: ['no-such-user'] })).status).toBe(404);
       expect((await api.post('/user/delete', {})).status).toBe(400);
     });
 
@@ -107,6 +111,28 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       await api.ok('POST', '/team/new', { team_id: 't-gone' });
       expect(await api.ok('POST', '/team/delete', { team_ids: ['t-gone'] })).toMatchObject({ deleted_teams: ['t-gone'] });
       expect((await api.get('/team/info?team_id=t-gone')).status).toBe(404);
+    });
+
+    it('teams: /v2/team/list pages, filters and sorts; a non-admin lists its own teams', async () => {
+      for (const [id, alias] of [['v2-c', 'gamma Squad'], ['v2-a', 'alpha squad'], ['v2-b', 'Beta Crew']]) await api.ok('POST', '/team/new', { team_id: id, team_alias: alias });
+      const page1 = await api.ok('GET', '/v2/team/list?page=1&page_size=2&team_alias=SQUAD&sort_by=team_alias&sort_order=asc');
+      expect(page1).toMatchObject({ total: 2, page: 1, page_size: 2, total_pages: 1 });
+      expect(page1.teams.map((t: { team_id: string }) => t.team_id)).toEqual(['v2-a', 'v2-c']);
+      const desc = await api.ok('GET', '/v2/team/list?page=2&page_size=1&team_alias=squad&sort_by=team_id&sort_order=desc');
+      expect(desc).toMatchObject({ total: 2, page: 2, total_pages: 2 });
+      expect(desc.teams.map((t: { team_id: string }) => t.team_id)).toEqual(['v2-a']);
+      expect((await api.ok('GET', '/v2/team/list?team_id=v2-b')).teams).toEqual([expect.objectContaining({ team_id: 'v2-b', team_alias: 'Beta Crew', members_with_roles: expect.any(Array) })]);
+      // Newest first by default.
+      const all = await api.ok('GET', '/v2/team/list?page_size=100');
+      expect(all.teams.length).toBe(all.total);
+      expect(all.teams.findIndex((t: { team_id: string }) => t.team_id === 'v2-b')).toBeLessThan(all.teams.findIndex((t: { team_id: string }) => t.team_id === 'v2-c'));
+      await api.ok('POST', '/team/member_add', { team_id: 'v2-b', member: { user_id: 'v2-member', role: 'user' } });
+      const member = await api.keyFor({ user_id: 'v2-member' });
+      const own = await api.ok('GET', '/v2/team/list', undefined, member);
+      expect(own.teams.map((t: { team_id: string }) => t.team_id)).toEqual(['v2-b']);
+      expect((await api.send('GET', '/v2/team/list?user_id=t1-admin', undefined, member)).status).toBe(403);
+      expect((await api.get('/v2/team/list?user_id=nobody')).status).toBe(404);
+      expect((await api.get('/v2/team/list?page_size=101')).status).toBe(400);
     });
 
     it('teams: bad input 400, unknown 404, duplicate 400', async () => {
@@ -265,7 +291,7 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       await api.ok('POST', '/organization/new', { organization_id: 'o-scope', organization_alias: 'Scoped Org', max_budget: 10_000, budget_duration: '30d' });
       await api.ok('POST', '/team/new', {
         team_id: 't-scope', team_alias: 'Scoped', organization_id: 'o-scope', models: ['a'], rpm_limit: 60, tpm_limit: 6000, max_parallel_requests: 4, max_budget: 5_000, soft_budget: 4_000,
-        model_rpm_limit: { a: 30 }, metadata: { guardrails: ['meta-g'], permissions: { hide_secrets: false } }, guardrails: ['team-g'],
+        model_rpm_limit: { a: 30 }, metadata: { guardrails: ['meta-g'], permissions: { hide_secrets: false } }, guardrails: ['team-g'], tags: ['team-tag'],
       });
       await api.ok('POST', '/user/new', { user_id: 'u-scope', user_email: 'scope@example.com', max_budget: 2_000, rpm_limit: 10, auto_create_key: false });
       await api.ok('POST', '/team/member_add', { team_id: 't-scope', member: { user_id: 'u-scope', role: 'admin' } });
@@ -290,7 +316,8 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       expect(byKind.project).toMatchObject({ id: 'p-scope', maxBudget: 3_000, rpmLimit: 5 });
       expect(byKind.customer).toMatchObject({ id: 'cust-scope' });
       expect(byKind.tag).toMatchObject({ id: 'scoped-tag', maxBudget: 900 });
-      expect(call.tags).toEqual(expect.arrayContaining(['scoped-tag', 'from-key']));
+      // LiteLLM adds the key's and the team's tags to the call's.
+      expect(call.tags).toEqual(expect.arrayContaining(['scoped-tag', 'from-key', 'team-tag']));
     });
 
     it('spend accumulates on /key/info, /team/info, /user/info, /customer/info and /tag/info', async () => {

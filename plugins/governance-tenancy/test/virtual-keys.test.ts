@@ -118,7 +118,7 @@ describe('virtual keys on SQLite', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const r = await api.chat(key);
     expect(r.status).toBe(401);
-    expect(r.json.error.type).toBe('auth_error');
+    expect(r.json.error.type).toBe('expired_key');
     expect(r.json.error.message).toMatch(/^Authentication Error - Expired Key\. Key Expiry time /);
   });
 
@@ -182,9 +182,10 @@ describe('virtual keys on SQLite', () => {
     await api.generate({ user_id: 'lister' });
     const info = await api.get(`/key/info?key=${key}`);
     expect(info.status).toBe(200);
-    expect(info.json.key).toBe(token);
+    // LiteLLM echoes the key as it was asked for; the record itself carries only the hash.
+    expect(info.json.key).toBe(key);
     expect(info.json.info).toMatchObject({ token, key_alias: 'l1', user_id: 'lister', blocked: false, spend: 0 });
-    expect(info.text).not.toContain(key);
+    expect(JSON.stringify(info.json.info)).not.toContain(key);
     // A key may read its own info.
     expect((await api.get('/key/info', key)).json.key).toBe(token);
 

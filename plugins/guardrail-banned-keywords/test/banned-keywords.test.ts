@@ -10,7 +10,7 @@ import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../te
 import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-openai.js';
 
 function banned(keyword: string): unknown {
-  return { error: { message: `Keyword banned. Keyword=${keyword}`, type: 'bad_request_error', param: 'None', code: 400 } };
+  return { error: { message: `Keyword banned. Keyword=${keyword}`, type: 'bad_request_error', param: 'None', code: '400' } };
 }
 
 function configWith(upstream: MockOpenAI, litellmSettings: Record<string, unknown>) {

@@ -9,7 +9,7 @@ import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../te
 import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-openai.js';
 
 function blocked(user: string): unknown {
-  return { error: { message: `User blocked from making LLM API Calls. User=${user}`, type: 'bad_request_error', param: 'None', code: 400 } };
+  return { error: { message: `User blocked from making LLM API Calls. User=${user}`, type: 'bad_request_error', param: 'None', code: '400' } };
 }
 
 function configWith(upstream: MockOpenAI, litellmSettings: Record<string, unknown>) {

@@ -3,7 +3,7 @@
  * all messages; text parts count here too), or the completions prompt. One message per line, so
  * words of two messages do not run together.
  */
-import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
+import type { CallEndpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -14,7 +14,7 @@ function contentTexts(content: JsonValue | undefined, into: string[]): void {
   else if (Array.isArray(content)) for (const part of content) if (isObject(part) && part.type === 'text' && typeof part.text === 'string') into.push(part.text);
 }
 
-export function moderatedText(endpoint: Endpoint, body: JsonObject): string {
+export function moderatedText(endpoint: CallEndpoint, body: JsonObject): string {
   const texts: string[] = [];
   if (endpoint === 'chat' && Array.isArray(body.messages)) {
     for (const m of body.messages) if (isObject(m)) contentTexts(m.content, texts);

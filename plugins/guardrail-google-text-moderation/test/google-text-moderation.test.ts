@@ -15,9 +15,9 @@ let upstream: MockOpenAI;
 let google: FakeGoogle;
 let credentialsFile: string;
 
-const violation = (category: string) => ({ error: { message: `Violated content safety policy. Category=${category}`, type: 'bad_request_error', param: 'None', code: 400 } });
+const violation = (category: string) => ({ error: { message: `Violated content safety policy. Category=${category}`, type: 'bad_request_error', param: 'None', code: '400' } });
 const FAIL_CLOSED = {
-  error: { message: 'Plugin guardrail-google-text-moderation failed in preCall; the request was refused (fail-closed).', type: 'internal_server_error', param: null, code: 500 },
+  error: { message: 'Plugin guardrail-google-text-moderation failed in preCall; the request was refused (fail-closed).', type: 'internal_server_error', param: null, code: '500' },
 };
 
 function config(litellmSettings: Record<string, unknown>, extra: Partial<SluiceConfig> = {}): SluiceConfig {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { definePlugin, definePluginErrors } from '@sluice/plugin-sdk';
+import { definePlugin, definePluginErrors, type DeploymentSource, type Logger, type ModelCatalog } from '@sluice/plugin-sdk';
 import type { GuardrailLlamaguardConfig } from './config.generated.js';
 import { llamaGuardPrompt } from './llamaguard-prompt.js';
 import { moderatedMessage } from './moderated-message.js';
@@ -28,6 +28,22 @@ function readCategories(path: string): string {
   }
 }
 
+/**
+ * LiteLLM takes `llamaguard_model_name` as a provider/model string and calls it directly (the
+ * spec's example is `sagemaker/<endpoint>`, credentials from the environment). When no model group
+ * of model_list has that name, the plugin supplies a deployment for it, built as a model_list
+ * entry `{model_name: <name>, litellm_params: {model: <name>}}` would be.
+ */
+function providerModelDeployment(model: string, models: ModelCatalog, log: Logger): DeploymentSource {
+  return {
+    async start(deployments) {
+      if (models.has(model)) return;
+      const rejected = await deployments.upsert([{ model_name: model, litellm_params: { model }, model_info: { id: `llamaguard:${model}` } }]);
+      for (const r of rejected) log.warn({ model, reason: r.reason }, 'llamaguard_model_name: no deployment could be made for it');
+    },
+  };
+}
+
 export default definePlugin<GuardrailLlamaguardConfig>({
   id: 'guardrail-llamaguard',
   version: '1.0.0',
@@ -39,6 +55,7 @@ export default definePlugin<GuardrailLlamaguardConfig>({
     const options = config.timeout_ms === undefined ? {} : { timeoutMs: config.timeout_ms };
     ctx.log.info({ model, customCategories: categories !== undefined }, 'LlamaGuard moderation enabled');
     return {
+      deploymentSource: model.includes('/') ? providerModelDeployment(model, ctx.models, ctx.log) : undefined,
       async preCall(call) {
         const message = moderatedMessage(call.endpoint, call.body);
         if (!message) return;

@@ -3,7 +3,7 @@
  * LlamaGuard reads a few thousand tokens at most), or the completions prompt. Text parts of
  * multi-part content are joined; images are not something LlamaGuard 7B can read.
  */
-import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
+import type { CallEndpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 export interface ModeratedMessage {
   /** `assistant` for a model turn (a prefill); everything else is the user's side of the conversation. */
@@ -24,7 +24,7 @@ function textOf(content: JsonValue | undefined): string {
     .join('\n');
 }
 
-export function moderatedMessage(endpoint: Endpoint, body: JsonObject): ModeratedMessage | undefined {
+export function moderatedMessage(endpoint: CallEndpoint, body: JsonObject): ModeratedMessage | undefined {
   let message: ModeratedMessage | undefined;
   if (endpoint === 'chat' && Array.isArray(body.messages)) {
     const last = body.messages.at(-1);

@@ -11,9 +11,9 @@ import { MASTER_KEY, startGateway, tempDir, type TestGateway } from '../../../te
 import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-openai.js';
 import { API_KEY, MODEL, startFakeLlamaGuard, type FakeLlamaGuard } from './fake-llamaguard.js';
 
-const VIOLATION = { error: { message: 'Violated content safety policy', type: 'bad_request_error', param: 'None', code: 400 } };
+const VIOLATION = { error: { message: 'Violated content safety policy', type: 'bad_request_error', param: 'None', code: '400' } };
 const FAIL_CLOSED = {
-  error: { message: 'Plugin guardrail-llamaguard failed in preCall; the request was refused (fail-closed).', type: 'internal_server_error', param: null, code: 500 },
+  error: { message: 'Plugin guardrail-llamaguard failed in preCall; the request was refused (fail-closed).', type: 'internal_server_error', param: null, code: '500' },
 };
 
 let upstream: MockOpenAI;
@@ -191,8 +191,9 @@ describe('configuration', () => {
     await expect(startGateway(config({ callbacks: ['llamaguard_moderations'] }))).rejects.toThrow(/llamaguard_model_name/);
   });
 
+  // A provider/model name (the spec's sagemaker/… example) gets a deployment of its own: see provider-sagemaker's tests.
   it('a model name that is not in model_list refuses calls (fail-closed), saying so in the log', async () => {
-    const gw = await startGateway(config({ callbacks: ['llamaguard_moderations'], llamaguard_model_name: 'sagemaker/jumpstart-dft-meta-textgeneration-llama-guard-7b' }));
+    const gw = await startGateway(config({ callbacks: ['llamaguard_moderations'], llamaguard_model_name: 'no-such-llamaguard-group' }));
     try {
       const r = await post(gw, '/v1/chat/completions', chat({ role: 'user', content: 'hello' }));
       expect(r.status).toBe(500);

@@ -4,7 +4,7 @@
  * completions `prompt`, the embeddings `input`. Pieces are joined with a newline where LiteLLM
  * glues them together, so scanners do not see words that span two messages.
  */
-import type { Endpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
+import type { CallEndpoint, JsonObject, JsonValue } from '@sluice/plugin-sdk';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -31,7 +31,7 @@ function stringsOf(value: JsonValue | undefined, into: string[]): void {
   else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') into.push(item);
 }
 
-export function promptText(endpoint: Endpoint, body: JsonObject): string {
+export function promptText(endpoint: CallEndpoint, body: JsonObject): string {
   const texts: string[] = [];
   if (endpoint === 'chat') {
     if (Array.isArray(body.messages)) for (const m of body.messages) if (isObject(m)) messageTexts(m, texts);

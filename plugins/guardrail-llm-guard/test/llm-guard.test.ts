@@ -9,7 +9,7 @@ import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/suppor
 import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-openai.js';
 import { HELLO_WORLD_ANSWER, INJECTION, startFakeLlmGuard, type FakeLlmGuard } from './fake-llm-guard.js';
 
-const VIOLATION = { error: { message: 'Violated content safety policy', type: 'bad_request_error', param: 'None', code: 400 } };
+const VIOLATION = { error: { message: 'Violated content safety policy', type: 'bad_request_error', param: 'None', code: '400' } };
 
 let upstream: MockOpenAI;
 let guard: FakeLlmGuard;
@@ -197,7 +197,7 @@ describe('failure policy: LLM Guard unreachable or unreadable', () => {
   afterAll(() => gw?.close());
 
   const refusedClosed = {
-    error: { message: 'Plugin guardrail-llm-guard failed in preCall; the request was refused (fail-closed).', type: 'internal_server_error', param: null, code: 500 },
+    error: { message: 'Plugin guardrail-llm-guard failed in preCall; the request was refused (fail-closed).', type: 'internal_server_error', param: null, code: '500' },
   };
 
   it.each([

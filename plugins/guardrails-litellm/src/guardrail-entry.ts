@@ -22,7 +22,14 @@ export interface ListedGuardrail {
 export interface GuardrailEntry {
   /** `guardrail_name`: what requests, keys and teams switch on. */
   readonly name: string;
+  /** The implementing plugin; '' for a guardrail type no enabled plugin implements (`unavailable`). */
   readonly pluginId: string;
+  /**
+   * Set when no enabled plugin implements the entry's type (aporia, lakera, a custom
+   * `module.Class`…): the rest of the config works, and a request that activates it is refused
+   * with a 500 naming it.
+   */
+  readonly unavailable?: { readonly type: string };
   readonly modes: ReadonlySet<GuardrailMode>;
   readonly defaultOn: boolean;
   /** `permissions` keys that switch it off: its name, then its implementation's names and callbacks. */

@@ -14,11 +14,16 @@
  * Applied guardrails are reported in `x-litellm-applied-guardrails`, as LiteLLM does, on the
  * response and on a guardrail's refusal.
  */
-import { isVerdict, type CallContext, type Logger, type SluiceError, type TapGate, type TapLane } from '@sluice/plugin-sdk';
+import { definePluginErrors, isVerdict, type CallContext, type Logger, type SluiceError, type TapGate, type TapLane } from '@sluice/plugin-sdk';
 import { activeGuardrails } from './guardrail-activation.js';
 import type { GuardrailEntry, GuardrailMode } from './guardrail-entry.js';
 
 export const APPLIED_HEADER = 'x-litellm-applied-guardrails';
+
+export const GuardrailErrors = definePluginErrors('GUARDRAILS', {
+  /** An entry whose type no enabled plugin implements, activated by a request: the gateway's fault. */
+  UNAVAILABLE: { status: 500, type: 'internal_server_error', message: 'Guardrail {name} of type {type} is not available in this gateway' },
+});
 
 interface RequestGuardrails {
   readonly active: ReadonlySet<GuardrailEntry>;
@@ -34,12 +39,22 @@ export class GuardrailGates {
   private readonly requests = new WeakMap<object, RequestGuardrails>();
   /** Whether some entry runs during_call, so the response must wait at the barrier. */
   readonly runsDuringCall: boolean;
+  /** Entries no enabled plugin implements: a request that activates one is refused. */
+  readonly hasUnavailable: boolean;
 
   constructor(
     private readonly entries: readonly GuardrailEntry[],
     private readonly logOf: (pluginId: string) => Logger | undefined,
   ) {
     this.runsDuringCall = entries.some((e) => e.modes.has('during_call'));
+    this.hasUnavailable = entries.some((e) => e.unavailable);
+  }
+
+  /** Before the provider is called: a request that activates an unavailable guardrail gets a 500 naming it. */
+  refuseUnavailable(call: CallContext): void {
+    for (const e of this.request(call).active) {
+      if (e.unavailable) throw GuardrailErrors.UNAVAILABLE({ name: e.name, type: e.unavailable.type });
+    }
   }
 
   /**
@@ -48,7 +63,7 @@ export class GuardrailGates {
    * the tap is left out altogether (a pre_call-only guardrail costs streams nothing).
    */
   gateFor(pluginId: string, lane: TapLane): TapGate | null | undefined {
-    const mine = this.entries.filter((e) => e.pluginId === pluginId);
+    const mine = this.entries.filter((e) => e.pluginId === pluginId && !e.unavailable);
     if (mine.length === 0) return undefined;
     const at = (mode: GuardrailMode) => mine.filter((e) => e.modes.has(mode));
     if (lane === 'preCall') {

@@ -33,19 +33,24 @@ export default definePlugin<GuardrailsLitellmConfig>({
       const { entries } = readGuardrails(config, scope);
       const plugins = new Map(scope.enabled.map((p) => [p.id, p]));
       gates = new GuardrailGates(entries, (id) => plugins.get(id)?.log);
-      const info = new Map([...new Set(entries.map((e) => e.pluginId))].map((id) => [id, guardrailInfo(plugins.get(id)!)]));
+      const info = new Map([...new Set(entries.filter((e) => !e.unavailable).map((e) => e.pluginId))].map((id) => [id, guardrailInfo(plugins.get(id)!)]));
       listed = [...entries]
         .sort((a, b) => a.order - b.order)
         .map((e) => ({ ...e.listed, guardrail_info: { ...info.get(e.pluginId), ...e.listed.guardrail_info } }));
       const compiled = gates;
+      const own = (lane: string) => (lane === 'preCall' ? compiled.hasUnavailable : compiled.runsDuringCall);
       return {
-        // Our own taps are the during_call barrier: tapped only when some entry runs during_call.
-        gateFor: (tap) => (tap.pluginId === PLUGIN_ID ? (compiled.runsDuringCall ? undefined : null) : compiled.gateFor(tap.pluginId, tap.lane)),
+        // Our own taps: preCall refuses requests that activate an unavailable guardrail, postCall
+        // is the during_call barrier; each is tapped only when some entry needs it.
+        gateFor: (tap) => (tap.pluginId === PLUGIN_ID ? (own(tap.lane) ? undefined : null) : compiled.gateFor(tap.pluginId, tap.lane)),
       };
     };
 
     return {
       tapActivation: { compile },
+      preCall: async (call) => {
+        gates?.refuseUnavailable(call);
+      },
       postCall: { streaming: 'chunk', response: barrier, chunk: barrier },
       routes: [guardrailsListRoute(() => listed)],
     };

@@ -2,8 +2,11 @@
  * Reads LiteLLM's guardrail declarations at load: the top-level `guardrails:` list
  * (`guardrail_name` + `litellm_params: {guardrail, mode, default_on, …}`) and the older
  * `litellm_settings.guardrails` list (`- name: {callbacks: [...], default_on}`), then gives every
- * enabled guardrail plugin no entry names an always-on one. Every problem is a PluginConfigError
- * naming the entry: a guardrail the operator asked for never silently fails to run.
+ * enabled guardrail plugin no entry names an always-on one. A malformed entry is a
+ * PluginConfigError naming it. An entry whose type no enabled plugin implements (aporia, lakera,
+ * bedrock, a custom `module.Class`…) is kept as unavailable, with a warning: the rest of the
+ * config works, and a request that activates it is refused (a guardrail the operator asked for
+ * never silently fails to run).
  *
  * The gateway's config translation has already enabled each entry's implementing plugin and
  * handed it the entry's other litellm_params; what it could not find is reported here.
@@ -33,7 +36,8 @@ function implementationNames(manifest: GuardrailManifest): string[] {
 
 const isGuardrail = (manifest: Manifest): manifest is GuardrailManifest => manifest.guardrail !== undefined;
 
-function entryOf(name: string, manifest: GuardrailManifest, rest: Omit<GuardrailEntry, 'name' | 'pluginId' | 'permissionKeys'>): GuardrailEntry {
+function entryOf(name: string, manifest: GuardrailManifest | undefined, type: string, rest: Omit<GuardrailEntry, 'name' | 'pluginId' | 'permissionKeys' | 'unavailable'>): GuardrailEntry {
+  if (!manifest) return { name, pluginId: '', permissionKeys: [name, type], unavailable: { type }, ...rest };
   return { name, pluginId: manifest.id, permissionKeys: [name, ...implementationNames(manifest).filter((n) => n !== name)], ...rest };
 }
 
@@ -45,17 +49,22 @@ export function readGuardrails(config: GuardrailsLitellmConfig, scope: PluginSco
   const entries: GuardrailEntry[] = [];
   const warnings: string[] = [];
 
-  /** The enabled plugin implementing `name` (its loaded version, for modes and /guardrails/list). */
-  const ownerOf = (name: string, path: string, guardrail: string): GuardrailManifest => {
+  /**
+   * The enabled plugin implementing `name` (its loaded version, for modes and /guardrails/list),
+   * or undefined with a warning when there is none.
+   */
+  const ownerOf = (name: string, path: string, guardrail: string): GuardrailManifest | undefined => {
     const installed = implementers.get(name);
-    if (!installed) {
-      const known = [...implementers.keys()].sort().join(', ') || 'none';
-      const why = LITELLM_ONLY.has(name) ? `is a LiteLLM guardrail Sluice does not implement yet` : `is not a guardrail Sluice knows`;
-      throw new PluginConfigError(path, `guardrail "${guardrail}": "${name}" ${why} (installed: ${known})`);
-    }
-    const owner = enabled.get(installed.id);
-    if (!owner) throw new PluginConfigError(path, `guardrail "${guardrail}" needs plugin ${installed.id}, which the config disables`);
-    return owner;
+    const owner = installed && enabled.get(installed.id);
+    if (owner) return owner;
+    let why: string;
+    if (installed) why = `needs plugin ${installed.id}, which the config disables`;
+    else if (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(name)) why = `"${name}" is a custom guardrail (a Python class) Sluice cannot load`;
+    else if (LITELLM_ONLY.has(name)) why = `"${name}" is a LiteLLM guardrail Sluice does not implement`;
+    else why = `"${name}" is not a guardrail Sluice knows`;
+    const known = [...implementers.keys()].sort().join(', ') || 'none';
+    warnings.push(`${path}: guardrail "${guardrail}" ${why} (available: ${known}). It is not available in this gateway: a request that activates it gets a 500`);
+    return undefined;
   };
 
   const seen = new Map<string, string>();
@@ -72,14 +81,14 @@ export function readGuardrails(config: GuardrailsLitellmConfig, scope: PluginSco
       throw new PluginConfigError(`${origin}.litellm_params.guardrail`, `guardrail "${name}": is required (the implementation, e.g. hide-secrets)`);
     }
     const owner = ownerOf(params.guardrail, `${origin}.litellm_params.guardrail`, name);
-    const modes = readModes(params.mode, `${origin}.litellm_params.mode`, name, owner);
+    const modes = readModes(params.mode, `${origin}.litellm_params.mode`, name, owner, warnings);
     if (params.default_on !== undefined && typeof params.default_on !== 'boolean') {
       throw new PluginConfigError(`${origin}.litellm_params.default_on`, `guardrail "${name}": must be true or false`);
     }
     if (modes.has('logging_only')) warnings.push(loggingOnlyWarning(origin, name));
     const info = item.guardrail_info;
     entries.push(
-      entryOf(name, owner, {
+      entryOf(name, owner, params.guardrail, {
         modes,
         defaultOn: params.default_on === true,
         origin,
@@ -106,7 +115,7 @@ export function readGuardrails(config: GuardrailsLitellmConfig, scope: PluginSco
  */
 function readLegacyList(
   list: unknown[] | undefined,
-  ownerOf: (name: string, path: string, guardrail: string) => GuardrailManifest,
+  ownerOf: (name: string, path: string, guardrail: string) => GuardrailManifest | undefined,
   entries: GuardrailEntry[],
 ): void {
   if (list === undefined) return;
@@ -126,9 +135,9 @@ function readLegacyList(
       }
       for (const callback of callbacks as string[]) {
         const owner = ownerOf(callback, `${origin}.callbacks`, name);
-        const modes = new Set<GuardrailMode>(spec.logging_only === true ? ['logging_only'] : requestPathModes(owner));
+        const modes = new Set<GuardrailMode>(spec.logging_only === true ? ['logging_only'] : owner ? requestPathModes(owner) : ['pre_call']);
         entries.push(
-          entryOf(name, owner, {
+          entryOf(name, owner, callback, {
             modes,
             defaultOn: spec.default_on === true,
             origin,
@@ -161,7 +170,7 @@ function addAlwaysOnEntries(config: GuardrailsLitellmConfig, enabled: ReadonlyMa
     if ((callback === undefined && mine.length > 0) || mine.some((e) => e.name === name)) continue;
     const modes = requestPathModes(manifest);
     entries.push(
-      entryOf(name, manifest, {
+      entryOf(name, manifest, name, {
         modes: new Set(modes),
         defaultOn: true,
         origin: callback !== undefined ? `litellm_settings.callbacks: ${callback}` : `plugins: ${manifest.id}`,
@@ -180,20 +189,27 @@ function objectAt(value: unknown, path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function readModes(raw: unknown, path: string, name: string, manifest: GuardrailManifest): Set<GuardrailMode> {
+function readModes(raw: unknown, path: string, name: string, manifest: GuardrailManifest | undefined, warnings: string[]): Set<GuardrailMode> {
   if (raw === undefined || raw === null) {
     throw new PluginConfigError(path, `guardrail "${name}": is required (one of ${GUARDRAIL_MODES.join(', ')}, or a list of them)`);
   }
+  // LiteLLM's Mode object: `{tags: {"User-Agent: claude-cli": logging_only}, default: pre_call}`.
+  const byTag = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  if (byTag) {
+    if (byTag.default === undefined) throw new PluginConfigError(`${path}.default`, `guardrail "${name}": is required (the mode when no tag matches)`);
+    if (byTag.tags !== undefined) warnings.push(`${path}.tags (${name}): modes by request tag are not supported; the guardrail runs at its default mode on every request it is active for`);
+    return readModes(byTag.default, `${path}.default`, name, manifest, warnings);
+  }
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw new PluginConfigError(path, `guardrail "${name}": must name at least one mode`);
-  const supported: readonly string[] = manifest.guardrail.modes;
+  const supported: readonly string[] = manifest ? manifest.guardrail.modes : GUARDRAIL_MODES;
   const modes = new Set<GuardrailMode>();
   for (const mode of list) {
     if (!isGuardrailMode(mode)) {
       throw new PluginConfigError(path, `guardrail "${name}": ${JSON.stringify(mode)} is not a guardrail mode (${GUARDRAIL_MODES.join(', ')})`);
     }
     if (mode !== 'logging_only' && !supported.includes(mode)) {
-      throw new PluginConfigError(path, `guardrail "${name}": ${manifest.id} does not support mode ${mode} (it supports ${supported.join(', ')})`);
+      throw new PluginConfigError(path, `guardrail "${name}": ${manifest!.id} does not support mode ${mode} (it supports ${supported.join(', ')})`);
     }
     modes.add(mode);
   }

@@ -47,20 +47,18 @@ describe('at load', () => {
     expect(compiled.gateFor({ pluginId: 'guardrails-litellm', lane: 'postCall' })).toBeUndefined();
   });
 
-  it('names an installed implementation the config did not enable', () => {
-    const check = () => plugin.checkConfig!({ guardrails: [{ guardrail_name: 's', litellm_params: { guardrail: 'secrets', mode: 'pre_call' } }] }, scopeOf(words));
-    const err = (() => {
-      try {
-        check();
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toMatchObject({
-      name: 'PluginConfigError',
-      path: 'guardrails[0].litellm_params.guardrail',
-      message: 'guardrail "s" needs plugin guardrail-secrets, which the config disables',
-    });
+  it('names an installed implementation the config did not enable, and keeps the entry as unavailable', async () => {
+    const config = { guardrails: [{ guardrail_name: 's', litellm_params: { guardrail: 'secrets', mode: 'pre_call' } }] };
+    expect(plugin.checkConfig!(config, scopeOf(words))).toEqual([
+      'guardrails[0].litellm_params.guardrail: guardrail "s" needs plugin guardrail-secrets, which the config disables (available: secrets, word_check, words). It is not available in this gateway: a request that activates it gets a 500',
+    ]);
+    const { entries } = readGuardrails(config, scopeOf(words));
+    expect(entries.find((e) => e.name === 's')).toMatchObject({ pluginId: '', unavailable: { type: 'secrets' } });
+    // Its own preCall (the refusal) is tapped only because such an entry exists.
+    const compiled = await compile(config, scopeOf(words));
+    expect(compiled.gateFor({ pluginId: 'guardrails-litellm', lane: 'preCall' })).toBeUndefined();
+    const none = await compile({ guardrails: [{ guardrail_name: 'w', litellm_params: { guardrail: 'words', mode: 'pre_call' } }] }, scopeOf(words));
+    expect(none.gateFor({ pluginId: 'guardrails-litellm', lane: 'preCall' })).toBeNull();
   });
 
   it('gives a plugin a callback enabled an always-on entry under the callback name', () => {

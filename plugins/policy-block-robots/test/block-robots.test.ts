@@ -25,7 +25,7 @@ describe('block_robots', () => {
     for (const settings of [{}, { block_robots: false }]) {
       const r = await robots(settings);
       expect(r.status).toBe(404);
-      expect(JSON.parse(r.body)).toMatchObject({ error: { code: 404 } });
+      expect(JSON.parse(r.body)).toMatchObject({ error: { code: '404' } });
     }
   });
 

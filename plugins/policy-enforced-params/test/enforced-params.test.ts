@@ -14,7 +14,7 @@ function missing(param: string): unknown {
       message: `Authentication Error, BadRequest please pass param=${param} in request body. This is a required param`,
       type: 'auth_error',
       param: 'None',
-      code: 401,
+      code: '401',
     },
   };
 }

@@ -8,7 +8,7 @@ import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/suppor
 import { startMockOpenAI, type MockOpenAI } from '../../../test/support/mock-openai.js';
 
 function tooLarge(what: 'Request' | 'Response', size: string, max: string): unknown {
-  return { error: { message: `${what} size is too large. ${what} size is ${size} MB. Max size is ${max} MB`, type: 'bad_request_error', param: 'content-length', code: 400 } };
+  return { error: { message: `${what} size is too large. ${what} size is ${size} MB. Max size is ${max} MB`, type: 'bad_request_error', param: 'content-length', code: '400' } };
 }
 
 let upstream: MockOpenAI;
@@ -135,7 +135,7 @@ describe('max_response_size_mb', () => {
     const { res, text } = await chat(gw, bodyOf(200));
     expect(res.status).toBe(400);
     const { error } = JSON.parse(text) as { error: { message: string; type: string; param: string; code: number } };
-    expect({ ...error, message: undefined }).toEqual({ message: undefined, type: 'bad_request_error', param: 'content-length', code: 400 });
+    expect({ ...error, message: undefined }).toEqual({ message: undefined, type: 'bad_request_error', param: 'content-length', code: '400' });
     const bytes = reportedBytes(error.message);
     expect(Number.isInteger(bytes)).toBe(true);
     expect(bytes).toBeGreaterThan(600);
@@ -148,7 +148,7 @@ describe('max_response_size_mb', () => {
     expect(res.status).toBe(200);
     const events = text.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice(6)) as Record<string, unknown>);
     const last = events.at(-1) as { error: { message: string; param: string; code: number } };
-    expect(last.error).toMatchObject({ param: 'content-length', code: 400 });
+    expect(last.error).toMatchObject({ param: 'content-length', code: '400' });
     expect(reportedBytes(last.error.message)).toBeGreaterThan(524.288);
     const relayed = events.slice(0, -1);
     expect(relayed.length).toBeGreaterThan(0);

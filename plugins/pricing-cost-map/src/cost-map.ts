@@ -67,7 +67,7 @@ export class CostMap {
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     let max = 0;
     for (const { deployment, modelInfo, endpoints } of group) {
-      const endpoint = endpoints.includes('chat') ? 'chat' : endpoints.includes('completions') ? 'completions' : 'embeddings';
+      const endpoint = endpoints.includes('chat') ? 'chat' : endpoints.includes('completions') ? 'completions' : endpoints.includes('embeddings') ? 'embeddings' : 'rerank';
       max = Math.max(max, this.costOf({ endpoint, usage, deployment, modelInfo }));
     }
     return max;
@@ -79,6 +79,11 @@ export class CostMap {
     const input = num(p.input_cost_per_token) ?? num(modelInfo.input_cost_per_token) ?? num(entry?.input_cost_per_token) ?? 0;
     const output = num(p.output_cost_per_token) ?? num(modelInfo.output_cost_per_token) ?? num(entry?.output_cost_per_token) ?? 0;
     if (endpoint === 'embeddings') return usage.prompt_tokens * input;
+    if (endpoint === 'rerank') {
+      // LiteLLM's rerank price: per search unit (one query when the provider reports none), else per token.
+      const perQuery = num(p.input_cost_per_query) ?? num(modelInfo.input_cost_per_query) ?? num(entry?.input_cost_per_query);
+      return perQuery !== undefined ? perQuery * (num(usage.search_units) ?? 1) : usage.total_tokens * input;
+    }
     const cacheRead = cachedTokens(usage);
     const cacheWrite = num(usage.cache_creation_input_tokens) ?? 0;
     const uncached = Math.max(0, usage.prompt_tokens - cacheRead - cacheWrite);

@@ -358,7 +358,7 @@ describe('multi-part content', () => {
       message: 'messages[0].content[0].image_url.url: data: URLs must be base64 encoded with a media type (data:image/png;base64,…)',
       type: 'invalid_request_error',
       param: 'messages[0].content[0].image_url.url',
-      code: 400,
+      code: '400',
     });
     expect(fake.requests).toHaveLength(0);
   });
@@ -374,7 +374,7 @@ describe('parameters Anthropic cannot honour', () => {
       message: "anthropic does not support the parameters: seed, logprobs, response_format. Remove them, or set drop_params: true (litellm_settings or the deployment's litellm_params) to drop them.",
       type: 'invalid_request_error',
       param: 'seed',
-      code: 400,
+      code: '400',
     });
     expect(fake.requests).toHaveLength(0);
   });

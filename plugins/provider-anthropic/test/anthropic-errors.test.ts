@@ -49,7 +49,7 @@ describe('upstream errors', () => {
   it('401: a key Anthropic rejects is an AuthenticationError, and the key is never echoed', async () => {
     const err = await failure(undefined, 'claude-wrong-key');
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
-    expect(err.error).toEqual({ message: 'invalid x-api-key', type: 'authentication_error', param: null, code: 401 });
+    expect(err.error).toEqual({ message: 'invalid x-api-key', type: 'authentication_error', param: null, code: '401' });
     expect(fake.requests[0]!.headers['x-api-key']).toBe('sk-ant-api03-revoked-key-9999');
     expect(JSON.stringify(err.error)).not.toContain('revoked-key');
     expect(sluice.logs.join('\n')).not.toContain('sk-ant-api03-revoked-key-9999');
@@ -58,7 +58,7 @@ describe('upstream errors', () => {
   it('403: permission_error is a PermissionDeniedError', async () => {
     const err = await failure(errorReply(403, 'permission_error', 'Your API key does not have permission to use the specified resource.'));
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect(err.error).toEqual({ message: 'Your API key does not have permission to use the specified resource.', type: 'permission_error', param: null, code: 403 });
+    expect(err.error).toEqual({ message: 'Your API key does not have permission to use the specified resource.', type: 'permission_error', param: null, code: '403' });
   });
 
   it('429: rate_limit_error keeps its retry-after, plain and streamed', async () => {
@@ -67,7 +67,7 @@ describe('upstream errors', () => {
       const err = await failure(reply, 'claude', stream);
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
       expect(err.headers?.get('retry-after')).toBe('17');
-      expect(err.error).toEqual({ message: 'Number of request tokens has exceeded your per-minute rate limit', type: 'rate_limit_error', param: null, code: 429 });
+      expect(err.error).toEqual({ message: 'Number of request tokens has exceeded your per-minute rate limit', type: 'rate_limit_error', param: null, code: '429' });
     }
   });
 
@@ -86,26 +86,26 @@ describe('upstream errors', () => {
   it('400: other invalid requests keep Anthropic\'s message', async () => {
     const err = await failure(errorReply(400, 'invalid_request_error', 'messages: roles must alternate between "user" and "assistant"'));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err.error).toEqual({ message: 'messages: roles must alternate between "user" and "assistant"', type: 'invalid_request_error', param: null, code: 400 });
+    expect(err.error).toEqual({ message: 'messages: roles must alternate between "user" and "assistant"', type: 'invalid_request_error', param: null, code: '400' });
   });
 
   it('404 and 413 keep their status', async () => {
     const notFound = await failure(errorReply(404, 'not_found_error', 'model: claude-sonnet-5-5'));
     expect(notFound).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(notFound.error).toMatchObject({ type: 'not_found_error', code: 404 });
+    expect(notFound.error).toMatchObject({ type: 'not_found_error', code: '404' });
     const tooLarge = await failure(errorReply(413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.'));
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.error).toMatchObject({ message: 'Request exceeds the maximum allowed number of bytes.', type: 'invalid_request_error', code: 413 });
+    expect(tooLarge.error).toMatchObject({ message: 'Request exceeds the maximum allowed number of bytes.', type: 'invalid_request_error', code: '413' });
   });
 
   it('500 api_error and 529 overloaded_error reach the client as 502', async () => {
     const internal = await failure(errorReply(500, 'api_error', 'Internal server error'));
     expect(internal).toBeInstanceOf(OpenAI.InternalServerError);
     expect(internal.status).toBe(502);
-    expect(internal.error).toMatchObject({ message: 'Upstream provider error (anthropic 500): Internal server error', type: 'api_error', code: 502 });
+    expect(internal.error).toMatchObject({ message: 'Upstream provider error (anthropic 500): Internal server error', type: 'api_error', code: '502' });
     const overloaded = await failure(errorReply(529, 'overloaded_error', 'Overloaded'));
     expect(overloaded.status).toBe(502);
-    expect(overloaded.error).toMatchObject({ message: 'Upstream provider error (anthropic 503): Overloaded', type: 'api_error', code: 502 });
+    expect(overloaded.error).toMatchObject({ message: 'Upstream provider error (anthropic 503): Overloaded', type: 'api_error', code: '502' });
   });
 
   it('the fake\'s error bodies are the shape @anthropic-ai/sdk classifies', async () => {

@@ -2,12 +2,12 @@
  * Where an Azure OpenAI deployment lives and how it authenticates, resolved once per deployment at
  * config load: `litellm_params` first, the AZURE_* environment (read once at setup) as fallback.
  */
-import type { DeploymentConfig, Endpoint, SecretReader } from '@sluice/plugin-sdk';
+import { UpstreamError, type DeploymentConfig, type Endpoint, type SecretReader } from '@sluice/plugin-sdk';
 import type { EntraCredentials } from './entra-token.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
-const AZURE_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
+const AZURE_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', rerank: '/rerank' };
 
 export interface AzureEnvironment {
   apiKey: string | undefined;
@@ -56,7 +56,7 @@ export function resolveAzureDeployment(d: DeploymentConfig, env: AzureEnvironmen
   const query = `?api-version=${encodeURIComponent(d.apiVersion ?? env.apiVersion ?? defaultApiVersion)}`;
   const urlsFor = (deploymentName: string): Record<Endpoint, string> => {
     const prefix = root + encodeURIComponent(deploymentName);
-    return { chat: prefix + AZURE_PATHS.chat + query, completions: prefix + AZURE_PATHS.completions + query, embeddings: prefix + AZURE_PATHS.embeddings + query };
+    return { chat: prefix + AZURE_PATHS.chat + query, completions: prefix + AZURE_PATHS.completions + query, embeddings: prefix + AZURE_PATHS.embeddings + query, rerank: prefix + AZURE_PATHS.rerank + query };
   };
   return { auth: resolveAuth(d, env), urlsFor };
 }
@@ -86,8 +86,10 @@ function resolveAuth(d: DeploymentConfig, env: AzureEnvironment): AzureAuth {
   }
   if (env.apiKey) return { kind: 'api-key', key: env.apiKey };
   if (env.adToken) return { kind: 'entra-token', token: env.adToken };
-  throw new Error(
+  // A 401 for every call to this deployment (the kernel keeps it and fails its calls, as LiteLLM does).
+  throw new UpstreamError(
     `azure deployment ${d.modelName} has no credential: set litellm_params.api_key, azure_ad_token or tenant_id/client_id/client_secret (or AZURE_API_KEY, AZURE_AD_TOKEN, AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET)`,
+    { status: 401 },
   );
 }
 

@@ -382,9 +382,15 @@ describe('the AZURE_* environment', () => {
     ]);
   });
 
-  it('refuses at load a deployment with no credential at all', async () => {
-    await expect(
-      startGateway({ model_list: [{ model_name: 'bare', litellm_params: { model: 'azure/x', api_base: fake.url } }], general_settings: { master_key: MASTER_KEY } }, { env: { AZURE_API_KEY: '', AZURE_OPENAI_API_KEY: '', AZURE_AD_TOKEN: '', AZURE_TENANT_ID: '' } }),
-    ).rejects.toThrow(/azure deployment bare has no credential/);
+  it('starts a deployment with no credential at all, warns, and answers its calls 401 (as LiteLLM does)', async () => {
+    const g = await startGateway({ model_list: [{ model_name: 'bare', litellm_params: { model: 'azure/x', api_base: fake.url } }], general_settings: { master_key: MASTER_KEY } }, { env: { AZURE_API_KEY: '', AZURE_OPENAI_API_KEY: '', AZURE_AD_TOKEN: '', AZURE_TENANT_ID: '' } });
+    try {
+      expect(g.gateway.warnings).toContainEqual(expect.stringMatching(/azure deployment bare has no credential.*every call to it answers 401/));
+      const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bare', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/azure deployment bare has no credential/);
+    } finally {
+      await g.close();
+    }
   });
 });

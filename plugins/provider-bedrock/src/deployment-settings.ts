@@ -2,7 +2,7 @@
  * A model_list entry's Bedrock settings, resolved once at config load with LiteLLM's names and
  * precedence: credentials and region from `litellm_params` first, then the environment.
  */
-import type { DeploymentConfig } from '@sluice/plugin-sdk';
+import { UpstreamError, type DeploymentConfig } from '@sluice/plugin-sdk';
 import { bearerSigner, sigV4Signer, type RequestSigner } from './request-signer.js';
 
 /** The environment's AWS settings, read once in setup. */
@@ -68,9 +68,11 @@ export function resolveSettings(deployment: DeploymentConfig, env: AwsEnvironmen
     signer = sigV4Signer(url, region, { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey, sessionToken: env.sessionToken });
     secrets = [env.secretAccessKey, env.sessionToken];
   } else {
-    throw new Error(
+    // A 401 for every call to this deployment (the kernel keeps it and fails its calls, as LiteLLM does).
+    throw new UpstreamError(
       'bedrock: no AWS credentials; set litellm_params aws_access_key_id and aws_secret_access_key (or api_key for a Bedrock API key), ' +
         'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_BEARER_TOKEN_BEDROCK) in the environment',
+      { status: 401 },
     );
   }
   const dropParams = typeof p.drop_params === 'boolean' ? p.drop_params : globalDropParams;

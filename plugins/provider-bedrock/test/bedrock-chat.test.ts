@@ -297,7 +297,7 @@ describe('chat through Converse', () => {
       message: 'Bedrock: n=2 has no equivalent in the Converse API (set litellm_params.drop_params: true to drop it)',
       type: 'invalid_request_error',
       param: 'n',
-      code: 400,
+      code: '400',
     });
     // Defaults are not "set": clients that always send them still work.
     await client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'x' }], n: 1, presence_penalty: 0, frequency_penalty: 0 });

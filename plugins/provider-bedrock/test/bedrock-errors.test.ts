@@ -39,7 +39,7 @@ describe('Bedrock errors through Sluice', () => {
         'Bedrock InvalidSignatureException: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
       type: 'authentication_error',
       param: null,
-      code: 401,
+      code: '401',
     });
   });
 
@@ -86,7 +86,7 @@ describe('Bedrock errors through Sluice', () => {
       message: 'Bedrock ValidationException: A conversation must start with a user message.',
       type: 'invalid_request_error',
       param: null,
-      code: 400,
+      code: '400',
     });
   });
 

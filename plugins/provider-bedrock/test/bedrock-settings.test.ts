@@ -78,12 +78,18 @@ describe('deployment settings', () => {
     await expect(chatThrough({ ...AWS_PARAMS, aws_role_name: 'arn:aws:iam::1:role/x', api_base: bedrock.url })).rejects.toThrow(/aws_role_name is not supported/);
   });
 
-  it('refuses the invoke/ route for chat models at load', async () => {
-    await expect(
-      startGateway(
-        { model_list: [{ model_name: 'm', litellm_params: { model: `bedrock/invoke/${CLAUDE_ID}`, ...AWS_PARAMS } }], general_settings: { master_key: MASTER_KEY } },
-        { env: CLEAN_AWS_ENV },
-      ),
-    ).rejects.toThrow(/the invoke\/ route is supported for embedding models only/);
+  it('refuses the invoke/ route for chat models at load: the deployment starts, is warned about, and answers 500', async () => {
+    const g = await startGateway(
+      { model_list: [{ model_name: 'm', litellm_params: { model: `bedrock/invoke/${CLAUDE_ID}`, ...AWS_PARAMS } }], general_settings: { master_key: MASTER_KEY } },
+      { env: CLEAN_AWS_ENV },
+    );
+    try {
+      expect(g.gateway.warnings).toContainEqual(expect.stringMatching(/^model_list\[0\] \(m\): .*the invoke\/ route is supported for embedding models only.*answers 500$/));
+      const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/the invoke\/ route is supported for embedding models only/);
+    } finally {
+      await g.close();
+    }
   });
 });

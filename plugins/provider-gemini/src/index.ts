@@ -1,5 +1,5 @@
 /** Google Gemini through AI Studio (`gemini/<model>`) and Vertex AI (`vertex_ai/<model>`): chat and embeddings. */
-import { definePlugin, type DeploymentConfig, type JsonValue, type PluginContext } from '@sluice/plugin-sdk';
+import { definePlugin, UpstreamError, type DeploymentConfig, type JsonValue, type PluginContext } from '@sluice/plugin-sdk';
 import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '@sluice/plugin-sdk/node';
 import { aiStudioUpstream } from './ai-studio.js';
 import type { ProviderGeminiConfig } from './config.generated.js';
@@ -47,7 +47,8 @@ export default definePlugin<ProviderGeminiConfig>({
               return createGeminiAdapter(ctx.http, deployment, vertexUpstream(deployment, account, vertexTokens(account)), defaults);
             }
             const apiKey = deployment.apiKey ?? envApiKey;
-            if (!apiKey) throw new Error('gemini needs litellm_params.api_key, GEMINI_API_KEY or GOOGLE_API_KEY');
+            // A 401 for every call to this deployment (the kernel keeps it and fails its calls, as LiteLLM does).
+            if (!apiKey) throw new UpstreamError('gemini needs litellm_params.api_key, GEMINI_API_KEY or GOOGLE_API_KEY', { status: 401 });
             return createGeminiAdapter(ctx.http, deployment, aiStudioUpstream(deployment, apiKey), defaults);
           },
         },
@@ -59,7 +60,7 @@ export default definePlugin<ProviderGeminiConfig>({
 function vertexAccount(ctx: PluginContext, deployment: DeploymentConfig, envCredentialsPath: string | undefined): ServiceAccountKey {
   const source = deployment.params.vertex_credentials ?? envCredentialsPath;
   if (source === undefined || source === null || source === '') {
-    throw new Error('vertex_ai needs litellm_params.vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS (a service-account key)');
+    throw new UpstreamError('vertex_ai needs litellm_params.vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS (a service-account key)', { status: 401 });
   }
   let account: ServiceAccountKey;
   try {

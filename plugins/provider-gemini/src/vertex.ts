@@ -12,7 +12,7 @@ export const DEFAULT_VERTEX_LOCATION = 'us-central1';
 
 export function vertexUpstream(deployment: DeploymentConfig, account: ServiceAccountKey, tokens: ServiceAccountTokenSource): GeminiUpstream {
   const project = stringParam(deployment, 'vertex_project') ?? account.projectId;
-  if (!project) throw new Error('vertex_ai needs litellm_params.vertex_project (or a project_id in the credentials)');
+  if (!project) throw new UpstreamError('vertex_ai needs litellm_params.vertex_project (or a project_id in the credentials)', { status: 401 });
   const location = stringParam(deployment, 'vertex_location') ?? DEFAULT_VERTEX_LOCATION;
   // The global endpoint has no location prefix on its host.
   const host = deployment.apiBase?.replace(/\/+$/, '') ?? (location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`);

@@ -455,7 +455,7 @@ describe('AI Studio errors', () => {
     google.script.generate = [googleError(400, 'INVALID_ARGUMENT', '* GenerationConfig.temperature: must be between 0 and 2')];
     const err = await failure(client.chat.completions.create({ model: 'flash', messages: [{ role: 'user', content: 'hi' }], temperature: 1 }));
     expect(err.status).toBe(400);
-    expect(err.code as unknown).toBe(400);
+    expect(err.code as unknown).toBe('400');
     expect(err.message).toContain('GenerationConfig.temperature: must be between 0 and 2');
   });
 

@@ -14,7 +14,6 @@ export const KNOWN_PROVIDERS: Record<string, KnownProvider> = {
   vllm: { apiBase: undefined, keyEnv: undefined },
   groq: { apiBase: 'https://api.groq.com/openai/v1', keyEnv: 'GROQ_API_KEY' },
   together_ai: { apiBase: 'https://api.together.xyz/v1', keyEnv: 'TOGETHERAI_API_KEY' },
-  mistral: { apiBase: 'https://api.mistral.ai/v1', keyEnv: 'MISTRAL_API_KEY' },
   deepseek: { apiBase: 'https://api.deepseek.com/v1', keyEnv: 'DEEPSEEK_API_KEY' },
   openrouter: { apiBase: 'https://openrouter.ai/api/v1', keyEnv: 'OPENROUTER_API_KEY' },
   fireworks_ai: { apiBase: 'https://api.fireworks.ai/inference/v1', keyEnv: 'FIREWORKS_AI_API_KEY' },

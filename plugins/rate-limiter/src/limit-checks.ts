@@ -28,6 +28,8 @@ const DESCRIPTOR: Record<ScopeKind, string> = {
   project: 'project',
   customer: 'end_user',
   tag: 'tag',
+  team_member: 'team_member',
+  proxy: 'proxy',
 };
 
 const isLimit = (n: number | null | undefined): n is number => typeof n === 'number' && n >= 0;

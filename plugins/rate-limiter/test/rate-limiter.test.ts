@@ -129,7 +129,7 @@ function rateLimitSuite(name: string, env: () => Record<string, string>) {
       const refused = await chat(gw, token);
       expect(refused.status).toBe(429);
       expect(refused.json.error.type).toBe('rate_limit_error');
-      expect(refused.json.error.code).toBe(429);
+      expect(refused.json.error.code).toBe('429');
       expect(refused.json.error.message).toMatch(new RegExp(`^Rate limit exceeded for api_key: ${key}\\. Limit type: requests\\. Current limit: 3, Remaining: 0\\. `));
       expect(refused.json.error.message).toMatch(RESET_AT);
       const retryAfter = Number(refused.headers.get('retry-after'));

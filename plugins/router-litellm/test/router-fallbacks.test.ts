@@ -167,7 +167,7 @@ describe('router-litellm: fallbacks', () => {
     const r = await chat(gw, 'g1');
 
     expect(r.status).toBe(502);
-    expect(r.body.error).toEqual({ message: 'Upstream provider error (openai 500): upstream exploded', type: 'api_error', param: null, code: 502 });
+    expect(r.body.error).toEqual({ message: 'Upstream provider error (openai 500): upstream exploded', type: 'api_error', param: null, code: '502' });
     expect(a.requests).toHaveLength(1);
   });
 

@@ -53,7 +53,7 @@ describe('router-litellm: mock_response', () => {
     const r = await chat(gw, 'g', { mock_response: 'litellm.RateLimitError' });
 
     expect(r.status).toBe(429);
-    expect(r.body.error).toEqual({ message: 'litellm.RateLimitError: mock_response for model=up-model', type: 'rate_limit_error', param: null, code: 429 });
+    expect(r.body.error).toEqual({ message: 'litellm.RateLimitError: mock_response for model=up-model', type: 'rate_limit_error', param: null, code: '429' });
     expect(a.requests).toHaveLength(0);
   });
 
@@ -80,10 +80,10 @@ describe('router-litellm: mock_response', () => {
     }
 
     expect(answers).toEqual([
-      [502, 502],
-      [401, 401],
+      [502, '502'],
+      [401, '401'],
       [400, 'context_length_exceeded'],
-      [504, 504],
+      [504, '504'],
     ]);
     const internal = await chat(gw, 'g', { mock_response: 'litellm.InternalServerError' });
     expect(internal.body.error.message).toBe('Upstream provider error (openai 500): litellm.InternalServerError: mock_response for model=up-model');

@@ -30,7 +30,7 @@ describe('router-litellm: retries', () => {
     const r = await chat(gw, 'g');
 
     expect(r.status).toBe(502);
-    expect(r.body).toEqual({ error: { message: 'Upstream provider error (openai 500): upstream exploded', type: 'api_error', param: null, code: 502 } });
+    expect(r.body).toEqual({ error: { message: 'Upstream provider error (openai 500): upstream exploded', type: 'api_error', param: null, code: '502' } });
     expect(r.headers.has('x-litellm-attempted-retries')).toBe(false);
     expect(a.requests).toHaveLength(1);
   });

@@ -25,7 +25,19 @@ export interface SpendLogsConfig {
    */
   maximum_spend_logs_retention_period?: string;
   /**
+   * LiteLLM's litellm_settings.max_budget, shown as `max_budget` by /global/spend (the budget itself is enforced by governance-tenancy and budget).
+   */
+  proxy_max_budget?: number | null;
+  /**
    * LiteLLM's general_settings.maximum_spend_logs_retention_interval: how often the retention purge runs (one instance at a time, under a counters lock).
    */
   maximum_spend_logs_retention_interval?: string;
+  /**
+   * LiteLLM's general_settings.store_prompts_in_spend_logs (or STORE_PROMPTS_IN_SPEND_LOGS): each log row keeps the request's messages (`messages`), the request body (`proxy_server_request`) and the response (`response`, assembled for streams), strings over max_string_length_prompt_in_db cut as LiteLLM cuts them and secrets scrubbed. Off: those fields are `{}`.
+   */
+  store_prompts_in_spend_logs?: boolean | string;
+  /**
+   * LiteLLM's MAX_STRING_LENGTH_PROMPT_IN_DB: a stored string longer than this keeps its first 35% and last 65% around a `... (litellm_truncated skipped N chars) ...` marker.
+   */
+  max_string_length_prompt_in_db?: number | string;
 }

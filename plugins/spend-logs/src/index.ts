@@ -8,13 +8,17 @@
  */
 import type { Knex } from 'knex';
 import { BatchWriter } from '@sluice/plugin-sdk/node';
-import { definePlugin, parseDuration, periodicPurge, type PeriodicPurge } from '@sluice/plugin-sdk';
+import { definePlugin, parseDuration, periodicPurge, type CallContext, type PeriodicPurge } from '@sluice/plugin-sdk';
 import type { SpendLogsConfig } from './config.generated.js';
 import { LOG_TABLE, MIGRATIONS } from './migrations.js';
 
 import { spendLogRow, withoutSecretValues, type SpendLogRow } from './spend-row.js';
 import { spendRoutes } from './spend-routes.js';
+import { globalSpendRoutes } from './global-spend-routes.js';
 import { spendBatchWriter } from './spend-writer.js';
+import { DEFAULT_MAX_STRING_LENGTH, PromptRecorder } from './prompt-fields.js';
+
+const truthy = (v: unknown) => v === true || (typeof v === 'string' && /^(true|1|yes)$/i.test(v.trim()));
 
 export default definePlugin<SpendLogsConfig>({
   id: 'spend-logs',
@@ -47,11 +51,22 @@ export default definePlugin<SpendLogsConfig>({
       });
     }
 
+    // store_prompts_in_spend_logs: a preCall only then, so other gateways pay nothing for it.
+    const maxString = Number(config.max_string_length_prompt_in_db ?? DEFAULT_MAX_STRING_LENGTH);
+    const prompts = truthy(config.store_prompts_in_spend_logs)
+      ? new PromptRecorder(Number.isInteger(maxString) && maxString >= 0 ? maxString : DEFAULT_MAX_STRING_LENGTH)
+      : undefined;
+
     return {
       async onSpend(event) {
-        writer.push(withoutSecretValues(spendLogRow(event), ctx.secrets.scrub));
+        writer.push(withoutSecretValues(spendLogRow(event, prompts?.take(event.requestId)), ctx.secrets.scrub));
       },
-      routes: spendRoutes(knex),
+      ...(prompts && {
+        async preCall(call: CallContext) {
+          prompts.note(call);
+        },
+      }),
+      routes: [...spendRoutes(knex), ...globalSpendRoutes(knex, () => ctx.now(), () => config.proxy_max_budget ?? 0)],
       async close() {
         await retention?.stop();
         await writer.close();

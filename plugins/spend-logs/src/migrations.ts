@@ -94,5 +94,52 @@ const MIGRATION_0001_SPEND: PluginMigration = {
   },
 };
 
+/**
+ * LiteLLM keys a log row by the provider's response id (the `chatcmpl-…` the client got back):
+ * `response_id`, indexed, answers `request_id` filters while `request_id` stays the gateway's own
+ * (unique) id, which keeps the idempotent insert exact when a provider repeats ids. Also the
+ * cache columns LiteLLM shows (`cache_hit`, `cache_key`) and `session_id`.
+ */
+const MIGRATION_0002_LITELLM_FIELDS: PluginMigration = {
+  name: '0002_litellm_fields',
+  async up(knex: Knex) {
+    await knex.schema.alterTable(LOG_TABLE, (t) => {
+      t.string('response_id', 255).nullable();
+      t.string('cache_hit', 8).notNullable().defaultTo('');
+      t.text('cache_key').nullable();
+      t.string('session_id', 255).nullable();
+      t.index(['response_id'], 'sluice_spend_logs_response_id_idx');
+    });
+  },
+  async down(knex: Knex) {
+    await knex.schema.alterTable(LOG_TABLE, (t) => {
+      t.dropIndex(['response_id'], 'sluice_spend_logs_response_id_idx');
+      for (const c of ['response_id', 'cache_hit', 'cache_key', 'session_id']) t.dropColumn(c);
+    });
+  },
+};
+
+/**
+ * More of LiteLLM_SpendLogs: the client's address, the time of a stream's first chunk, and (with
+ * `store_prompts_in_spend_logs`) the request's messages, the request body and the response.
+ */
+const MIGRATION_0003_PROMPT_FIELDS: PluginMigration = {
+  name: '0003_prompt_fields',
+  async up(knex: Knex) {
+    await knex.schema.alterTable(LOG_TABLE, (t) => {
+      t.string('requester_ip_address', 64).nullable();
+      t.bigInteger('completion_start_time').nullable();
+      t.text('messages').nullable();
+      t.text('response').nullable();
+      t.text('proxy_server_request').nullable();
+    });
+  },
+  async down(knex: Knex) {
+    await knex.schema.alterTable(LOG_TABLE, (t) => {
+      for (const c of ['requester_ip_address', 'completion_start_time', 'messages', 'response', 'proxy_server_request']) t.dropColumn(c);
+    });
+  },
+};
+
 /** Append new migrations; never reorder. */
-export const MIGRATIONS: PluginMigration[] = [MIGRATION_0001_SPEND];
+export const MIGRATIONS: PluginMigration[] = [MIGRATION_0001_SPEND, MIGRATION_0002_LITELLM_FIELDS, MIGRATION_0003_PROMPT_FIELDS];

@@ -32,7 +32,8 @@ function logQuery(knex: Knex, f: LogFilter, v: Visibility): Knex.QueryBuilder {
   const q = visible(knex(LOG_TABLE), v);
   if (f.apiKey !== undefined) q.where('api_key', keyHashOf(f.apiKey));
   if (f.userId !== undefined) q.where('user_id', f.userId);
-  if (f.requestId !== undefined) q.where('request_id', f.requestId);
+  // LiteLLM's request_id is the provider's response id; the gateway's own id finds the row too. Both indexed.
+  if (f.requestId !== undefined) q.where((b) => b.where('response_id', f.requestId!).orWhere('request_id', f.requestId!));
   if (f.teamId !== undefined) q.where('team_id', f.teamId);
   if (f.endUser !== undefined) q.where('end_user', f.endUser);
   if (f.model !== undefined) q.where('model', f.model);
@@ -49,10 +50,21 @@ type DbRow = Record<string, unknown>;
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const iso = (v: unknown): string => new Date(num(v)).toISOString();
 
-/** A log row in LiteLLM_SpendLogs' shape. */
+/** A stored JSON text as LiteLLM returns its Json columns; `{}` when nothing was stored. */
+function storedJson(v: unknown): unknown {
+  if (typeof v !== 'string' || v === '') return {};
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v; // a string cut by the size bound is stored as it is
+  }
+}
+
+/** A log row in LiteLLM_SpendLogs' shape (every field of it; `messages`, `response` and `proxy_server_request` are `{}` unless `store_prompts_in_spend_logs` stored them). */
 export function logView(r: DbRow): Record<string, unknown> {
   return {
-    request_id: r.request_id,
+    request_id: r.response_id ?? r.request_id,
+    sluice_request_id: r.request_id,
     call_type: r.call_type,
     api_key: r.api_key,
     spend: num(r.spend),
@@ -61,6 +73,8 @@ export function logView(r: DbRow): Record<string, unknown> {
     completion_tokens: num(r.completion_tokens),
     startTime: iso(r.start_time),
     endTime: iso(r.end_time),
+    // A stream's first chunk; for a whole answer LiteLLM's value, its end.
+    completionStartTime: iso(r.completion_start_time ?? r.end_time),
     request_duration_ms: num(r.request_duration_ms),
     model: r.model,
     model_id: r.model_id ?? '',
@@ -79,13 +93,19 @@ export function logView(r: DbRow): Record<string, unknown> {
       status_code: num(r.http_status),
       error_code: r.error_code,
     },
-    cache_hit: '',
-    cache_key: '',
+    cache_hit: r.cache_hit ?? '',
+    cache_key: r.cache_key ?? '',
     request_tags: JSON.parse(String(r.request_tags)) as string[],
     team_id: r.team_id,
     organization_id: r.organization_id,
     project_id: r.project_id,
     end_user: r.end_user ?? '',
+    requester_ip_address: r.requester_ip_address ?? '',
+    messages: storedJson(r.messages),
+    response: storedJson(r.response),
+    proxy_server_request: storedJson(r.proxy_server_request),
+    session_id: r.session_id ?? null,
+    mcp_namespaced_tool_name: null,
     status: r.status,
   };
 }

@@ -30,10 +30,24 @@ export interface SpendLogRow {
   request_duration_ms: number;
   /** JSON object, secrets removed. */
   metadata: string;
+  /** The provider response's id (`chatcmpl-…`): LiteLLM's `request_id`. Cache hits get a suffix, as in LiteLLM. */
+  response_id: string | null;
+  /** LiteLLM's `cache_hit`: 'True', 'False' (a cache's miss) or '' (no cache). */
+  cache_hit: string;
+  cache_key: string | null;
+  session_id: string | null;
+  /** The client's address (LiteLLM's `requester_ip_address`). */
+  requester_ip_address: string | null;
+  /** Streams: when the first chunk arrived (LiteLLM's `completionStartTime`); null: the end time. */
+  completion_start_time: number | null;
+  /** JSON, with `store_prompts_in_spend_logs` only (see prompt-fields.ts); null otherwise. */
+  messages: string | null;
+  response: string | null;
+  proxy_server_request: string | null;
 }
 
 /** LiteLLM's call_type names. */
-const CALL_TYPE: Record<Endpoint, string> = { chat: 'acompletion', completions: 'atext_completion', embeddings: 'aembedding' };
+const CALL_TYPE: Record<Endpoint, string> = { chat: 'acompletion', completions: 'atext_completion', embeddings: 'aembedding', rerank: 'arerank' };
 
 /** Field names whose values are never stored, whatever a client puts in `metadata`. */
 const SECRET_NAME = /key|token|secret|password|passwd|authorization|credential|cookie/i;
@@ -94,14 +108,21 @@ export function withoutSecretValues(row: SpendLogRow, scrub: (text: string) => s
 
 const nonNegative = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
 
-export function spendLogRow(e: Readonly<SpendEvent>): SpendLogRow {
+/** What `store_prompts_in_spend_logs` adds to a row: JSON texts, already cut to size. */
+export interface StoredPrompt {
+  messages: string;
+  response: string;
+  proxy_server_request: string;
+}
+
+export function spendLogRow(e: Readonly<SpendEvent>, stored?: StoredPrompt): SpendLogRow {
   const p = e.principal;
   const prompt = Math.round(nonNegative(e.usage?.prompt_tokens));
   const completion = Math.round(nonNegative(e.usage?.completion_tokens));
   const total = Math.round(nonNegative(e.usage?.total_tokens)) || prompt + completion;
   return {
     request_id: e.requestId,
-    call_type: CALL_TYPE[e.endpoint] ?? e.endpoint,
+    call_type: CALL_TYPE[e.endpoint as Endpoint] ?? e.endpoint, // `pass_through_endpoint` is its own call type
     api_key: p.keyHash ?? '',
     key_alias: p.keyAlias ?? null,
     user_id: p.userId ?? null,
@@ -126,7 +147,31 @@ export function spendLogRow(e: Readonly<SpendEvent>): SpendLogRow {
     end_time: e.endedAt,
     request_duration_ms: Math.max(0, e.endedAt - e.startedAt),
     metadata: metadataJson(e),
+    response_id: responseIdOf(e),
+    cache_hit: e.cacheHit === undefined ? '' : e.cacheHit ? 'True' : 'False',
+    cache_key: e.cacheKey ?? null,
+    session_id: sessionIdOf(e.metadata),
+    requester_ip_address: e.ip || null,
+    completion_start_time: e.firstTokenAt ?? null,
+    messages: stored?.messages ?? null,
+    response: stored?.response ?? null,
+    proxy_server_request: stored?.proxy_server_request ?? null,
   };
+}
+
+/**
+ * LiteLLM stores the id the client got back; a cache hit returns a stored answer's id again, so
+ * (as LiteLLM does) the hit's row gets `<id>_cache_hit<time>` and the original row keeps the id.
+ */
+function responseIdOf(e: Readonly<SpendEvent>): string | null {
+  if (e.responseId === undefined) return null;
+  return e.cacheHit === true ? `${e.responseId}_cache_hit${e.endedAt / 1000}` : e.responseId;
+}
+
+/** LiteLLM's `session_id`: the request's `metadata.session_id` (or `litellm_session_id`). */
+function sessionIdOf(metadata: Readonly<Record<string, unknown>> | undefined): string | null {
+  const v = metadata?.session_id ?? metadata?.litellm_session_id;
+  return typeof v === 'string' && v.length > 0 ? v.slice(0, 255) : null;
 }
 
 /** The tags as a JSON array, duplicates dropped. Most calls have none, some one or two. */

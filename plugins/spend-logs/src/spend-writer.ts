@@ -17,7 +17,8 @@ export const LOG_COLUMNS: readonly (keyof SpendLogRow)[] = [
   'request_id', 'call_type', 'api_key', 'key_alias', 'user_id', 'team_id', 'organization_id', 'project_id', 'end_user',
   'model', 'model_group', 'model_id', 'custom_llm_provider', 'api_base', 'prompt_tokens', 'completion_tokens',
   'total_tokens', 'spend', 'request_tags', 'status', 'http_status', 'error_code', 'start_time', 'end_time',
-  'request_duration_ms', 'metadata',
+  'request_duration_ms', 'metadata', 'response_id', 'cache_hit', 'cache_key', 'session_id',
+  'requester_ip_address', 'completion_start_time', 'messages', 'response', 'proxy_server_request',
 ];
 
 /** Each row's values in LOG_COLUMNS order, written out: a row a call, where `LOG_COLUMNS.map` costs more. */
@@ -25,7 +26,9 @@ export const logValues = (r: SpendLogRow): unknown[] => [
   r.request_id, r.call_type, r.api_key, r.key_alias, r.user_id, r.team_id, r.organization_id, r.project_id, r.end_user,
   r.model, r.model_group, r.model_id, r.custom_llm_provider, r.api_base, r.prompt_tokens, r.completion_tokens,
   r.total_tokens, r.spend, r.request_tags, r.status, r.http_status, r.error_code, r.start_time, r.end_time,
-  r.request_duration_ms, r.metadata,
+  r.request_duration_ms, r.metadata, r.response_id, r.cache_hit, r.cache_key, r.session_id,
+  // `?? null`: rows spilled by an older version have none of these.
+  r.requester_ip_address ?? null, r.completion_start_time ?? null, r.messages ?? null, r.response ?? null, r.proxy_server_request ?? null,
 ];
 
 const DAILY_COLUMNS: readonly string[] = [...DAILY_KEYS, ...TOTALS];

@@ -118,6 +118,16 @@ function event(over: Partial<SpendEvent> = {}): SpendEvent {
 }
 
 describe('spendLogRow', () => {
+  it("keys the row by the provider's response id, as LiteLLM's request_id, and records the cache's verdict", () => {
+    const miss = spendLogRow(event({ responseId: 'chatcmpl-abc', cacheHit: false, cacheKey: 'ck-1', metadata: { session_id: 's-1' } }));
+    expect(miss).toMatchObject({ request_id: 'req-1', response_id: 'chatcmpl-abc', cache_hit: 'False', cache_key: 'ck-1', session_id: 's-1' });
+    // A hit answers with the stored response's id again: its row gets LiteLLM's `_cache_hit<time>` suffix.
+    const hit = spendLogRow(event({ responseId: 'chatcmpl-abc', cacheHit: true, cacheKey: 'ck-1' }));
+    expect(hit.response_id).toBe('chatcmpl-abc_cache_hit1700000000.25');
+    expect(hit.cache_hit).toBe('True');
+    expect(spendLogRow(event()).cache_hit).toBe('');
+  });
+
   it('stores the call in its columns, in the column order of the spill file', () => {
     same(spendLogRow(event({ user: 'cust', errorCode: 'E' })), {
       request_id: 'req-1',
@@ -146,7 +156,20 @@ describe('spendLogRow', () => {
       end_time: 1_700_000_000_250,
       request_duration_ms: 250,
       metadata: '{"stream":false,"overhead_ms":1.235}',
+      response_id: null,
+      cache_hit: '',
+      cache_key: null,
+      session_id: null,
+      requester_ip_address: null,
+      completion_start_time: null,
+      messages: null,
+      response: null,
+      proxy_server_request: null,
     });
+  });
+
+  it('keeps the client address and the first chunk time of a stream', () => {
+    expect(spendLogRow(event({ ip: '10.1.2.3', firstTokenAt: 1_700_000_000_100, stream: true }))).toMatchObject({ requester_ip_address: '10.1.2.3', completion_start_time: 1_700_000_000_100 });
   });
 
   const metadataCases: [string, unknown][] = [

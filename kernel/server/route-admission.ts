@@ -1,0 +1,114 @@
+/**
+ * A plugin route's request admitted as a call (`RouteRequest.admit`): the preCall chain runs on
+ * it as on a model call, and exactly one spend event settles what the chain reserved (parallel
+ * slots, budget estimates): the route's own `recordSpend`, or a failure event when the chain
+ * refused, the route failed or the client went away without one.
+ */
+import type { AdmittedCall, CallContext, CallStatus, JsonObject, LimitScope, Principal, RouteCall, RouteSpend, SpendEvent } from '@sluice/plugin-sdk';
+import { toClientError } from '../errors.js';
+import { NO_USAGE } from '../proxy/usage.js';
+import { requestTags } from '../proxy/request-tags.js';
+import { sealSpendEvent } from '../proxy/spend-event.js';
+import type { PluginRouteDeps } from './plugin-routes.js';
+
+const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The request fields a call is built from. */
+export interface AdmissionRequest {
+  principal: Principal;
+  requestId: string;
+  headers: CallContext['headers'];
+  ip: string;
+  receivedAt: number;
+}
+
+export class RouteAdmission {
+  private call: CallContext | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly deps: PluginRouteDeps,
+    private readonly request: AdmissionRequest,
+  ) {}
+
+  /** True once admitted and until its spend event went out. */
+  get open(): boolean {
+    return this.call !== undefined && !this.settled;
+  }
+
+  async admit(input: RouteCall = {}): Promise<AdmittedCall> {
+    if (this.call !== undefined) throw new Error('a route request can be admitted once');
+    const { principal } = this.request;
+    const body: JsonObject = { ...(input.body ?? {}) };
+    if (input.model !== undefined) body.model = input.model;
+    let call: CallContext = {
+      requestId: this.request.requestId,
+      endpoint: input.endpoint ?? 'pass_through_endpoint',
+      principal,
+      headers: this.request.headers,
+      ip: this.request.ip,
+      receivedAt: this.request.receivedAt,
+      body,
+      state: {},
+      tags: requestTags(body, this.request.headers['x-litellm-tags']),
+      scopes: principal.scopes ?? NO_SCOPES,
+    };
+    this.call = call;
+    if (!this.deps.hooks.preCall.isUsed()) return { headers: NO_HEADERS };
+    try {
+      call = await this.deps.hooks.preCall.promise(call);
+    } catch (err) {
+      // What the taps before the refusing one reserved is in the call's state: give it back.
+      const refused = toClientError(err, this.request.requestId);
+      this.settle('failure', refused.status, refused.code);
+      throw err;
+    }
+    this.call = call;
+    return { headers: call.responseHeaders ?? NO_HEADERS };
+  }
+
+  /** The route's own spend record; after admission the first one settles the call and later ones are dropped. */
+  record(spend: RouteSpend): void {
+    if (this.settled) return;
+    this.settled = this.call !== undefined;
+    emit(this.deps, this.request, this.call, spend);
+  }
+
+  /** Settles an admitted call the route did not record (its answer went out, it failed, or the client left). */
+  settle(status: CallStatus, httpStatus: number, errorCode?: string): void {
+    if (!this.open) return;
+    const call = this.call!;
+    this.settled = true;
+    const model = typeof call.body.model === 'string' ? call.body.model : 'unknown';
+    emit(this.deps, this.request, call, { endpoint: call.endpoint, model, status, httpStatus, cost: 0, startedAt: this.request.receivedAt }, errorCode);
+  }
+}
+
+/** A route's spend event: the admitted call's state, scopes and tags when there is one. */
+export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'headers' | 'ip' | 'receivedAt'>, call: CallContext | undefined, spend: RouteSpend, errorCode?: string): void {
+  if (!deps.hooks.onSpend.isUsed()) return;
+  const tags = call && call.tags.length > 0 ? [...new Set([...call.tags, ...(spend.tags ?? [])])] : (spend.tags ?? []);
+  const event: SpendEvent = {
+    requestId: request.requestId,
+    endpoint: spend.endpoint,
+    principal: request.principal,
+    model: spend.model,
+    deployment: undefined,
+    status: spend.status,
+    httpStatus: spend.httpStatus,
+    stream: spend.stream ?? false,
+    usage: { ...NO_USAGE },
+    cost: Number.isFinite(spend.cost) && spend.cost > 0 ? spend.cost : 0,
+    tags,
+    user: typeof call?.body.user === 'string' ? call.body.user : undefined,
+    scopes: call?.scopes ?? request.principal.scopes ?? NO_SCOPES,
+    state: call?.state ?? {},
+    startedAt: spend.startedAt,
+    endedAt: Date.now(),
+    overheadMs: 0,
+    metadata: {},
+  };
+  if (errorCode !== undefined) event.errorCode = errorCode;
+  deps.observers.spend(sealSpendEvent(event, spend.metadata, deps.log));
+}
