@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../../test/support/gateway.js';
 import { CLAUDE_ID, PNG_BYTES, PNG_DATA_URL, startBedrockGateway } from './support/bedrock-gateway.js';
 import { DEFAULT_REPLY_TEXT, TEST_CREDENTIALS, TEST_REGION, errorReply, fakeVector, startFakeBedrock, textStreamEvents, type FakeBedrock } from './support/fake-bedrock.js';
-import { sdkHttp1Handler } from './support/sdk-http1-handler.js';
+import { sdkHttp1Handler } from '../../../test/support/aws-sdk-http1-handler.js';
 
 let bedrock: FakeBedrock;
 let sluice: TestGateway;

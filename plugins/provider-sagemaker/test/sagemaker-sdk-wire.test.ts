@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../../test/support/gateway.js';
 import { DEFAULT_REPLY_TEXT, TEST_CREDENTIALS, TEST_REGION, errorReply, fakeVector, startFakeSagemaker, tgiStreamParts, type FakeSagemaker } from './support/fake-sagemaker.js';
 import { EMBED_ENDPOINT, TGI_ENDPOINT, startSagemakerGateway } from './support/sagemaker-gateway.js';
-import { sdkHttp1Handler } from './support/sdk-http1-handler.js';
+import { sdkHttp1Handler } from '../../../test/support/aws-sdk-http1-handler.js';
 
 let sagemaker: FakeSagemaker;
 let sluice: TestGateway;

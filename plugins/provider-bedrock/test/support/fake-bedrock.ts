@@ -7,7 +7,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
-import { verifySigV4, type KnownCredentials } from './sigv4-verifier.js';
+import { verifySigV4, type KnownCredentials } from '../../../../test/support/aws-sigv4-verifier.js';
 
 export const TEST_REGION = 'eu-west-1';
 export const TEST_CREDENTIALS: Required<KnownCredentials> = {
@@ -70,7 +70,7 @@ export async function startFakeBedrock(known: KnownCredentials = TEST_CREDENTIAL
         if (auth.startsWith('Bearer ')) {
           if (auth !== `Bearer ${TEST_BEARER_TOKEN}`) return sendError(res, 403, 'UnrecognizedClientException', 'Invalid API Key format: Must start with pre-defined prefix');
         } else {
-          const verdict = await verifySigV4({ method: req.method ?? '', url, headers: req.headers, body: rawBody }, known, region);
+          const verdict = await verifySigV4({ method: req.method ?? '', url, headers: req.headers, body: rawBody }, known, region, 'bedrock');
           if (!verdict.ok) return sendError(res, 403, verdict.errorType, verdict.message);
         }
         const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(url);

@@ -9,7 +9,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
-import { verifySigV4, type KnownCredentials } from './sigv4-verifier.js';
+import { verifySigV4, type KnownCredentials } from '../../../../test/support/aws-sigv4-verifier.js';
 
 export const TEST_REGION = 'eu-west-1';
 export const TEST_CREDENTIALS: Required<KnownCredentials> = {
@@ -58,7 +58,7 @@ export async function startFakeSagemaker(known: KnownCredentials = TEST_CREDENTI
         const rawBody = Buffer.concat(chunks);
         const url = req.url ?? '';
         res.setHeader('x-amzn-RequestId', `fake-sm-${++count}`);
-        const verdict = await verifySigV4({ method: req.method ?? '', url, headers: req.headers, body: rawBody }, known, region);
+        const verdict = await verifySigV4({ method: req.method ?? '', url, headers: req.headers, body: rawBody }, known, region, 'sagemaker');
         if (!verdict.ok) return sendJson(res, 403, { message: verdict.message }, { 'x-amzn-ErrorType': verdict.errorType });
         const m = /^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream)$/.exec(url);
         const received: ReceivedRequest = {

@@ -1,5 +1,5 @@
 /**
- * What Bedrock does with every request: recompute its SigV4 signature from what actually arrived
+ * What AWS (Bedrock, SageMaker…) does with every request: recompute its SigV4 signature from what actually arrived
  * (method, path, query, the signed headers, the body) and the caller's known secret key, and
  * refuse it unless the signatures agree.
  */
@@ -27,7 +27,7 @@ export type Verdict = { ok: true; signedHeaders: string[] } | { ok: false; error
 
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
-export async function verifySigV4(req: ReceivedForSigning, known: KnownCredentials, region: string, service = 'bedrock'): Promise<Verdict> {
+export async function verifySigV4(req: ReceivedForSigning, known: KnownCredentials, region: string, service: string): Promise<Verdict> {
   const auth = header(req.headers, 'authorization');
   const m = auth ? AUTHORIZATION.exec(auth) : null;
   if (!m) return fail('MissingAuthenticationTokenException', 'Missing Authentication Token');

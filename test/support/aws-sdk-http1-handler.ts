@@ -1,5 +1,5 @@
 /**
- * A request handler for the AWS SDK over plain HTTP/1.1. BedrockRuntimeClient defaults to HTTP/2,
+ * A request handler for the AWS SDK over plain HTTP/1.1. The runtime clients default to HTTP/2,
  * which a node:http fake cannot speak; the SDK's own HTTP/1.1 handler lives in a package Sluice
  * does not depend on, and this is all it takes: send the signed request, hand back the response
  * stream for the SDK to parse (JSON or event stream).
