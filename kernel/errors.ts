@@ -91,6 +91,14 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
   },
   CLIENT_CLOSED: { status: 499, type: 'client_closed_request', message: 'The client closed the connection before the response was complete.' },
   SHUTTING_DOWN: { status: 503, type: 'service_unavailable', message: 'The gateway is shutting down; retry on another instance.' },
+  /** A provider pass-through (RouteRequest.forward) for a provider with no deployment and no environment credentials. */
+  FORWARD_NO_DEPLOYMENT: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'No deployment can serve {provider} pass-through requests: add a {provider} deployment to model_list or set its credentials in the environment.',
+  },
+  /** `RouteRequest.forward` to a deployment by id that was removed (or has no pass-through). */
+  FORWARD_DEPLOYMENT_GONE: { status: 404, type: 'not_found_error', message: 'The deployment that holds this object is no longer served, or serves no pass-through requests ({detail}).' },
   /** A model_list deployment that could not be built (kernel/models/deployments.ts): the detail says why. */
   DEPLOYMENT_UNAVAILABLE: { status: 500, type: 'internal_server_error', message: '{detail} (the deployment could not be built at startup)' },
   INTERNAL: { status: 500, type: 'internal_server_error', message: 'Internal error (request id {requestId}).' },

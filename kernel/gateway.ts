@@ -18,7 +18,7 @@ import { createHooks, type KernelHooks } from './hooks.js';
 import { UndiciHttpClient } from './http/http-client.js';
 import { createLogger, SecretValues, type Logger } from './logging/create-logger.js';
 import { KernelMetrics } from './metrics.js';
-import { buildConfigDeployments, deploymentDefaults } from './models/deployments.js';
+import { buildConfigDeployments, deploymentDefaults, toDeployment } from './models/deployments.js';
 import { providerInference } from './models/provider-inference.js';
 import { combineModelAccess } from './models/combined-model-access.js';
 import { ModelRegistry, type RegisteredDeployment } from './models/model-registry.js';
@@ -35,6 +35,7 @@ import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, t
 import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
 import { buildServer } from './server/build-server.js';
+import { EnvironmentAdapters, type RouteModelDeps } from './server/route-model-call.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './server/http-server.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './server/json-body.js';
 import { batchWriteRunner } from './storage/batch-write.js';
@@ -72,6 +73,8 @@ export interface Gateway {
   readonly observers: ObserverQueue;
   /** One line per tap, in the order it runs. */
   readonly hookOrder: string[];
+  /** What `sluice import` runs (import-command.ts). */
+  readonly importers: ReturnType<typeof emptyContributions>['importers'];
   /** Everything the config asked for that Sluice does not act on. */
   readonly warnings: string[];
   readonly configFile: string;
@@ -116,6 +119,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   const backendWarnings: string[] = [];
   const http = new UndiciHttpClient();
   // Plugins' batched writes: a SQLite file is written from a worker thread (batch-write.ts).
+  // Closed on a failed start too: a plugin set up before the failure may hold timers and connections.
+  const plugins: LoadedPlugin[] = [];
   const batchWrites = batchWriteRunner(storage.knex, storage.dialect, storage.dialect === 'sqlite' ? { sqliteFile: storage.location, sqlitePragmas: SQLITE_PRAGMAS } : {});
   try {
     counters = await openCounters({ redisUrl, log, onWarning: (w) => backendWarnings.push(w) });
@@ -197,7 +202,6 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     // Secret managers first, configured from the environment alone: the rest of the config may
     // reference secrets they hold.
     const isResolver = (sel: PluginSelection) => sel.entry.manifest.provides?.secretResolver === true;
-    const plugins: LoadedPlugin[] = [];
     const scope = pluginScope(resolution.selected, catalog.latest());
     const checkWarnings: string[] = [];
     const setup = async (sel: PluginSelection, cfg: SluiceConfig) => {
@@ -231,6 +235,20 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     const ordered: PendingTap[] = applyTaps(hooks, contributions.taps, log, metrics);
 
     let shuttingDown = false;
+    const router = contributions.router?.router ?? createDefaultRouter();
+    const pricing = contributions.pricing?.pricing;
+    const callerAccess = combineModelAccess(contributions.modelAccess);
+    const defaults = deploymentDefaults(resolved);
+    const modelRoutes: Omit<RouteModelDeps, 'log'> = {
+      router,
+      registry,
+      pricing,
+      modelAccess: callerAccess,
+      providers: contributions.providers,
+      // A provider's pass-through without a model_list deployment uses its environment credentials.
+      environmentDeployment: (provider) => toDeployment({ model_name: provider, litellm_params: { model: `${provider}/*` } }, -1, defaults, { provider, model: '*' }),
+    };
+    const environment = new EnvironmentAdapters({ ...modelRoutes, log });
     const app = buildServer({
       hooks,
       log,
@@ -245,13 +263,14 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
         logRequests: resolved.logging?.requests ?? false,
         buffersStreams: contributions.buffersStreams,
         scrub: (text) => secrets.scrub(text),
-        router: contributions.router?.router ?? createDefaultRouter(),
-        pricing: contributions.pricing?.pricing,
-        modelAccess: combineModelAccess(contributions.modelAccess),
+        router,
+        pricing,
+        modelAccess: callerAccess,
         gatewayOnlyFields: gatewayOnlyFields(resolution.selected.map((sel) => sel.entry)),
       },
       health: { storage, counters, version: SLUICE_VERSION, isShuttingDown: () => shuttingDown },
       pluginRoutes: contributions.routes,
+      routeModels: { ...modelRoutes, log, environment },
       isShuttingDown: () => shuttingDown,
       keyHeader: resolved.server?.api_key_header?.toLowerCase(),
     });
@@ -262,6 +281,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     return {
       app, hooks, log, storage, counters, registry, plugins, metrics, observers, warnings,
       hookOrder: describeOrder(ordered),
+      importers: contributions.importers,
       configFile: file,
       dataDir,
       async listen(port = resolved.server?.port ?? 4000, host = resolved.server?.host ?? '0.0.0.0') {
@@ -291,6 +311,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
             }
           }
           await Promise.allSettled([...registry.all(), ...registry.retiredDeployments()].map((d) => d.adapter.close?.()));
+          await environment.close();
           await batchWrites.close(); // after the plugins: their close flushes through it
           await Promise.allSettled([http.close(), counters!.close(), storage.close()]);
           log.flush();
@@ -299,6 +320,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       },
     };
   } catch (err) {
+    for (const p of [...plugins].reverse()) await Promise.resolve(p.instance.close?.()).catch(() => undefined);
     await Promise.allSettled([batchWrites.close(), http.close(), counters?.close(), storage.close()]);
     throw err;
   }

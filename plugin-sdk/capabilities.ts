@@ -17,7 +17,8 @@ export interface Logger {
 export interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  /** An async iterable is sent as it is read (uploads forwarded without buffering). */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>;
   signal?: AbortSignal | AbortSignalLike;
   /** Time to wait for response headers, ms. */
   headersTimeoutMs?: number;

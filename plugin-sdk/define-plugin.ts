@@ -9,6 +9,9 @@ import type {
   CallEndpoint,
   CallStatus,
   ChunkContext,
+  DeploymentInfo,
+  Endpoint,
+  Usage,
   Principal,
   ResponseContext,
   Role,
@@ -16,16 +19,19 @@ import type {
   SpendEvent,
 } from './hook-contexts.js';
 import type { JsonObject } from './json.js';
-import type { ProviderDefinition } from './provider.js';
+import type { ErrorFormat } from './error-formats.js';
+import type { ForwardRequest, ForwardResponse, ProviderDefinition, ProviderFile, ProviderResponse } from './provider.js';
+import type { RoutableDeployment } from './router.js';
 import type { Router } from './router.js';
 import type { Pricing } from './pricing.js';
 import type { ModelAccess } from './model-access.js';
 import type { TapActivation } from './tap-activation.js';
 import type { PluginScope } from './plugin-scope.js';
 import type { DeploymentSource } from './deployment-source.js';
+import type { Importer } from './importer.js';
 
 /** The kernel API this SDK describes. Plugins declare a semver range of it in `apiVersion`. */
-export const KERNEL_API_VERSION = '2.1.0';
+export const KERNEL_API_VERSION = '2.2.0';
 
 export type PreAuthHandler = (input: AuthInput) => Promise<Principal | undefined>;
 export type PreCallHandler = (ctx: CallContext) => Promise<CallContext | void>;
@@ -82,6 +88,83 @@ export interface RouteRequest {
    * `x-ratelimit-remaining-requests`). Present on authenticated routes only; once per request.
    */
   admit?(call?: RouteCall): Promise<AdmittedCall>;
+  /**
+   * Calls a model group as the chat route does, after `admit`: the caller's model access is
+   * checked, the router picks a deployment (retries, fallbacks, cooldowns), each attempt is timed
+   * out and aborted when the client goes away. Deployments that serve none of `endpoints` are not
+   * routed to. Upstream failures are thrown as OpenAI-format errors (`SluiceError`). The route
+   * relays or translates `response`, then reports the call with `recordSpend` (its `usage`
+   * settles the router's accounting). Present on authenticated routes only.
+   */
+  callModel?(call: ModelCall): Promise<ModelCallResult>;
+  /**
+   * Sends a request in a provider's native API with a deployment's credentials (provider
+   * pass-through routes, files, batches): the deployment is the router's pick of `model`'s group
+   * when `model` is given, else the first deployment of `provider` that sets
+   * `litellm_params.use_in_pass_through`, else its first one, else one built from the provider's
+   * environment credentials (as LiteLLM's pass-through routes use `OPENAI_API_KEY`…). Throws a
+   * 404 error when nothing can serve it. Present on authenticated routes only.
+   */
+  forward?(call: ForwardCall): Promise<ForwardResult>;
+}
+
+/** A model call a route makes (see `RouteRequest.callModel`). */
+export interface ModelCall {
+  /** The model group the client named. */
+  model: string;
+  /** Endpoints a deployment may be called on, most preferred first (`['responses', 'chat']`). */
+  endpoints: readonly Endpoint[];
+  stream: boolean;
+  /**
+   * The body for one attempt, in the wire format of `endpoint` (the first of `endpoints` the
+   * deployment serves); the gateway sets its `model` to the deployment's upstream model.
+   */
+  body(endpoint: Endpoint, deployment: RoutableDeployment): JsonObject;
+  /** Files of a multipart call, sent with every attempt. */
+  files?: readonly ProviderFile[];
+  /** Whole-call timeout of a non-streamed attempt, ms, instead of the deployment's (long audio). */
+  timeoutMs?: number;
+}
+
+export interface ModelCallResult {
+  /** The endpoint the deployment was called on. */
+  readonly endpoint: Endpoint;
+  readonly deployment: DeploymentInfo;
+  readonly response: ProviderResponse;
+  /** For the `x-litellm-attempted-*` headers. */
+  readonly attemptedFallbacks?: number;
+  readonly attemptedRetries?: number;
+  /** Epoch ms the answer (or its first chunk) arrived from the upstream. */
+  readonly answeredAt: number;
+  /** What `usage` costs on this deployment and endpoint, USD (the pricing plugin; 0 without one). */
+  price(usage: Usage, endpoint?: Endpoint): number;
+}
+
+/** A native provider request a route forwards (see `RouteRequest.forward`). */
+export interface ForwardCall {
+  /** A model group whose deployments answer it (LiteLLM's `model` of a pass-through deployment). */
+  model?: string;
+  /** A provider name (`openai`, `bedrock`, `vertex_ai`…) when no model group is given. */
+  provider?: string;
+  /**
+   * One deployment by id (`ForwardResult.deployment.id` of an earlier call): a follow-up that must
+   * reach the deployment holding its object (a stored response, an uploaded file). Wins over
+   * `model` and `provider`; the caller's access to that deployment's model group is checked.
+   */
+  deploymentId?: string;
+  request: Omit<ForwardRequest, 'signal'>;
+  /** Timeout until the upstream's headers arrive, ms; default the deployment's timeout. */
+  timeoutMs?: number;
+}
+
+export interface ForwardResult {
+  readonly deployment: DeploymentInfo;
+  readonly response: ForwardResponse;
+  /**
+   * What `usage` costs, USD. `model` prices it as that upstream model (a pass-through's model is
+   * in its path, not its deployment); `endpoint` defaults to `chat`.
+   */
+  price(usage: Usage, options?: { endpoint?: Endpoint; model?: string }): number;
 }
 
 /** The call a route admits (see `RouteRequest.admit`). */
@@ -98,6 +181,11 @@ export interface RouteCall {
 export interface AdmittedCall {
   /** Headers the preCall plugins added for the answer (`CallContext.responseHeaders`). */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The call's body after the preCall chain: guardrails may have changed it (redacted text,
+   * enforced params). A route must send what is here, not what it admitted.
+   */
+  readonly body: JsonObject;
 }
 
 /** What a route reports of a billable request (see `RouteRequest.recordSpend`). */
@@ -114,6 +202,16 @@ export interface RouteSpend {
   startedAt: number;
   tags?: string[];
   metadata?: Record<string, unknown>;
+  /** Tokens (and other priced units) of the call; settles the router's accounting after `callModel`. */
+  usage?: Usage;
+  /** The deployment that served it (`ModelCallResult.deployment`, `ForwardResult.deployment`). */
+  deployment?: DeploymentInfo;
+  /** The id of the answer the client got (`resp_…`, `msg_…`, `batch_…`). */
+  responseId?: string;
+  /** Streams: epoch ms the first chunk arrived. */
+  firstTokenAt?: number;
+  /** The error code of a failed call. */
+  errorCode?: string;
 }
 
 export interface RouteResult {
@@ -137,15 +235,45 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * are returned by `setup`, so they may come from the plugin's config; one that a gateway route
  * already serves is skipped with a warning (the gateway's wins).
  */
+/** See `RouteDefinition.credential`. */
+export interface RouteCredential {
+  /** Lower-case header names, in order; a `Bearer ` prefix is removed. */
+  headers?: string[];
+  /** A query parameter. */
+  query?: string;
+}
+
 export interface RouteDefinition {
   method: HttpMethod | HttpMethod[];
   /** A path; `:name` segments are parameters; a trailing `/*` matches every sub-path (`params['*']`). */
   url: string;
   /**
    * `json` (default): the body is parsed as JSON whatever its content type. `raw`: the handler
-   * gets the bytes as received, any content type, bounded by the server's body limit.
+   * gets the bytes as received, any content type, bounded by the server's body limit. `stream`:
+   * `RouteRequest.body` is the request's bytes as an `AsyncIterable<Uint8Array>`, unread (uploads
+   * parsed or forwarded as they arrive).
    */
-  body?: 'json' | 'raw';
+  body?: 'json' | 'raw' | 'stream';
+  /** Largest body this route takes, bytes (uploads); default the server's body limit. */
+  maxBodyBytes?: number;
+  /**
+   * How errors of this route are rendered: `openai` (default) or `anthropic`
+   * (`{type: 'error', error: {type, message}}`, Anthropic's error types by status).
+   */
+  errorFormat?: ErrorFormat;
+  /**
+   * Where this route's callers may also put their gateway key, tried before the usual headers:
+   * a provider SDK's own places (`headers: ['x-litellm-api-key']` ahead of the Google token a
+   * Vertex SDK sends as `Authorization`; `query: 'key'`, Gemini's `?key=`). A key read from the
+   * query is removed from `RouteRequest.url` and `query` before the handler sees them.
+   */
+  credential?: RouteCredential;
+  /**
+   * The operator configured this path (a `pass_through_endpoints` entry): it is registered before
+   * the routes plugins serve by default, so it wins on the same path. The gateway's own routes
+   * still come first.
+   */
+  configured?: boolean;
   /** `public`: no credential; `authenticated`: any principal; or the roles allowed. */
   access: 'public' | 'authenticated' | Role[];
   summary?: string;
@@ -172,6 +300,8 @@ export interface PluginInstance {
   tapActivation?: TapActivation;
   /** Supplies deployments while the gateway runs (models stored in a database; see deployment-source.ts). */
   deploymentSource?: DeploymentSource;
+  /** Carry another gateway's database into the plugin's tables (`sluice import`; in-process only; see importer.ts). */
+  importers?: Importer[];
   /**
    * Called once, at shutdown: after in-flight requests and streams finished and the observers'
    * queue drained, in reverse load order, while the database and counters are still open (so a

@@ -72,15 +72,44 @@ export interface AuthInput {
   readonly requestId: string;
 }
 
-/** `rerank`: Cohere-style `/rerank` (`{model, query, documents}` → `{id, results, meta}`), served by providers that declare it. */
-export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'rerank';
+/**
+ * What a deployment is called for. A provider serves the endpoints it declares; the body and the
+ * answer are in that endpoint's own wire format:
+ * - `chat`, `completions`, `embeddings`: OpenAI's.
+ * - `rerank`: Cohere-style `/rerank` (`{model, query, documents}` → `{id, results, meta}`).
+ * - `responses`: OpenAI's Responses API (`POST /v1/responses`); streams are its typed SSE events.
+ * - `messages`: Anthropic's Messages API (`POST /v1/messages`); streams are its SSE events.
+ * - `count_tokens`: Anthropic's `POST /v1/messages/count_tokens` (`{input_tokens}`).
+ * - `image_generation`, `image_edit`, `image_variation`: OpenAI's images API (`data: [{url | b64_json}]`);
+ *   edits and variations carry their image(s) and mask as `ProviderRequest.files`.
+ * - `audio_transcription`, `audio_translation`: OpenAI's audio API, the audio file in `files`;
+ *   `audio_speech`: `{model, input, voice, …}` → the audio bytes (`ProviderResponse` kind `bytes`).
+ * - `moderation`: OpenAI's `/moderations`.
+ */
+export type Endpoint =
+  | 'chat'
+  | 'completions'
+  | 'embeddings'
+  | 'rerank'
+  | 'responses'
+  | 'messages'
+  | 'count_tokens'
+  | 'image_generation'
+  | 'image_edit'
+  | 'image_variation'
+  | 'audio_transcription'
+  | 'audio_translation'
+  | 'audio_speech'
+  | 'moderation';
+
 
 /**
  * What a call is: a model call's endpoint, or a request a plugin route forwards and admits as a
- * call (`RouteRequest.admit`; LiteLLM's call type `pass_through_endpoint`). Its body is then
- * whatever the route passed (the client's JSON, or `{}`); providers never see such a call.
+ * call (`RouteRequest.admit`; LiteLLM's call type `pass_through_endpoint`), or a batch whose
+ * results were priced when it completed (`batch`). Its body is then whatever the route passed
+ * (the client's JSON, or `{}`); providers never see such a call.
  */
-export type CallEndpoint = Endpoint | 'pass_through_endpoint';
+export type CallEndpoint = Endpoint | 'pass_through_endpoint' | 'batch';
 
 /** The per-request context `preCall` plugins transform. Mutate `body` or return a new context. */
 export interface CallContext {

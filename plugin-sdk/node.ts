@@ -7,3 +7,4 @@ export * from './batch-writer.js';
 export * from './list-setting.js';
 export * from './google-service-account.js';
 export * from './memory-counters.js';
+export * from './multipart.js';

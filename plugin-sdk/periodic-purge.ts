@@ -32,7 +32,8 @@ export function periodicPurge(opts: {
   let running: Promise<number | undefined> | undefined;
   const runOnce = (): Promise<number | undefined> => {
     running ??= (async () => {
-      const token = await opts.counters.acquireLock(lockKey, Math.max(1000, Math.floor(opts.intervalMs * 0.9)));
+      // Counters that are down (or already closed by a gateway shutting down) skip this round.
+      const token = await opts.counters.acquireLock(lockKey, Math.max(1000, Math.floor(opts.intervalMs * 0.9))).catch(() => null);
       if (token === null) return undefined;
       try {
         const deleted = await opts.purge();

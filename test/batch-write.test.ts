@@ -68,6 +68,16 @@ function batchContract(name: string, fresh: () => Promise<Fixture>) {
       expect(rows.map((r) => [r.id, Boolean(r.flag), r.note])).toEqual([['x', true, null], ['y', false, 'n']]);
     });
 
+    it('stores text with the characters that delimit rows and columns exactly as given', async () => {
+      const { storage, writes } = await fixture();
+      // COPY's text format reads tabs, newlines, backslashes and \N as syntax unless escaped.
+      const notes = ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N \\t', '\\N', '', 'quote \' " , ; |', 'ünïcødé ✓ 🚀', '{"json":["a\\tb"]}'];
+      const rows = notes.map((note, i) => [`n${i}`, i, i % 2 === 0, note]);
+      expect(await writes.run((w) => w.insert('t_log', ['id', 'n', 'flag', 'note'], rows, { ignoreConflictOn: 'id' }))).toEqual(notes.map(() => true));
+      const stored = await storage.knex('t_log').select('id', 'n', 'flag', 'note').orderBy('n');
+      expect(stored.map((r) => [r.id, r.n, Boolean(r.flag), r.note])).toEqual(rows);
+    });
+
     it('increments existing rows and creates missing ones', async () => {
       const { storage, writes } = await fixture();
       await writes.run((w) => w.increment('t_sum', ['k', 'day'], ['total', 'calls'], [['k1', 'd1', 5, 1]]));
@@ -155,6 +165,70 @@ describe.skipIf(!backends.postgres)(`postgres (${backends.skipReason.postgres ??
         await schema.drop();
       },
     };
+  });
+});
+
+describe.skipIf(!backends.postgres)('Postgres batch writes through an outage', () => {
+  it('a batch whose server connection dies mid-COPY is rolled back, and the next batch writes on a fresh connection', async () => {
+    const schema = await createPostgresSchema(backends.postgres!);
+    const storage = openStorage({ databaseUrl: schema.url, dataDir: tempRoot });
+    const writes = batchWriteRunner(storage.knex, 'postgres');
+    try {
+      await withTables(storage);
+      // Another transaction holds the table: the batch's COPY waits on it, then its backend is killed.
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let holding = () => {};
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const locked = storage.knex.transaction(async (trx) => {
+        await trx.raw('LOCK TABLE t_log IN ACCESS EXCLUSIVE MODE');
+        holding();
+        await released;
+      });
+      await held;
+      const batch = writes.run((w) => w.insert('t_log', ['id', 'n'], [['a', 1], ['b', 2]]));
+      const copying = async () =>
+        (await storage.knex.raw(`SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY "t_log"%' AND wait_event_type = 'Lock'`)).rows as { pid: number }[];
+      let pids: { pid: number }[] = [];
+      for (let i = 0; i < 100 && pids.length === 0; i++) {
+        pids = await copying();
+        if (pids.length === 0) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(pids).toHaveLength(1);
+      await storage.knex.raw('SELECT pg_terminate_backend(?)', [pids[0]!.pid]);
+      await expect(batch).rejects.toThrow(/terminat|connection/i);
+      release();
+      await locked;
+      expect(Number((await storage.knex('t_log').count({ n: '*' }))[0]!.n)).toBe(0);
+      for (let i = 0; i < 3; i++) await writes.run((w) => w.insert('t_log', ['id', 'n'], [[`x${i}`, i]], { ignoreConflictOn: 'id' }));
+      expect(await writes.run((w) => w.insert('t_log', ['id', 'n'], [['a', 1], ['x1', 1]], { ignoreConflictOn: 'id' }))).toEqual([true, false]);
+      expect(Number((await storage.knex('t_log').count({ n: '*' }))[0]!.n)).toBe(4);
+    } finally {
+      await writes.close();
+      await storage.close();
+      await schema.drop();
+    }
+  });
+});
+
+describe.skipIf(!backends.postgres)('Postgres batch writes of text it cannot hold', () => {
+  it('stores a NUL character as U+FFFD in inserts and increments, instead of failing the batch on every retry', async () => {
+    const schema = await createPostgresSchema(backends.postgres!);
+    const storage = openStorage({ databaseUrl: schema.url, dataDir: tempRoot });
+    const writes = batchWriteRunner(storage.knex, 'postgres');
+    try {
+      await withTables(storage);
+      await writes.run(async (w) => {
+        await w.insert('t_log', ['id', 'n', 'note'], [['nul\u0000id', 1, 'a\u0000b']], { ignoreConflictOn: 'id' });
+        await w.increment('t_sum', ['k', 'day'], ['total', 'calls'], [['k\u0000', 'd', 1, 1]]);
+      });
+      expect(await storage.knex('t_log').select('id', 'note')).toEqual([{ id: 'nul\uFFFDid', note: 'a\uFFFDb' }]);
+      expect((await storage.knex('t_sum').select('k')).map((r) => r.k)).toEqual(['k\uFFFD']);
+    } finally {
+      await writes.close();
+      await storage.close();
+      await schema.drop();
+    }
   });
 });
 

@@ -62,7 +62,8 @@ describe('unknown routes', () => {
     await sluice?.close();
   });
   const send = (key?: string) =>
-    fetch(`${sluice.url}/vertex-ai/publishers/google/models/gemini-1.5-flash-001:generateContent`, {
+    // A path nothing serves (the provider pass-through routes took `/vertex-ai/*`, this test's old example).
+    fetch(`${sluice.url}/no-such-provider/publishers/google/models/gemini-1.5-flash-001:generateContent`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) },
       body: '{}',

@@ -20,6 +20,9 @@ Commands:
                                                 default port: $PORT or 4000)
   config check FILE                             validate a config and print the resolved plugin order
   migrate [--config FILE]                       apply pending database migrations
+  import litellm --from postgres://… [--config FILE] [--salt-key KEY] [--dry-run] [--since DATE]
+         [--follow [--interval S]]              import a LiteLLM proxy database (read-only on it);
+                                                see \`sluice import --help\`
   plugin init DIR [--id ID] [--kind guardrail|logger|secret-manager]
                                                 scaffold a sandboxed plugin
   plugin build DIR                              bundle DIR/src/index.ts into DIR/dist/
@@ -38,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'start', sub] = args.positionals;
+  if (command === 'import' && args.options.has('help')) {
+    process.stdout.write((await import('./import-command.js')).IMPORT_USAGE);
+    return 0;
+  }
   if (args.options.has('help') || command === 'help') {
     process.stdout.write(USAGE);
     return 0;
@@ -46,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'start') return await start(args);
     if (command === 'config' && sub === 'check') return await configCheck(args);
     if (command === 'migrate') return await migrate(args);
+    if (command === 'import') return await (await import('./import-command.js')).importCommand(args);
     // Loaded on demand: the authoring tools (esbuild, tar) are not part of running the gateway.
     if (command === 'plugin') return await (await import('./plugin-command.js')).pluginCommand(args);
   } catch (err) {

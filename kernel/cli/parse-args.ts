@@ -4,7 +4,7 @@ export interface ParsedArgs {
   options: Map<string, string | true>;
 }
 
-const BOOLEAN_FLAGS = new Set(['help', 'version', 'detailed_debug', 'debug', 'down', 'json']);
+const BOOLEAN_FLAGS = new Set(['help', 'version', 'detailed_debug', 'debug', 'down', 'json', 'dry_run', 'follow']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];

@@ -2,6 +2,7 @@
  * Outbound HTTP for providers and plugins: one undici Agent with keep-alive pools per origin, so
  * upstream connections are reused across requests.
  */
+import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { UpstreamError, httpTarget, isUpstreamError, type HttpClient, type HttpRequestOptions, type HttpResponse, type HttpTarget } from '@sluice/plugin-sdk';
 
@@ -42,7 +43,7 @@ export class UndiciHttpClient implements HttpClient {
         path: target.path,
         method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: options.headers,
-        body: options.body,
+        body: requestBody(options.body),
         signal: options.signal as AbortSignal | undefined,
         headersTimeout: options.headersTimeoutMs,
         bodyTimeout: options.bodyTimeoutMs,
@@ -72,4 +73,10 @@ export function toUpstreamError(err: unknown, signal?: { aborted: boolean; reaso
   }
   const code = (err as { code?: string }).code;
   return new UpstreamError(`${code ?? 'network error'}: ${(err as Error).message}`, { status: 0, cause: err });
+}
+
+/** undici takes streams as Readables: an upload given as an async iterable is wrapped, not read whole. */
+function requestBody(body: HttpRequestOptions['body']): string | Uint8Array | Readable | undefined {
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) return body;
+  return Readable.from(body, { objectMode: false });
 }

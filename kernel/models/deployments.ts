@@ -1,7 +1,7 @@
 /** model_list entries → resolved deployments. Runs once per config load. */
 import { createHash } from 'node:crypto';
 import type { SluiceConfig, ModelDeployment } from '../../schemas/generated/config.js';
-import { isUpstreamError, UpstreamError, type DeploymentConfig, type Endpoint, type ProviderAdapter, type ProviderDefinition } from '@sluice/plugin-sdk';
+import { ENDPOINTS, isUpstreamError, UpstreamError, type DeploymentConfig, type Endpoint, type ProviderAdapter, type ProviderDefinition } from '@sluice/plugin-sdk';
 import { ENV_REF_PREFIX, SECRET_KEY } from '../config/env-refs.js';
 import { KernelErrors } from '../errors.js';
 import { routableOf, type RegisteredDeployment } from './model-registry.js';
@@ -95,7 +95,7 @@ export interface ConfigDeploymentDeps {
   redact(value: string | undefined): void;
 }
 
-const ALL_ENDPOINTS: readonly Endpoint[] = ['chat', 'completions', 'embeddings', 'rerank'];
+const ALL_ENDPOINTS: readonly Endpoint[] = ENDPOINTS;
 
 /**
  * `model_list` → registered deployments. `raw` is the model_list before `os.environ/` references
@@ -145,7 +145,7 @@ export function buildConfigDeployments(
       warnings.push(`${where}: ${failure.message.split('\n')[0]}. The deployment starts; every call to it answers ${failure.status}`);
     }
     const route = routableOf(deployment);
-    const endpoints = provider && !failure ? provider.definition.endpoints : ALL_ENDPOINTS;
+    const endpoints = provider && !failure ? endpointsOf(provider.definition, deployment) : ALL_ENDPOINTS;
     deployments.push({
       config: deployment,
       info: Object.freeze({ id: deployment.id, modelName: deployment.modelName, provider: deployment.provider, model: deployment.model, apiBase: deployment.apiBase }),
@@ -168,4 +168,11 @@ function unsetCredentialRefs(raw: Record<string, unknown> | undefined, resolved:
     if (resolved[key] === undefined || resolved[key] === '') out.push(value.slice(ENV_REF_PREFIX.length));
   }
   return out;
+}
+
+/** What one deployment serves: its provider's per-model answer (bounded by what the provider declares), else every endpoint it declares. */
+export function endpointsOf(definition: ProviderDefinition, deployment: DeploymentConfig): readonly Endpoint[] {
+  const declared = definition.endpoints;
+  if (!definition.endpointsFor) return declared;
+  return definition.endpointsFor(deployment).filter((e) => declared.includes(e));
 }

@@ -9,6 +9,7 @@
  * so the hot path keeps its plain `Map.get` and never sees half a change. A removed or replaced
  * deployment stays reachable by id for a while: a call routed to it just before still finishes.
  */
+import { ENDPOINTS } from '@sluice/plugin-sdk';
 import type { ModelListing, DeploymentInfo, DeploymentView, Endpoint, DeploymentConfig, PricedDeployment, ProviderAdapter, RoutableDeployment } from '@sluice/plugin-sdk';
 
 export interface RegisteredDeployment {
@@ -29,7 +30,6 @@ export interface RegisteredDeployment {
   readonly source?: string;
 }
 
-const ENDPOINTS: Endpoint[] = ['chat', 'completions', 'embeddings', 'rerank'];
 const NOTHING_PRICED: readonly PricedDeployment[] = Object.freeze([]);
 const CREATED = 1_677_610_602; // LiteLLM's fixed `created` for config models
 /** How long a removed deployment still answers `byId` (calls routed to it before the change). */

@@ -8,7 +8,7 @@ import type { DeploymentEntry, DeploymentRejection, RuntimeDeployments, UpsertOp
 import type { ModelDeployment } from '../../schemas/generated/config.js';
 import { ENV_REF_PREFIX, resolveEnvRefs, type RefLookup } from '../config/env-refs.js';
 import type { SecretValues } from '../logging/create-logger.js';
-import { toDeployment, type DeploymentDefaults } from './deployments.js';
+import { endpointsOf, toDeployment, type DeploymentDefaults } from './deployments.js';
 import type { ProviderInference } from './provider-inference.js';
 import { routableOf, type ModelRegistry, type RegisteredDeployment } from './model-registry.js';
 
@@ -78,15 +78,16 @@ export function runtimeDeployments(source: string, deps: RuntimeDeploymentDeps):
       return (err as Error).message;
     }
     const route = routableOf(config);
+    const endpoints = endpointsOf(provider.definition, config);
     return {
       config,
       info: Object.freeze({ id: config.id, modelName: config.modelName, provider: config.provider, model: config.model, apiBase: config.apiBase }),
       route,
       adapter,
-      endpoints: new Set(provider.definition.endpoints),
+      endpoints: new Set(endpoints),
       providerPlugin: provider.pluginId,
       owner: deps.inference.ownerOf(config.provider),
-      priced: Object.freeze({ deployment: route, modelInfo: config.modelInfo, endpoints: Object.freeze([...provider.definition.endpoints]) }),
+      priced: Object.freeze({ deployment: route, modelInfo: config.modelInfo, endpoints: Object.freeze([...endpoints]) }),
       source,
     };
   };

@@ -19,6 +19,7 @@ import {
   type Pricing,
   type ModelAccess,
   type TapActivation,
+  type Importer,
 } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../../schemas/generated/config.js';
 import { ConfigError } from '../config/config-error.js';
@@ -55,10 +56,12 @@ export interface Contributions {
   buffersStreams: boolean;
   /** Decides per request which taps run (tap-activation.ts). */
   tapActivation?: { pluginId: string; activation: TapActivation };
+  /** `sluice import` (importer.ts), in load order; entities are unique per source. */
+  importers: { pluginId: string; importer: Importer }[];
 }
 
 export function emptyContributions(): Contributions {
-  return { taps: [], routes: [], providers: new Map(), secretResolvers: [], modelAccess: [], buffersStreams: false };
+  return { taps: [], routes: [], providers: new Map(), secretResolvers: [], modelAccess: [], buffersStreams: false, importers: [] };
 }
 
 export async function importPlugin(
@@ -169,5 +172,10 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
       throw new ConfigError(manifestFile, 'tapActivation', `both ${into.tapActivation.pluginId} and ${manifest.id} provide tap activation; enable one`);
     }
     into.tapActivation = { pluginId: manifest.id, activation: instance.tapActivation };
+  }
+  for (const importer of instance.importers ?? []) {
+    const other = into.importers.find((i) => i.importer.source === importer.source && i.importer.entity === importer.entity);
+    if (other) throw new ConfigError(manifestFile, 'importers', `${importer.source} importer ${importer.entity} is provided by both ${other.pluginId} and ${manifest.id}`);
+    into.importers.push({ pluginId: manifest.id, importer });
   }
 }

@@ -21,6 +21,7 @@ import {
   type RoutingOutcome,
   type Pricing,
   type ModelAccess,
+  OPENAI_PATHS,
 } from '@sluice/plugin-sdk';
 import { KernelErrors, fromUpstream, toClientError } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
@@ -55,7 +56,7 @@ export interface PipelineDeps {
 
 const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
 
-const ROUTE_LABEL: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', rerank: '/rerank' };
+const ROUTE_LABEL = OPENAI_PATHS;
 
 /**
  * Writes a successful JSON answer straight to the socket: the body is final, so fastify's reply
@@ -222,6 +223,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
       return;
     }
 
+    if (result.kind === 'bytes') throw new Error(`provider ${deployment.config.provider} answered ${endpoint} with bytes`);
     const streamed: StreamOutcome = await relayStream({
       request,
       reply,

@@ -3,7 +3,7 @@
  * plugin that recognises it answers (bail); when none does, the request is refused with 401.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuthInput, Principal, Role } from '@sluice/plugin-sdk';
+import type { AuthInput, Principal, Role, RouteCredential } from '@sluice/plugin-sdk';
 import { KernelErrors, maskKey } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { CallRequest } from '../proxy/call-exchange.js';
@@ -42,8 +42,40 @@ function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export async function authenticate(hooks: KernelHooks, request: Pick<CallRequest, 'headers' | 'method' | 'url' | 'ip' | 'id'>, keyHeader?: string): Promise<Principal> {
-  const presented = presentedToken(request.headers, keyHeader);
+/** The key a route's own credential places carry (`RouteDefinition.credential`), if any. */
+export function routeToken(headers: IncomingHttpHeaders, url: string, credential: RouteCredential): string | undefined {
+  for (const name of credential.headers ?? []) {
+    const v = headers[name];
+    if (typeof v === 'string' && v.trim() !== '') return v.startsWith('Bearer ') || v.startsWith('bearer ') ? v.slice(7).trim() : v.trim();
+  }
+  if (credential.query !== undefined) {
+    const q = url.indexOf('?');
+    if (q !== -1) {
+      const v = new URLSearchParams(url.slice(q + 1)).get(credential.query);
+      if (v) return v.trim();
+    }
+  }
+  return undefined;
+}
+
+/** The URL without the query parameter that carried the key. */
+export function withoutQueryKey(url: string, param: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const query = new URLSearchParams(url.slice(q + 1));
+  if (!query.has(param)) return url;
+  query.delete(param);
+  const rest = query.toString();
+  return rest ? `${url.slice(0, q)}?${rest}` : url.slice(0, q);
+}
+
+export async function authenticate(
+  hooks: KernelHooks,
+  request: Pick<CallRequest, 'headers' | 'method' | 'url' | 'ip' | 'id'>,
+  keyHeader?: string,
+  credential?: RouteCredential,
+): Promise<Principal> {
+  const presented = (credential && routeToken(request.headers, request.url, credential)) ?? presentedToken(request.headers, keyHeader);
   if (presented === MALFORMED) throw KernelErrors.AUTH_MALFORMED_KEY();
   const token = presented;
   const input: AuthInput = {

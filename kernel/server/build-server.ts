@@ -5,19 +5,20 @@
 import type { IncomingMessage } from 'node:http';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { RouteDefinition } from '@sluice/plugin-sdk';
+import type { RouteCredential, RouteDefinition } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
 import { STATIC_CALL_ROUTES, registerOpenAIRoutes } from '../proxy/openai-routes.js';
 import type { PipelineDeps } from '../proxy/call-pipeline.js';
-import { callFastPath } from './call-fast-path.js';
+import { callFastPath, type FastPath } from './call-fast-path.js';
 import { assertAccess, authenticate, presentedToken, type Access } from './authenticate.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerHealthRoutes, type HealthDeps } from './health-routes.js';
 import { answerClientError, createHttpServer, type ConnectionLimits } from './http-server.js';
 import { parseJsonBody, type JsonLimits } from './json-body.js';
-import { registerPluginRoutes, type PluginRouteConfig } from './plugin-routes.js';
+import { pluginRouteFastPath } from './plugin-route-fast-path.js';
+import { registerPluginRoutes, type PluginRouteConfig, type PluginRouteDeps } from './plugin-routes.js';
 import { requestIdV7 } from './request-id.js';
 import './request-state.js';
 
@@ -31,6 +32,8 @@ export interface ServerDeps {
   pipeline: PipelineDeps;
   health: HealthDeps;
   pluginRoutes: { pluginId: string; route: RouteDefinition }[];
+  /** What plugin routes' `callModel` and `forward` route with. */
+  routeModels?: PluginRouteDeps['models'];
   /** Routes answered 503 while shutting down. */
   isShuttingDown(): boolean;
   /** The only header the caller's key is read from (lower case; server.api_key_header). */
@@ -46,12 +49,15 @@ function requestId(req: IncomingMessage): string {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const fastPath = callFastPath({ ...deps, requestId }, STATIC_CALL_ROUTES);
+  // Set once the plugin routes are registered (below), before the server listens.
+  let routeFastPath: FastPath | undefined;
   const app: FastifyInstance = Fastify({
-    // The LLM call routes are answered before fastify routes the request (call-fast-path.ts).
+    // The LLM call routes and the common plugin route requests are answered before fastify routes
+    // the request (call-fast-path.ts, plugin-route-fast-path.ts).
     // Fastify's own timeout options apply only to a server it creates itself: ours sets them.
     serverFactory: (handler) =>
       createHttpServer((req, res) => {
-        if (!fastPath(req, res)) handler(req, res);
+        if (!fastPath(req, res) && !routeFastPath?.(req, res)) handler(req, res);
       }, deps.connections),
     clientErrorHandler: answerClientError,
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
@@ -87,7 +93,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // hook keeps fastify's per-hook machinery off the hot path (an onSend hook, even unused by
   // hijacked replies, costs ~10% of throughput). Proxy routes write their own headers.
   app.addHook('onRoute', (route) => {
-    const config = route.config as { access?: Access; writesOwnHeaders?: boolean } | undefined;
+    const config = route.config as { access?: Access; writesOwnHeaders?: boolean; credential?: RouteCredential } | undefined;
+    const credential = config?.credential;
     const access = config?.access ?? 'public';
     const stampIds = config?.writesOwnHeaders !== true;
     const url = route.url;
@@ -104,7 +111,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         : async (request: FastifyRequest, reply: FastifyReply) => {
             stamp(request, reply);
             if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
-            const principal = await authenticate(deps.hooks, request, deps.keyHeader);
+            const principal = await authenticate(deps.hooks, request, deps.keyHeader, credential);
             assertAccess(access, principal, url);
             request.principal = principal;
           };
@@ -116,6 +123,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps.health);
   registerOpenAIRoutes(app, deps.pipeline);
-  registerPluginRoutes(app, { hooks: deps.hooks, observers: deps.pipeline.observers, log: deps.log }, deps.pluginRoutes);
+  const routeDeps: PluginRouteDeps = { hooks: deps.hooks, observers: deps.pipeline.observers, log: deps.log, scrub: deps.pipeline.scrub, models: deps.routeModels, keyHeader: deps.keyHeader };
+  const registered = registerPluginRoutes(app, routeDeps, deps.pluginRoutes);
+  routeFastPath = pluginRouteFastPath({ routes: routeDeps, bodyLimitBytes: deps.bodyLimitBytes, json: deps.json, isShuttingDown: () => deps.isShuttingDown(), requestId }, registered);
   return app;
 }

@@ -18,7 +18,8 @@ import { runCall, type PipelineDeps } from '../proxy/call-pipeline.js';
 import type { CallReply, CallRequest } from '../proxy/call-exchange.js';
 import { authenticate } from './authenticate.js';
 import { writeError } from './error-handler.js';
-import { parseJsonBody, type JsonLimits } from './json-body.js';
+import type { JsonLimits } from './json-body.js';
+import { CLIENT_GONE, readJsonBody, takesJsonBody } from './request-body.js';
 
 export interface FastPathDeps {
   hooks: KernelHooks;
@@ -40,7 +41,7 @@ export function callFastPath(deps: FastPathDeps, routes: ReadonlyMap<string, End
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const endpoint = routes.get(q === -1 ? url : url.slice(0, q));
-    if (endpoint === undefined || !takesBody(req)) return false;
+    if (endpoint === undefined || !takesJsonBody(req)) return false;
     answer(deps, endpoint, req, res).catch((err: unknown) => {
       // Only writing the error answer itself can get here: the socket is gone.
       deps.log.error({ err }, 'could not answer a call');
@@ -48,25 +49,6 @@ export function callFastPath(deps: FastPathDeps, routes: ReadonlyMap<string, End
     });
     return true;
   };
-}
-
-/** A JSON body (or none) of a stated length: what OpenAI clients send. */
-function takesBody(req: IncomingMessage): boolean {
-  const h = req.headers;
-  if (h['transfer-encoding'] !== undefined) return false;
-  const length = h['content-length'];
-  if (length === undefined || !isDigits(length)) return false;
-  const type = h['content-type'];
-  return type === undefined ? length === '0' : type.startsWith('application/json') && (type.length === 16 || type.charCodeAt(16) === 59); // ';'
-}
-
-function isDigits(s: string): boolean {
-  if (s.length === 0 || s.length > 15) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
 }
 
 class FastRequest implements CallRequest {
@@ -100,7 +82,7 @@ async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessa
     if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
     // As on fastify's routes: who is calling is settled before the body is read.
     request.principal = await authenticate(deps.hooks, request, deps.keyHeader);
-    const body = await readBody(req, deps.bodyLimitBytes, deps.json);
+    const body = await readJsonBody(req, deps.bodyLimitBytes, deps.json);
     if (body === CLIENT_GONE) return;
     request.body = body;
     await runCall(deps.pipeline, endpoint, request, new FastReply(res));
@@ -109,53 +91,4 @@ async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessa
     if (!isVerdict(err)) deps.log.error({ err, requestId: request.id, url: request.url }, 'unhandled error');
     writeError(res, request.id, clientError, deps.pipeline.scrub);
   }
-}
-
-const CLIENT_GONE = Symbol('client gone');
-
-/** The body parsed as JSON, with fastify's limits and errors (see `fromFastify`). */
-function readBody(req: IncomingMessage, limit: number, json: JsonLimits): Promise<unknown> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(KernelErrors.REQUEST_TOO_LARGE({ limit }));
-  return new Promise((resolve, reject) => {
-    let first: Buffer | undefined;
-    let more: Buffer[] | undefined;
-    let received = 0;
-    const done = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onGone);
-      req.off('close', onGone);
-    };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limit) {
-        done();
-        reject(KernelErrors.REQUEST_TOO_LARGE({ limit }));
-        return;
-      }
-      if (first === undefined) first = chunk;
-      else (more ??= [first]).push(chunk);
-    };
-    const onEnd = () => {
-      done();
-      if (received !== declared) {
-        reject(KernelErrors.REQUEST_MALFORMED_JSON({ detail: 'The Content-Length header does not match the body.' }));
-        return;
-      }
-      try {
-        resolve(parseJsonBody(more ? Buffer.concat(more, received).toString('utf8') : first ? first.toString('utf8') : '', json));
-      } catch (err) {
-        reject(err);
-      }
-    };
-    const onGone = () => {
-      done();
-      resolve(CLIENT_GONE);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onGone);
-    req.on('close', onGone);
-  });
 }

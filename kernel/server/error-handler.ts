@@ -1,7 +1,7 @@
 /** Every error leaves as the OpenAI envelope with its registry code in `x-sluice-error-code`. */
 import type { ServerResponse } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isVerdict, verdictEnvelope, type SluiceError } from '@sluice/plugin-sdk';
+import { errorBody, isVerdict, verdictEnvelope, type ErrorFormat, type SluiceError } from '@sluice/plugin-sdk';
 import { KernelErrors, toClientError } from '../errors.js';
 import type { Logger } from '../logging/create-logger.js';
 
@@ -21,20 +21,22 @@ export function sendError(reply: FastifyReply, err: SluiceError, scrub: Scrub): 
     if (!reply.raw.writableEnded) reply.raw.end();
     return;
   }
+  // A plugin route may speak another API's error shape (RouteDefinition.errorFormat).
+  const format = (reply.request.routeOptions.config as { errorFormat?: ErrorFormat } | undefined)?.errorFormat;
   void reply
     .code(err.status)
     .headers(errorHeaders(err, reply.request.id))
     .type('application/json')
-    .send(scrub(JSON.stringify(verdictEnvelope(err))));
+    .send(scrub(JSON.stringify(format === undefined ? verdictEnvelope(err) : errorBody(format, err))));
 }
 
-/** `sendError` for a response no framework owns (the call fast path). */
-export function writeError(res: ServerResponse, requestId: string, err: SluiceError, scrub: Scrub): void {
+/** `sendError` for a response no framework owns (the fast paths); `format` as the route's `errorFormat`. */
+export function writeError(res: ServerResponse, requestId: string, err: SluiceError, scrub: Scrub, format?: ErrorFormat): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
-  const body = scrub(JSON.stringify(verdictEnvelope(err)));
+  const body = scrub(JSON.stringify(format === undefined ? verdictEnvelope(err) : errorBody(format, err)));
   const headers: Record<string, string | number> = errorHeaders(err, requestId);
   headers['content-type'] = 'application/json; charset=utf-8';
   headers['content-length'] = Buffer.byteLength(body);
@@ -46,7 +48,8 @@ export function writeError(res: ServerResponse, requestId: string, err: SluiceEr
 function fromFastify(err: FastifyError, request: FastifyRequest, bodyLimit: number): SluiceError {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return KernelErrors.REQUEST_TOO_LARGE({ limit: bodyLimit });
+      // A route's own limit (RouteDefinition.maxBodyBytes) is the one the client ran into.
+      return KernelErrors.REQUEST_TOO_LARGE({ limit: request.routeOptions.bodyLimit ?? bodyLimit });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return KernelErrors.REQUEST_UNSUPPORTED_MEDIA_TYPE({ contentType: String(request.headers['content-type'] ?? '') });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

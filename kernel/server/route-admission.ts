@@ -4,7 +4,7 @@
  * slots, budget estimates): the route's own `recordSpend`, or a failure event when the chain
  * refused, the route failed or the client went away without one.
  */
-import type { AdmittedCall, CallContext, CallStatus, JsonObject, LimitScope, Principal, RouteCall, RouteSpend, SpendEvent } from '@sluice/plugin-sdk';
+import type { AdmittedCall, CallContext, CallStatus, JsonObject, LimitScope, Principal, RouteCall, RouteSpend, SpendEvent, Usage } from '@sluice/plugin-sdk';
 import { toClientError } from '../errors.js';
 import { NO_USAGE } from '../proxy/usage.js';
 import { requestTags } from '../proxy/request-tags.js';
@@ -26,11 +26,31 @@ export interface AdmissionRequest {
 export class RouteAdmission {
   private call: CallContext | undefined;
   private settled = false;
+  /** False while the preCall chain runs and after it refused. */
+  private passed = false;
+  /** The router's end-of-call callbacks of the model calls the route made. */
+  private finishers: ((usage: Usage) => void)[] | undefined;
 
   constructor(
     private readonly deps: PluginRouteDeps,
     private readonly request: AdmissionRequest,
   ) {}
+
+  /** The call after the preCall chain, once it let the call through. */
+  get admitted(): CallContext | undefined {
+    return this.passed ? this.call : undefined;
+  }
+
+  /** Registers the router's accounting of a model call the route made, settled with the call. */
+  onFinish(finish: ((usage: Usage) => void) | undefined): void {
+    if (finish) (this.finishers ??= []).push(finish);
+  }
+
+  private finish(usage: Usage): void {
+    const finishers = this.finishers;
+    this.finishers = undefined;
+    for (const f of finishers ?? []) f(usage);
+  }
 
   /** True once admitted and until its spend event went out. */
   get open(): boolean {
@@ -55,7 +75,10 @@ export class RouteAdmission {
       scopes: principal.scopes ?? NO_SCOPES,
     };
     this.call = call;
-    if (!this.deps.hooks.preCall.isUsed()) return { headers: NO_HEADERS };
+    if (!this.deps.hooks.preCall.isUsed()) {
+      this.passed = true;
+      return { headers: NO_HEADERS, body: call.body };
+    }
     try {
       call = await this.deps.hooks.preCall.promise(call);
     } catch (err) {
@@ -65,13 +88,15 @@ export class RouteAdmission {
       throw err;
     }
     this.call = call;
-    return { headers: call.responseHeaders ?? NO_HEADERS };
+    this.passed = true;
+    return { headers: call.responseHeaders ?? NO_HEADERS, body: call.body };
   }
 
   /** The route's own spend record; after admission the first one settles the call and later ones are dropped. */
   record(spend: RouteSpend): void {
     if (this.settled) return;
     this.settled = this.call !== undefined;
+    this.finish(spend.usage ?? NO_USAGE);
     emit(this.deps, this.request, this.call, spend);
   }
 
@@ -80,6 +105,7 @@ export class RouteAdmission {
     if (!this.open) return;
     const call = this.call!;
     this.settled = true;
+    this.finish(NO_USAGE);
     const model = typeof call.body.model === 'string' ? call.body.model : 'unknown';
     emit(this.deps, this.request, call, { endpoint: call.endpoint, model, status, httpStatus, cost: 0, startedAt: this.request.receivedAt }, errorCode);
   }
@@ -94,11 +120,11 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
     endpoint: spend.endpoint,
     principal: request.principal,
     model: spend.model,
-    deployment: undefined,
+    deployment: spend.deployment,
     status: spend.status,
     httpStatus: spend.httpStatus,
     stream: spend.stream ?? false,
-    usage: { ...NO_USAGE },
+    usage: spend.usage ? { ...spend.usage } : { ...NO_USAGE },
     cost: Number.isFinite(spend.cost) && spend.cost > 0 ? spend.cost : 0,
     tags,
     user: typeof call?.body.user === 'string' ? call.body.user : undefined,
@@ -109,6 +135,10 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
     overheadMs: 0,
     metadata: {},
   };
-  if (errorCode !== undefined) event.errorCode = errorCode;
+  const code = errorCode ?? spend.errorCode;
+  if (code !== undefined) event.errorCode = code;
+  if (spend.responseId !== undefined) event.responseId = spend.responseId;
+  if (spend.firstTokenAt !== undefined) event.firstTokenAt = spend.firstTokenAt;
+  if (call) event.ip = call.ip;
   deps.observers.spend(sealSpendEvent(event, spend.metadata, deps.log));
 }

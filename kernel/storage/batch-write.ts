@@ -3,16 +3,14 @@
  * batch, with the statement shape fixed per table so the database does the work, not the query
  * builder. A SQLite file is written from a worker thread with its own connection (see
  * sqlite-write-thread.ts); an in-memory SQLite database, which a second connection cannot see, runs
- * cached prepared statements on knex's connection; on Postgres rows go as multi-row statements
- * through knex.
+ * cached prepared statements on knex's connection; on Postgres rows are streamed with COPY (see
+ * postgres-batch-write.ts).
  */
 import type { Knex } from 'knex';
 import type { BatchWrite, BatchWriteRunner } from '@sluice/plugin-sdk';
+import { postgresBatchWriteRunner } from './postgres-batch-write.js';
 import { sqliteWriteThread, type SqliteWriteThread } from './sqlite-write-thread.js';
 import type { Dialect } from './storage.js';
-
-/** Bind parameters per statement: under SQLite's 32,766 and Postgres's 65,535. */
-const MAX_PARAMS = 30_000;
 
 interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
@@ -59,48 +57,6 @@ function sqliteWriter(db: SqliteDatabase, statements: Map<string, SqliteStatemen
   };
 }
 
-function chunks<T>(rows: readonly T[], columns: number): T[][] {
-  const size = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns)));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
-
-const objectOf = (columns: readonly string[], row: readonly unknown[]) => {
-  const o: Record<string, unknown> = {};
-  columns.forEach((c, i) => (o[c] = row[i] === undefined ? null : row[i]));
-  return o;
-};
-
-function knexWriter(trx: Knex.Transaction): BatchWrite {
-  return {
-    async insert(table, columns, rows, opts) {
-      const key = opts?.ignoreConflictOn;
-      if (!key) {
-        for (const chunk of chunks(rows, columns.length)) await trx(table).insert(chunk.map((r) => objectOf(columns, r)));
-        return rows.map(() => true);
-      }
-      const k = columns.indexOf(key);
-      if (k === -1) throw new Error(`ignoreConflictOn ${key} is not one of the columns`);
-      const inserted = new Set<unknown>();
-      for (const chunk of chunks(rows, columns.length)) {
-        const ids = (await trx(table).insert(chunk.map((r) => objectOf(columns, r))).onConflict(key).ignore().returning(key)) as Record<string, unknown>[];
-        for (const id of ids) inserted.add(id[key]);
-      }
-      // A key twice in one batch: only its first row went in.
-      return rows.map((r) => inserted.delete(r[k]));
-    },
-    async increment(table, keys, add, rows) {
-      if (rows.length === 0) return;
-      const columns = [...keys, ...add];
-      const merge = Object.fromEntries(add.map((c) => [c, trx.raw('?? + excluded.??', [`${table}.${c}`, c])]));
-      for (const chunk of chunks(rows, columns.length)) {
-        await trx(table).insert(chunk.map((r) => objectOf(columns, r))).onConflict([...keys]).merge(merge);
-      }
-    },
-  };
-}
-
 /** The kernel's side of `ctx.database.batch`: the runner plugins get, and its shutdown. */
 export interface KernelBatchWrites {
   run: BatchWriteRunner;
@@ -138,7 +94,7 @@ interface SqliteTransaction {
 }
 
 export function batchWriteRunner(knex: Knex, dialect: Dialect, opts: BatchWriteOptions = {}): KernelBatchWrites {
-  if (dialect === 'postgres') return { run: (fn) => knex.transaction((trx) => fn(knexWriter(trx))), close: async () => undefined };
+  if (dialect === 'postgres') return { run: postgresBatchWriteRunner(knex), close: async () => undefined };
   // Holding knex's only SQLite connection keeps every other query of this process out until the
   // batch commits: in-thread that is the transaction's own connection; with the writer thread it
   // means no main-thread write ever waits on the thread's lock (better-sqlite3 would block the

@@ -137,9 +137,9 @@ for (const backend of DATABASE_BACKENDS) {
       ['GET', '/models', undefined],
       ['GET', '/v1/threads/thread_49EIN5QF32s4mH20M7GFKdlZ', undefined],
     ];
-    // needs /v1/images… (issue 19, API breadth): these routes are not served yet; the cases stay so
-    // they run once they are.
-    const NEEDS_API_BREADTH = /^\/(v1\/)?(images|audio|moderations|threads)\b/;
+    // /v1/threads… is OpenAI's Assistants API (deprecated by OpenAI), which Sluice does not serve
+    // (README, Known differences); the case stays so it runs if it ever is.
+    const NEEDS_API_BREADTH = /^\/(v1\/)?(threads)\b/;
     for (const [method, path, body] of ROUTES) {
       (NEEDS_API_BREADTH.test(path) ? it.skip : it)(`test_generate_and_call_with_valid_key[${path}]`, async () => {
         const key = await newUser({ user_role: 'internal_user' });

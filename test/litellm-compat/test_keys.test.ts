@@ -237,8 +237,7 @@ for (const backend of DATABASE_BACKENDS) {
     });
 
     // tests/test_keys.py::test_key_info_spend_values_image_generation
-    // needs /v1/images… (issue 19, API breadth): /v1/images/generations is not served yet.
-    it.skip('test_key_info_spend_values_image_generation', async () => {
+    it('test_key_info_spend_values_image_generation', async () => {
       const key_gen = await generateKey();
       const key = key_gen.key;
       ok(await proxy.request('POST', '/v1/images/generations', { key, body: { model: 'dall-e-3', prompt: 'A cute baby sea otter' } }), '/v1/images/generations');

@@ -1,6 +1,6 @@
 /**
  * A local OpenAI-compatible upstream for tests: answers chat, completions, embeddings (plain and
- * streamed) in OpenAI's wire format and records every request it received, so tests can check
+ * streamed), image generations and moderations in OpenAI's wire format and records every request it received, so tests can check
  * what Sluice sent (path, headers, body).
  */
 import { randomUUID } from 'node:crypto';
@@ -88,6 +88,18 @@ async function answer(mock: MockOpenAI, req: IncomingMessage, res: ServerRespons
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const data = inputs.map((_, index) => ({ object: 'embedding', index, embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array([0.1, 0.2, 0.3]).buffer).toString('base64') : [0.1, 0.2, 0.3] }));
     json(res, { object: 'list', data, model, usage: { prompt_tokens: 3, total_tokens: 3 } });
+    return;
+  }
+  if (path.endsWith('/images/generations')) {
+    const n = typeof body.n === 'number' ? body.n : 1;
+    json(res, { created: 1, data: Array.from({ length: n }, (_, i) => ({ url: `https://images.mock/${i}.png`, revised_prompt: body.prompt })) });
+    return;
+  }
+  if (path.endsWith('/moderations')) {
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const categories = { hate: false, violence: false, sexual: false };
+    const scores = { hate: 0.0001, violence: 0.0001, sexual: 0.0001 };
+    json(res, { id: b.uniqueIds ? `modr-${randomUUID()}` : 'modr-mock', model: typeof body.model === 'string' ? body.model : 'omni-moderation-latest', results: inputs.map(() => ({ flagged: false, categories, category_scores: scores })) });
     return;
   }
   const chat = path.endsWith('/chat/completions');

@@ -11,6 +11,7 @@ import { auditRow, type AuditRow } from './audit-row.js';
 import { auditRoutes } from './audit-routes.js';
 import type { AuditLogConfig } from './config.generated.js';
 import { AUDIT_TABLE, MIGRATIONS } from './migrations.js';
+import { litellmAuditImporter } from './litellm-import.js';
 
 
 /** Columns per row, for the bind-parameter limit of one insert (SQLite allows 32,766). */
@@ -58,6 +59,7 @@ export default definePlugin<AuditLogConfig>({
         },
       }),
       routes: auditRoutes(knex),
+      importers: [litellmAuditImporter(knex)],
       async close() {
         await retention?.stop();
         await writer.close();

@@ -15,6 +15,7 @@ import type { BudgetConfig } from './config.generated.js';
 import { BudgetErrors } from './errors.js';
 import { COMPLETION_SIZES_CHANNEL, LearnedCompletions } from './learned-completions.js';
 import { MIGRATIONS } from './migrations.js';
+import { litellmBudgetImporter } from './litellm-import.js';
 import { SoftBudgetAlerts } from './soft-budget-alerts.js';
 import { WindowCounters, type Refusal } from './window-counters.js';
 import { WindowSpendLedger } from './window-spend-ledger.js';
@@ -184,6 +185,7 @@ export default definePlugin<BudgetConfig>({
         }
       },
 
+      importers: [litellmBudgetImporter(ctx.database.knex as Knex, now)],
       async close() {
         await unsubscribeSizes?.();
         await alerts.close();

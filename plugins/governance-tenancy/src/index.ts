@@ -33,6 +33,7 @@ import { teamRoutes } from './team-routes.js';
 import { auditor, openStores, type TenancyDeps } from './tenancy-deps.js';
 import { internalUserDefaults, userRoutes } from './user-routes.js';
 import { checkRouteAccess } from './route-access.js';
+import { litellmTenancyImporter } from './litellm-import.js';
 
 export const KEYS_CHANNEL = 'governance-tenancy:keys';
 export const ENTITIES_CHANNEL = 'governance-tenancy:entities';
@@ -158,6 +159,7 @@ export default definePlugin<GovernanceTenancyConfig>({
         ...budgetRoutes(deps),
         ...spendViewRoutes(deps),
       ],
+      importers: [litellmTenancyImporter(deps)],
       async close() {
         clearInterval(resetTimer);
         await unsubscribeKeys();

@@ -19,6 +19,7 @@ import { ModelRows } from './model-rows.js';
 import { ModelSync } from './model-sync.js';
 import { SaltEncryption } from './salt-encryption.js';
 import { TeamModelNames } from './team-model-names.js';
+import { litellmModelImporter } from './litellm-import.js';
 
 const NO_SALT_KEY_WARNING =
   'store_model_in_db is on but neither LITELLM_SALT_KEY nor general_settings.master_key is set: stored models are served, but adding or updating one fails until a salt key is set';
@@ -39,10 +40,12 @@ export default definePlugin<ModelStoreConfig>({
     const enabled = truthy(config.store_model_in_db);
     const saltKey = config.salt_key || config.master_key || '';
     if (saltKey) ctx.secrets.redact(saltKey);
-    const rows = new ModelRows(ctx.database.knex as Knex, new SaltEncryption(saltKey, config.encryption_algorithm ?? 'xsalsa20-poly1305'));
+    const encryption = new SaltEncryption(saltKey, config.encryption_algorithm ?? 'xsalsa20-poly1305');
+    const rows = new ModelRows(ctx.database.knex as Knex, encryption);
     const sync = new ModelSync(ctx, rows, config.poll_interval_ms ?? 250);
     const routes = [...modelInfoRoutes(ctx), ...modelRoutes({ ctx, rows, sync, enabled })];
-    if (!enabled) return { routes };
+    const importers = [litellmModelImporter({ ctx, rows, encryption, serving: enabled })];
+    if (!enabled) return { routes, importers };
     const teamNames = new TeamModelNames(ctx.models);
     return {
       deploymentSource: { start: (deployments) => sync.start(deployments) },
@@ -50,6 +53,7 @@ export default definePlugin<ModelStoreConfig>({
         teamNames.rewrite(call);
       },
       routes,
+      importers,
       close: () => sync.stop(),
     };
   },

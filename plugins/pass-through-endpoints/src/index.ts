@@ -40,6 +40,8 @@ export default definePlugin<PassThroughEndpointsConfig>({
         url: url.replaceAll(':', '::'),
         body: 'raw',
         access: first.auth ? 'authenticated' : 'public',
+        // The operator asked for this path: it wins over an API plugin's default route on it.
+        configured: true,
         summary: `Pass-through to ${first.target.origin}`,
         tags: ['pass-through'],
         handler: async (request) => {

@@ -3,6 +3,9 @@
  * request path does a Map lookup and a few multiplications.
  */
 import type { PricedDeployment, PricingInput, RoutableDeployment, Usage } from '@sluice/plugin-sdk';
+import { speechCost, transcriptionCost, type PriceOf } from './audio-cost.js';
+import { imageCost } from './image-cost.js';
+import { batchCost, isBatchUsage } from './batch-cost.js';
 
 export interface ModelPrice {
   input_cost_per_token?: number;
@@ -78,7 +81,16 @@ export class CostMap {
     const p = deployment.params;
     const input = num(p.input_cost_per_token) ?? num(modelInfo.input_cost_per_token) ?? num(entry?.input_cost_per_token) ?? 0;
     const output = num(p.output_cost_per_token) ?? num(modelInfo.output_cost_per_token) ?? num(entry?.output_cost_per_token) ?? 0;
+    if (isBatchUsage(usage)) return batchCost(usage, (k) => num(p[k]) ?? num(modelInfo[k]) ?? num(entry?.[k]));
     if (endpoint === 'embeddings') return usage.prompt_tokens * input;
+    if (endpoint === 'audio_transcription' || endpoint === 'audio_translation' || endpoint === 'audio_speech') {
+      const priceOf: PriceOf = (k) => num(p[k]) ?? num(modelInfo[k]) ?? num(entry?.[k]);
+      return endpoint === 'audio_speech' ? speechCost(usage, priceOf) : transcriptionCost(usage, priceOf);
+    }
+    if (endpoint === 'image_generation' || endpoint === 'image_edit' || endpoint === 'image_variation') {
+      const priceOf: PriceOf = (k) => num(p[k]) ?? num(modelInfo[k]) ?? num(entry?.[k]);
+      return imageCost(usage, priceOf, (k) => this.data[k], { model: deployment.model, provider: deployment.provider });
+    }
     if (endpoint === 'rerank') {
       // LiteLLM's rerank price: per search unit (one query when the provider reports none), else per token.
       const perQuery = num(p.input_cost_per_query) ?? num(modelInfo.input_cost_per_query) ?? num(entry?.input_cost_per_query);

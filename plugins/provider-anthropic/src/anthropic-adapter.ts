@@ -20,6 +20,8 @@ import { invalid } from './request-errors.js';
 import { chatChunkBatches } from './stream-translator.js';
 import { toAnthropicRequest, type RequestOptions } from './to-anthropic-request.js';
 import { upstreamErrorOf } from './upstream-errors.js';
+import { createAnthropicForward } from './forward-request.js';
+import { nativeMessagesCall } from './native-messages.js';
 
 export interface AnthropicAdapterOptions {
   http: HttpClient;
@@ -42,7 +44,10 @@ export function messagesUrl(apiBase: string): string {
 }
 
 export function createAnthropicAdapter({ http, deployment, apiKey, defaultMaxTokens, dropParams }: AnthropicAdapterOptions): ProviderAdapter {
-  const target = httpTarget(messagesUrl(deployment.apiBase ?? DEFAULT_API_BASE));
+  const url = messagesUrl(deployment.apiBase ?? DEFAULT_API_BASE);
+  const target = httpTarget(url);
+  // /v1/messages and count_tokens in Anthropic's own format (the Messages route's native calls).
+  const native = nativeMessagesCall({ http, deployment, apiKey, messagesUrl: url });
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
   if (apiKey) headers['x-api-key'] = apiKey;
   // extra_headers (e.g. anthropic-beta) are the operator's to set, and may override the version.
@@ -55,7 +60,9 @@ export function createAnthropicAdapter({ http, deployment, apiKey, defaultMaxTok
   };
 
   return {
+    forward: createAnthropicForward(http, deployment, apiKey),
     async call(req: ProviderRequest): Promise<ProviderResponse> {
+      if (req.endpoint === 'messages' || req.endpoint === 'count_tokens') return native(req);
       if (req.endpoint !== 'chat') throw invalid('model', `anthropic deployments serve chat completions only, not ${req.endpoint}`);
       const body = toAnthropicRequest(req.body, req.stream, requestOptions);
       const res = await http.request(target, {

@@ -17,7 +17,7 @@ export default definePlugin<ProviderAnthropicConfig>({
       providers: [
         {
           names: ['anthropic'],
-          endpoints: ['chat'],
+          endpoints: ['chat', 'messages', 'count_tokens'],
           createAdapter(deployment) {
             const apiKey = deployment.apiKey ?? envKey;
             // Not fatal: a gateway in front of Anthropic may add the key itself. Anthropic answers 401 otherwise.

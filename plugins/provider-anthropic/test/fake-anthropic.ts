@@ -43,7 +43,7 @@ export interface SseEvent {
 export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
   /** A 200 event stream; `raw` is appended as is (to test broken streams). */
-  | { events: SseEvent[]; raw?: string };
+  | { events: SseEvent[]; raw?: string; /** Wait this long between events (a slow generation). */ pauseMs?: number };
 
 export interface FakeAnthropic {
   url: string;
@@ -97,12 +97,12 @@ export async function startFakeAnthropic(apiKey: string): Promise<FakeAnthropic>
 }
 
 /** Events are written one at a time with a pause between, so they reach Sluice over several reads. */
-async function writeStream(res: import('node:http').ServerResponse, reply: { events: SseEvent[]; raw?: string }): Promise<void> {
+async function writeStream(res: import('node:http').ServerResponse, reply: { events: SseEvent[]; raw?: string; pauseMs?: number }): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': 'req_fake_0002' });
   for (const e of reply.events) {
     if (res.destroyed) return;
     res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => (reply.pauseMs ? setTimeout(r, reply.pauseMs) : setImmediate(r)));
   }
   if (reply.raw) res.write(reply.raw);
   res.end();
@@ -112,19 +112,32 @@ export function errorReply(status: number, type: string, message: string, header
   return { status, json: { type: 'error', error: { type, message }, request_id: 'req_fake_error' }, headers };
 }
 
-const TOP_LEVEL = new Set(['model', 'max_tokens', 'messages', 'system', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'stream', 'tools', 'tool_choice', 'metadata']);
+const TOP_LEVEL = new Set(['model', 'max_tokens', 'messages', 'system', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'stream', 'tools', 'tool_choice', 'metadata', 'thinking']);
+/** What `POST /v1/messages/count_tokens` takes: no max_tokens, no stream. */
+const COUNT_TOP_LEVEL = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking']);
 const BLOCK_TYPES = new Set(['text', 'image', 'document', 'tool_use', 'tool_result']);
 
 /** The checks the real API makes before answering, with its error shapes. */
 function refuse(fake: FakeAnthropic, r: RecordedRequest): Reply | undefined {
-  if (r.method !== 'POST' || r.path !== '/v1/messages') return errorReply(404, 'not_found_error', `Not found: ${r.method} ${r.path}`);
+  const counting = r.path === '/v1/messages/count_tokens';
+  if (r.method !== 'POST' || (r.path !== '/v1/messages' && !counting)) return errorReply(404, 'not_found_error', `Not found: ${r.method} ${r.path}`);
   const key = r.headers['x-api-key'];
   if (key === undefined && !r.headers.authorization) return errorReply(401, 'authentication_error', 'x-api-key header is required');
   if (key !== undefined && key !== fake.apiKey) return errorReply(401, 'authentication_error', 'invalid x-api-key');
   if (!r.headers['anthropic-version']) return errorReply(400, 'invalid_request_error', 'anthropic-version: header is required');
   if (!String(r.headers['content-type']).startsWith('application/json')) return errorReply(400, 'invalid_request_error', 'content-type must be application/json');
-  const problem = problemWith(r.body);
-  return problem ? errorReply(400, 'invalid_request_error', problem) : undefined;
+  const problem = counting ? countProblemWith(r.body) : problemWith(r.body);
+  if (problem) return errorReply(400, 'invalid_request_error', problem);
+  // A count is answered here: the number of characters of the request's JSON over 4, which a test can recompute.
+  return counting ? { status: 200, json: { input_tokens: Math.ceil(JSON.stringify(r.body.messages).length / 4) } } : undefined;
+}
+
+function countProblemWith(body: any): string | undefined {
+  if (!body || typeof body !== 'object') return 'request body must be a JSON object';
+  for (const key of Object.keys(body)) if (!COUNT_TOP_LEVEL.has(key)) return `${key}: Extra inputs are not permitted`;
+  if (typeof body.model !== 'string' || !body.model) return 'model: Field required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
+  return undefined;
 }
 
 function problemWith(body: any): string | undefined {

@@ -15,6 +15,7 @@ import {
 import { toAzureError } from './azure-errors.js';
 import type { AzureDeploymentSettings } from './azure-settings.js';
 import type { EntraTokenSource } from './entra-token.js';
+import { createAzureForward } from './forward-request.js';
 import { withoutPromptFilterEvents } from './prompt-filter-stream.js';
 
 export interface AzureAdapterOptions {
@@ -61,6 +62,7 @@ export function createAzureAdapter({ http, deployment, settings, tokens }: Azure
   };
 
   return {
+    forward: createAzureForward(http, deployment, settings, tokens),
     async call(req: ProviderRequest): Promise<ProviderResponse> {
       // The kernel puts the upstream model in the body: for `azure/*` that is the client's name.
       const name = wildcard ? String(req.body.model) : deployment.model;

@@ -2,12 +2,13 @@
  * Where an Azure OpenAI deployment lives and how it authenticates, resolved once per deployment at
  * config load: `litellm_params` first, the AZURE_* environment (read once at setup) as fallback.
  */
-import { UpstreamError, type DeploymentConfig, type Endpoint, type SecretReader } from '@sluice/plugin-sdk';
+import { ENDPOINTS, OPENAI_PATHS, UpstreamError, type DeploymentConfig, type Endpoint, type SecretReader } from '@sluice/plugin-sdk';
 import type { EntraCredentials } from './entra-token.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
-const AZURE_PATHS: Record<Endpoint, string> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', rerank: '/rerank' };
+/** LiteLLM's AZURE_DEFAULT_RESPONSES_API_VERSION: the v1 preview API that serves `/openai/responses`. */
+export const AZURE_RESPONSES_API_VERSION = 'preview';
 
 export interface AzureEnvironment {
   apiKey: string | undefined;
@@ -46,19 +47,27 @@ export interface AzureDeploymentSettings {
   auth: AzureAuth;
   /** Full URLs of a deployment name's endpoints, with `?api-version=`. */
   urlsFor(deploymentName: string): Record<Endpoint, string>;
+  /** The resource URL without `/openai` (`https://<resource>.openai.azure.com`): pass-through paths go under it. */
+  resourceRoot: string;
 }
 
 export function resolveAzureDeployment(d: DeploymentConfig, env: AzureEnvironment, defaultApiVersion: string): AzureDeploymentSettings {
   const apiBase = d.apiBase ?? env.apiBase;
   if (!apiBase) throw new Error(`azure deployment ${d.modelName} needs litellm_params.api_base (or AZURE_API_BASE), e.g. https://<resource>.openai.azure.com`);
   // Users paste the resource URL with or without the `/openai` segment; it appears once either way.
-  const root = apiBase.replace(/\/+$/, '').replace(/\/openai$/, '') + '/openai/deployments/';
+  const resourceRoot = apiBase.replace(/\/+$/, '').replace(/\/openai$/, '');
+  const root = resourceRoot + '/openai/deployments/';
   const query = `?api-version=${encodeURIComponent(d.apiVersion ?? env.apiVersion ?? defaultApiVersion)}`;
   const urlsFor = (deploymentName: string): Record<Endpoint, string> => {
     const prefix = root + encodeURIComponent(deploymentName);
-    return { chat: prefix + AZURE_PATHS.chat + query, completions: prefix + AZURE_PATHS.completions + query, embeddings: prefix + AZURE_PATHS.embeddings + query, rerank: prefix + AZURE_PATHS.rerank + query };
+    const urls = {} as Record<Endpoint, string>;
+    for (const e of ENDPOINTS) urls[e] = prefix + OPENAI_PATHS[e] + query;
+    // The Responses API is served per resource, not per deployment: the deployment name goes in
+    // the body's `model`. Only the deployment's own api_version applies, else `preview` (LiteLLM).
+    urls.responses = `${resourceRoot}/openai/responses?api-version=${encodeURIComponent(d.apiVersion ?? AZURE_RESPONSES_API_VERSION)}`;
+    return urls;
   };
-  return { auth: resolveAuth(d, env), urlsFor };
+  return { auth: resolveAuth(d, env), urlsFor, resourceRoot };
 }
 
 /**

@@ -35,7 +35,11 @@ export default definePlugin<ProviderAzureConfig>({
 
     return {
       providers: [
-        { names: ['azure'], endpoints: ['chat', 'completions', 'embeddings'], createAdapter },
+        {
+          names: ['azure'],
+          endpoints: ['chat', 'completions', 'embeddings', 'responses', 'image_generation', 'image_edit', 'audio_transcription', 'audio_translation', 'audio_speech'],
+          createAdapter,
+        },
         // Instruct deployments (gpt-35-turbo-instruct) only answer /completions: chat gets a clear 400.
         { names: ['azure_text'], endpoints: ['completions'], createAdapter },
       ],

@@ -16,17 +16,21 @@ import {
   readJsonObject,
 } from '@sluice/plugin-sdk';
 import { embed, embeddingFamily, type InvokeResult } from './bedrock-embeddings.js';
+import { generateImages } from './bedrock-images.js';
 import { firstHeader, fromErrorResponse, unsupported } from './bedrock-errors.js';
 import { toConverseRequest } from './converse-request.js';
 import { toChatCompletion, type CompletionMeta } from './converse-response.js';
 import { converseStreamBatches } from './converse-stream.js';
 import type { BedrockSettings } from './deployment-settings.js';
+import { createBedrockForward } from './forward-request.js';
+import { bedrockMessages, invokeTargets } from './bedrock-messages.js';
 
 interface ModelRoutes {
   modelId: string;
   converse: HttpTarget;
   converseStream: HttpTarget;
   invoke: HttpTarget;
+  invokeStream: HttpTarget;
 }
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'application/json' });
@@ -94,9 +98,19 @@ export function createBedrockAdapter(http: HttpClient, deployment: DeploymentCon
   };
 
   return {
+    forward: createBedrockForward(http, deployment, settings),
     call(req) {
       if (req.endpoint === 'chat') return chat(req);
       if (req.endpoint === 'embeddings') return embeddings(req);
+      if (req.endpoint === 'image_generation') {
+        const r = routesFor(String(req.body.model));
+        const invoke = async (payload: JsonObject) => readJson(await send(r.invoke, JSON.stringify(payload), req, false));
+        return generateImages(req.body, r.modelId, invoke).then((body): ProviderResponse => ({ kind: 'json', status: 200, body }));
+      }
+      if (req.endpoint === 'messages') {
+        const r = routesFor(String(req.body.model));
+        return bedrockMessages(req, r.modelId, r, send);
+      }
       return Promise.reject(unsupported('legacy completions are not offered by Bedrock; use /chat/completions'));
     },
   };
@@ -106,7 +120,7 @@ export function createBedrockAdapter(http: HttpClient, deployment: DeploymentCon
 function buildRoutes(endpoint: string, model: string): ModelRoutes {
   const modelId = model.replace(/^(converse|invoke)\//, '');
   const base = `${endpoint}/model/${encodeURIComponent(modelId)}`;
-  return { modelId, converse: httpTarget(`${base}/converse`), converseStream: httpTarget(`${base}/converse-stream`), invoke: httpTarget(`${base}/invoke`) };
+  return { modelId, converse: httpTarget(`${base}/converse`), converseStream: httpTarget(`${base}/converse-stream`), ...invokeTargets(endpoint, modelId) };
 }
 
 async function readJson(res: HttpResponse): Promise<JsonObject> {

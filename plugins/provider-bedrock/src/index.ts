@@ -1,6 +1,7 @@
 /** Amazon Bedrock (`model: bedrock/<model id>`): chat via Converse, embeddings via InvokeModel, SigV4-signed. */
 import { definePlugin } from '@sluice/plugin-sdk';
 import { createBedrockAdapter } from './bedrock-adapter.js';
+import { isBedrockClaude } from './bedrock-messages.js';
 import type { ProviderBedrockConfig } from './config.generated.js';
 import { resolveSettings, type AwsEnvironment } from './deployment-settings.js';
 
@@ -23,7 +24,10 @@ export default definePlugin<ProviderBedrockConfig>({
       providers: [
         {
           names: ['bedrock'],
-          endpoints: ['chat', 'embeddings'],
+          endpoints: ['chat', 'embeddings', 'messages', 'image_generation'],
+          // Only Claude models speak Anthropic's Messages API natively; a Messages call to any
+          // other Bedrock model is translated to chat (Converse) by the API plugin instead.
+          endpointsFor: (deployment) => (isBedrockClaude(deployment.model) ? ['chat', 'embeddings', 'messages', 'image_generation'] : ['chat', 'embeddings', 'image_generation']),
           createAdapter(deployment) {
             const settings = resolveSettings(deployment, env, globalDropParams);
             // Keys given literally in the config are not known to the kernel as secrets yet.

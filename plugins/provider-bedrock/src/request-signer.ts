@@ -17,11 +17,13 @@ export interface AwsCredentials {
 export interface RequestSigner {
   /** The headers to send with `body` to `path` on the deployment's endpoint: `base` plus auth. */
   headersFor(path: string, body: string, base: Readonly<Record<string, string>>): Promise<Record<string, string>>;
+  /** The same for any request to any Bedrock host (pass-through): `url` is the full target, `body` the exact bytes sent. */
+  headersForRequest(method: string, url: URL, body: Uint8Array, base: Readonly<Record<string, string>>): Promise<Record<string, string>>;
 }
 
 export function bearerSigner(token: string): RequestSigner {
   const authorization = `Bearer ${token}`;
-  return { headersFor: async (_path, _body, base) => ({ ...base, authorization }) };
+  return { headersFor: async (_path, _body, base) => ({ ...base, authorization }), headersForRequest: async (_m, _url, _body, base) => ({ ...base, authorization }) };
 }
 
 export function sigV4Signer(endpoint: URL, region: string, credentials: AwsCredentials): RequestSigner {
@@ -47,6 +49,27 @@ export function sigV4Signer(endpoint: URL, region: string, credentials: AwsCrede
         // The payload hash is computed natively here: the signer would otherwise hash the whole
         // body (megabytes with images) in pure JavaScript. It uses a header it finds as given.
         headers: { ...base, host, 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
+        body,
+      });
+      const signed = await signer.sign(request);
+      const { host: _host, ...headers } = signed.headers;
+      return headers;
+    },
+    async headersForRequest(method, url, body, base) {
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of url.searchParams) {
+        const seen = query[k];
+        query[k] = seen === undefined ? v : [seen, v].flat();
+      }
+      const request = new HttpRequest({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        // Still percent-encoded as it will be sent; the signer encodes it once more, as AWS does.
+        path: url.pathname,
+        query,
+        headers: { ...base, host: url.host, 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
         body,
       });
       const signed = await signer.sign(request);

@@ -23,6 +23,7 @@ import { chatChunkBatches } from './chat-stream.js';
 import { fromCohereV1Response, toCohereV1Request, v1ChunkBatches } from './chat-v1.js';
 import { toCohereEmbedRequest, toOpenAIEmbeddings } from './embed.js';
 import { toRerankRequest, usesV1Rerank, withDocuments } from './rerank.js';
+import { createCohereForward } from './forward-request.js';
 
 export const DEFAULT_API_BASE = 'https://api.cohere.com';
 
@@ -86,6 +87,7 @@ export function createCohereAdapter({ http, deployment, apiBase, apiKey, dropPar
   };
 
   return {
+    forward: createCohereForward(http, deployment, root, apiKey),
     async call(req: ProviderRequest): Promise<ProviderResponse> {
       const body = req.body;
       const requested = String(body.model);

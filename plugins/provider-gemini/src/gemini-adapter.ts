@@ -20,6 +20,7 @@ import { toChatCompletion } from './chat-response.js';
 import { toChunkBatches } from './chat-stream.js';
 import { batchEmbedRequest, fromBatchEmbed, fromPredict, predictRequest } from './embeddings.js';
 import { badRequest, googleUpstreamError } from './google-errors.js';
+import { fromImagenPredict, imagenRequest, imagenTarget } from './imagen.js';
 
 export interface ModelTargets {
   generate: HttpTarget;
@@ -86,6 +87,10 @@ export function createGeminiAdapter(http: HttpClient, deployment: DeploymentConf
         const res = await post(target.embed, predict ? predictRequest(req.body) : batchEmbedRequest(req.body, target.resource), req, false);
         const body = await readJson(res);
         return { kind: 'json', status: 200, body: predict ? fromPredict(body, req.body, model) : fromBatchEmbed(body, req.body, model) };
+      }
+      if (req.endpoint === 'image_generation') {
+        const res = await post(imagenTarget(target.generate), imagenRequest(req.body), req, false);
+        return { kind: 'json', status: 200, body: fromImagenPredict(await readJson(res), Math.floor(Date.now() / 1000)) };
       }
       if (req.endpoint !== 'chat') throw badRequest(`Gemini does not serve the ${req.endpoint} endpoint`);
       const payload = toGenerateContentRequest(req.body, defaults);

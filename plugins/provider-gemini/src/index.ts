@@ -1,10 +1,15 @@
-/** Google Gemini through AI Studio (`gemini/<model>`) and Vertex AI (`vertex_ai/<model>`): chat and embeddings. */
+/**
+ * Google Gemini through AI Studio (`gemini/<model>`) and Vertex AI (`vertex_ai/<model>`): chat,
+ * embeddings and Imagen; and Claude on Vertex AI (`vertex_ai/claude-…`) in Anthropic's own format.
+ */
 import { definePlugin, UpstreamError, type DeploymentConfig, type JsonValue, type PluginContext } from '@sluice/plugin-sdk';
 import { ServiceAccountTokenSource, loadServiceAccountKey, serviceAccountKeySecrets, type ServiceAccountKey } from '@sluice/plugin-sdk/node';
 import { aiStudioUpstream } from './ai-studio.js';
 import type { ProviderGeminiConfig } from './config.generated.js';
 import { createGeminiAdapter } from './gemini-adapter.js';
+import { createAiStudioForward, createVertexForward } from './forward-request.js';
 import { vertexTokenExchangeError, vertexUpstream } from './vertex.js';
+import { createVertexClaudeAdapter, isVertexClaude } from './vertex-claude.js';
 
 /** The exchange is shared by every waiting call, so it has its own bound instead of a caller's timeout. */
 const TOKEN_EXCHANGE_TIMEOUT_MS = 30_000;
@@ -39,23 +44,35 @@ export default definePlugin<ProviderGeminiConfig>({
       providers: [
         {
           names: ['gemini', 'vertex_ai'],
-          endpoints: ['chat', 'embeddings'],
+          endpoints: ['chat', 'embeddings', 'image_generation', 'messages', 'count_tokens'],
+          // Claude on Vertex speaks Anthropic's Messages API, not Gemini's: it serves /v1/messages
+          // natively and nothing else (LiteLLM's chat translation for it lives in provider-anthropic).
+          endpointsFor: (deployment) => (isVertexClaudeDeployment(deployment) ? ['messages', 'count_tokens'] : ['chat', 'embeddings', 'image_generation']),
           createAdapter(deployment) {
             const defaults = { safetySettings: deployment.params.safety_settings as JsonValue | undefined };
             if (deployment.provider === 'vertex_ai') {
               const account = vertexAccount(ctx, deployment, envCredentialsPath);
-              return createGeminiAdapter(ctx.http, deployment, vertexUpstream(deployment, account, vertexTokens(account)), defaults);
+              const tokens = vertexTokens(account);
+              const forward = createVertexForward(ctx.http, deployment, account, tokens);
+              if (isVertexClaudeDeployment(deployment)) return { ...createVertexClaudeAdapter(ctx.http, deployment, account, tokens), forward };
+              const adapter = createGeminiAdapter(ctx.http, deployment, vertexUpstream(deployment, account, tokens), defaults);
+              return { ...adapter, forward };
             }
             const apiKey = deployment.apiKey ?? envApiKey;
             // A 401 for every call to this deployment (the kernel keeps it and fails its calls, as LiteLLM does).
             if (!apiKey) throw new UpstreamError('gemini needs litellm_params.api_key, GEMINI_API_KEY or GOOGLE_API_KEY', { status: 401 });
-            return createGeminiAdapter(ctx.http, deployment, aiStudioUpstream(deployment, apiKey), defaults);
+            const adapter = createGeminiAdapter(ctx.http, deployment, aiStudioUpstream(deployment, apiKey), defaults);
+            return { ...adapter, forward: createAiStudioForward(ctx.http, deployment, apiKey) };
           },
         },
       ],
     };
   },
 });
+
+function isVertexClaudeDeployment(deployment: DeploymentConfig): boolean {
+  return deployment.provider === 'vertex_ai' && isVertexClaude(deployment.model);
+}
 
 function vertexAccount(ctx: PluginContext, deployment: DeploymentConfig, envCredentialsPath: string | undefined): ServiceAccountKey {
   const source = deployment.params.vertex_credentials ?? envCredentialsPath;

@@ -10,14 +10,26 @@ import { openAIErrorBody } from './google-errors.js';
 
 export const DEFAULT_VERTEX_LOCATION = 'us-central1';
 
-export function vertexUpstream(deployment: DeploymentConfig, account: ServiceAccountKey, tokens: ServiceAccountTokenSource): GeminiUpstream {
+/** Where a Vertex deployment's calls go: its project and location, and the versioned API root. */
+export interface VertexSite {
+  project: string;
+  location: string;
+  /** `https://{location}-aiplatform.googleapis.com/v1` (or the api_base, versioned). */
+  root: string;
+}
+
+export function vertexSite(deployment: DeploymentConfig, account: ServiceAccountKey): VertexSite {
   const project = stringParam(deployment, 'vertex_project') ?? account.projectId;
   if (!project) throw new UpstreamError('vertex_ai needs litellm_params.vertex_project (or a project_id in the credentials)', { status: 401 });
   const location = stringParam(deployment, 'vertex_location') ?? DEFAULT_VERTEX_LOCATION;
   // The global endpoint has no location prefix on its host.
   const host = deployment.apiBase?.replace(/\/+$/, '') ?? (location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`);
-  const versioned = /\/v1(beta\d*)?$/.test(host) ? host : `${host}/v1`;
-  const base = `${versioned}/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`;
+  return { project, location, root: /\/v1(beta\d*)?$/.test(host) ? host : `${host}/v1` };
+}
+
+export function vertexUpstream(deployment: DeploymentConfig, account: ServiceAccountKey, tokens: ServiceAccountTokenSource): GeminiUpstream {
+  const { project, location, root } = vertexSite(deployment, account);
+  const base = `${root}/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`;
   const staticHeaders = { ...extraHeaders(deployment), 'content-type': 'application/json', accept: 'application/json' };
 
   // Header objects are built once per token, not per call.

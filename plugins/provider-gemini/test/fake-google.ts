@@ -1,6 +1,8 @@
 /**
  * A local stand-in for Google's APIs, strict the way they are: AI Studio (`/v1beta/models/…`),
- * Vertex AI (`/v1/projects/…/publishers/google/models/…`) and the OAuth token endpoint. It checks
+ * Vertex AI (`/v1/projects/…/publishers/google/models/…`), Claude on Vertex AI
+ * (`/v1/projects/…/publishers/anthropic/models/{model}:rawPredict` / `:streamRawPredict`, and
+ * `…/models/count-tokens:rawPredict`) and the OAuth token endpoint. It checks
  * what Sluice sends — the API key or a bearer token it issued itself, the path and query, and
  * the body against the fields Google accepts (unknown names are a 400, as upstream) — records
  * every request, and answers with the documented response shapes unless a test scripts a reply.
@@ -18,15 +20,19 @@ export interface Recorded {
   body: Record<string, unknown>;
 }
 
-/** A scripted answer: JSON (`body`) or SSE events (`events`, each sent as `data: <json>`). */
+/**
+ * A scripted answer: JSON (`body`), Google SSE events (`events`, each sent as `data: <json>`) or
+ * Anthropic SSE events (`anthropicEvents`, each sent as `event: <name>` + `data: <json>`).
+ */
 export interface Scripted {
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
   events?: unknown[];
+  anthropicEvents?: { event: string; data: unknown }[];
 }
 
-export type Route = 'generate' | 'stream' | 'embed' | 'predict';
+export type Route = 'generate' | 'stream' | 'embed' | 'predict' | 'rawPredict' | 'streamRawPredict' | 'countTokens';
 
 export interface JwtSeen {
   header: Record<string, unknown>;
@@ -70,6 +76,15 @@ const SCHEMA_FIELDS = new Set([
   'maxProperties', 'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering', 'default', 'items', 'minimum', 'maximum',
 ]);
 const PART_FIELDS = new Set(['text', 'inlineData', 'fileData', 'functionCall', 'functionResponse', 'thought', 'thoughtSignature']);
+
+/** The version Claude on Vertex requires in the body (it takes no anthropic-version header). */
+export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+/** The Messages fields Claude on Vertex takes; any other is "Extra inputs are not permitted". */
+const CLAUDE_FIELDS = new Set([
+  'anthropic_version', 'max_tokens', 'messages', 'system', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice',
+  'thinking', 'metadata', 'stream', 'output_config', 'output_format', 'context_management', 'mcp_servers', 'container', 'service_tier',
+]);
+const CLAUDE_COUNT_FIELDS = new Set(['anthropic_version', 'model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers', 'context_management']);
 
 export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeGoogle> {
   const publicKey = options.publicKey === undefined ? undefined : typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
@@ -116,16 +131,17 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
   }
 
   function answerApi(req: IncomingMessage, res: ServerResponse, url: string, body: Record<string, unknown>): void {
-    const studio = /^\/v1beta\/models\/([\w.-]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents)$/.exec(url);
+    const studio = /^\/v1beta\/models\/([\w.-]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents|predict)$/.exec(url);
     const vertex = /^\/v1\/projects\/([\w-]+)\/locations\/([\w-]+)\/publishers\/google\/models\/([\w.-]+):(generateContent|streamGenerateContent\?alt=sse|predict)$/.exec(url);
-    if (req.method !== 'POST' || (!studio && !vertex)) return send(res, googleError(404, 'NOT_FOUND', `Requested entity was not found: ${req.method} ${url}`));
+    const claude = /^\/v1\/projects\/([\w-]+)\/locations\/([\w-]+)\/publishers\/anthropic\/models\/([\w.@-]+):(rawPredict|streamRawPredict)$/.exec(url);
+    if (req.method !== 'POST' || (!studio && !vertex && !claude)) return send(res, googleError(404, 'NOT_FOUND', `Requested entity was not found: ${req.method} ${url}`));
     if (studio && req.headers['x-goog-api-key'] !== options.apiKey) {
       return send(res, {
         status: 400,
         body: { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }] } },
       });
     }
-    if (vertex) {
+    if (vertex || claude) {
       const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
       const expires = token === undefined ? undefined : validTokens.get(token);
       if (expires === undefined || expires < Date.now()) {
@@ -133,6 +149,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
       }
     }
     if (req.headers['content-type'] !== 'application/json') return send(res, googleError(400, 'INVALID_ARGUMENT', 'content-type must be application/json'));
+    if (claude) return answerClaude(res, claude[3]!, claude[4]!, body);
     const method = (studio?.[2] ?? vertex![4]!).replace('?alt=sse', '');
     const route: Route = method === 'generateContent' ? 'generate' : method === 'streamGenerateContent' ? 'stream' : method === 'batchEmbedContents' ? 'embed' : 'predict';
     const problem = route === 'generate' || route === 'stream' ? checkGenerateRequest(body) : undefined;
@@ -141,6 +158,17 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
     if (scripted) return send(res, scripted);
     const model = studio?.[1] ?? vertex![3]!;
     send(res, defaultAnswer(route, model, body));
+  }
+
+  /** Claude's checks on Vertex: the version in the body, the model in the URL (in the body for count-tokens), known fields only. */
+  function answerClaude(res: ServerResponse, model: string, method: string, body: Record<string, unknown>): void {
+    const counting = model === 'count-tokens';
+    const route: Route = counting ? 'countTokens' : method === 'streamRawPredict' ? 'streamRawPredict' : 'rawPredict';
+    const problem = checkClaudeRequest(body, counting, method === 'streamRawPredict');
+    if (problem) return send(res, anthropicError(400, 'invalid_request_error', problem));
+    const scripted = fake.script[route]?.shift();
+    if (scripted) return send(res, scripted);
+    send(res, defaultClaudeAnswer(route, counting ? String(body.model) : model, body));
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -154,6 +182,12 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
 }
 
 function send(res: ServerResponse, a: Scripted): void {
+  if (a.anthropicEvents) {
+    res.writeHead(a.status ?? 200, { 'content-type': 'text/event-stream', ...a.headers });
+    for (const e of a.anthropicEvents) res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+    res.end();
+    return;
+  }
   if (a.events) {
     res.writeHead(a.status ?? 200, { 'content-type': 'text/event-stream', ...a.headers });
     // One write per event, so the gateway sees them arrive over several reads.
@@ -167,6 +201,43 @@ function send(res: ServerResponse, a: Scripted): void {
 
 export function googleError(code: number, status: string, message: string, details?: unknown[]): Scripted {
   return { status: code, body: { error: { code, message, status, ...(details ? { details } : {}) } } };
+}
+
+/** Claude's own error shape, which Vertex relays for what the model refuses. */
+export function anthropicError(status: number, type: string, message: string): Scripted {
+  return { status, body: { type: 'error', error: { type, message } } };
+}
+
+function checkClaudeRequest(body: Record<string, unknown>, counting: boolean, streaming: boolean): string | undefined {
+  if (body.anthropic_version === undefined) return 'anthropic_version: Field required';
+  if (body.anthropic_version !== VERTEX_ANTHROPIC_VERSION) return `anthropic_version: Input should be '${VERTEX_ANTHROPIC_VERSION}'`;
+  const allowed = counting ? CLAUDE_COUNT_FIELDS : CLAUDE_FIELDS;
+  for (const key of Object.keys(body)) if (!allowed.has(key)) return `${key}: Extra inputs are not permitted`;
+  if (counting && typeof body.model !== 'string') return 'model: Field required';
+  if (!counting && typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
+  if (!counting && (body.stream === true) !== streaming) return streaming ? 'streamRawPredict needs stream: true' : 'rawPredict does not stream';
+  return undefined;
+}
+
+const CLAUDE_USAGE = { input_tokens: 11, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+
+function defaultClaudeAnswer(route: Route, model: string, body: Record<string, unknown>): Scripted {
+  if (route === 'countTokens') return { body: { input_tokens: 3 + JSON.stringify(body.messages).length % 50 } };
+  const message = { id: 'msg_vrtx_default', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'Hello from Claude on Vertex.' }], stop_reason: 'end_turn', stop_sequence: null, usage: CLAUDE_USAGE };
+  if (route === 'rawPredict') return { body: message };
+  return {
+    anthropicEvents: [
+      { event: 'message_start', data: { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...CLAUDE_USAGE, output_tokens: 1 } } } },
+      { event: 'ping', data: { type: 'ping' } },
+      { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello from' } } },
+      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' Claude on Vertex.' } } },
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+      { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: CLAUDE_USAGE.output_tokens } } },
+      { event: 'message_stop', data: { type: 'message_stop' } },
+    ],
+  };
 }
 
 /** The checks Google applies that a translation bug would trip: unknown names and empty turns. */
@@ -224,7 +295,12 @@ function defaultAnswer(route: Route, model: string, body: Record<string, unknown
       };
     case 'embed':
       return { body: { embeddings: (body.requests as unknown[]).map((_, i) => ({ values: [0.25 * (i + 1), -0.5, 0.125] })) } };
+    case 'rawPredict':
+    case 'streamRawPredict':
+    case 'countTokens':
+      return defaultClaudeAnswer(route, model, body);
     case 'predict':
+      if (model.startsWith('imagen-')) return imagenAnswer(body);
       return {
         body: {
           predictions: (body.instances as unknown[]).map((_, i) => ({ embeddings: { values: [0.5, 0.25 * (i + 1), -1], statistics: { token_count: 3 + i, truncated: false } } })),
@@ -232,4 +308,17 @@ function defaultAnswer(route: Route, model: string, body: Record<string, unknown
         },
       };
   }
+}
+
+/** Imagen's `:predict`: `instances[{prompt}]`, `parameters{sampleCount, aspectRatio…}` → one PNG per sample. */
+const IMAGEN_PARAMETERS = new Set(['sampleCount', 'aspectRatio', 'personGeneration', 'negativePrompt', 'seed', 'addWatermark', 'enhancePrompt', 'safetySetting', 'outputOptions', 'sampleImageSize']);
+
+function imagenAnswer(body: Record<string, unknown>): Scripted {
+  const instances = body.instances as { prompt?: unknown }[] | undefined;
+  if (!Array.isArray(instances) || instances.length !== 1 || typeof instances[0]?.prompt !== 'string') return googleError(400, 'INVALID_ARGUMENT', 'instances[0].prompt is required');
+  const parameters = (body.parameters ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(parameters)) if (!IMAGEN_PARAMETERS.has(key)) return googleError(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. Unknown name "${key}" at 'parameters'`);
+  const count = parameters.sampleCount === undefined ? 4 : Number(parameters.sampleCount);
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64');
+  return { body: { predictions: Array.from({ length: count }, () => ({ bytesBase64Encoded: png, mimeType: 'image/png' })) } };
 }

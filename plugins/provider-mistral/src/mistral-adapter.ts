@@ -20,6 +20,7 @@ import {
 import { toMistralChatRequest, type ChatDefaults } from './chat-request.js';
 import { normalizeCompletion, normalizeStreamEvent } from './chat-response.js';
 import { invalid, upstreamErrorOf } from './mistral-errors.js';
+import { createMistralForward } from './forward-request.js';
 
 export interface MistralAdapterOptions {
   http: HttpClient;
@@ -50,6 +51,7 @@ export function createMistralAdapter({ http, deployment, apiBase, apiKey, dropPa
   const defaults: ChatDefaults = { dropParams: typeof deployment.params.drop_params === 'boolean' ? deployment.params.drop_params : dropParams, params };
 
   return {
+    forward: createMistralForward(http, deployment, base, apiKey),
     async call(req: ProviderRequest): Promise<ProviderResponse> {
       let payload: JsonObject;
       if (req.endpoint === 'chat') payload = toMistralChatRequest(req.body, String(req.body.model), req.stream, defaults);

@@ -1,8 +1,12 @@
 /** OpenAI's own API (`openai/`, `text-completion-openai/`) on the SDK's OpenAI-compatible adapter. */
-import { createOpenAICompatibleAdapter, definePlugin, type DeploymentConfig, type ProviderAdapter } from '@sluice/plugin-sdk';
+import { ENDPOINTS, createOpenAICompatibleAdapter, definePlugin, type DeploymentConfig, type Endpoint, type ProviderAdapter } from '@sluice/plugin-sdk';
 import type { ProviderOpenAIConfig } from './config.generated.js';
 
 const DEFAULT_API_BASE = 'https://api.openai.com/v1';
+
+/** Everything OpenAI's API serves that Sluice routes: all but Cohere's rerank and Anthropic's Messages API. */
+const NOT_OPENAI: ReadonlySet<Endpoint> = new Set(['rerank', 'messages', 'count_tokens']);
+const OPENAI_ENDPOINTS: Endpoint[] = ENDPOINTS.filter((e) => !NOT_OPENAI.has(e));
 
 export default definePlugin<ProviderOpenAIConfig>({
   id: 'provider-openai',
@@ -24,7 +28,7 @@ export default definePlugin<ProviderOpenAIConfig>({
 
     return {
       providers: [
-        { names: ['openai'], endpoints: ['chat', 'completions', 'embeddings'], createAdapter },
+        { names: ['openai'], endpoints: OPENAI_ENDPOINTS, createAdapter },
         // Instruct models (gpt-3.5-turbo-instruct, davinci-002) only answer the legacy /completions;
         // refusing chat here gives a clear 400 instead of OpenAI's "not a chat model" 404.
         { names: ['text-completion-openai'], endpoints: ['completions'], createAdapter },

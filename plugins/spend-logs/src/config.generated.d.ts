@@ -13,11 +13,11 @@ export interface SpendLogsConfig {
    */
   flush_interval_ms?: number;
   /**
-   * Most rows written in one transaction (one multi-row insert plus the rollup upserts).
+   * Most rows written in one transaction (the log rows, COPY FROM STDIN on Postgres, plus the rollup upserts). Unset: 500 on SQLite, 5000 on Postgres.
    */
   max_batch?: number;
   /**
-   * Rows held in memory while the database is unreachable; beyond this, rows are appended to a spill file in the plugin's data dir and replayed once the database is back.
+   * Rows held in memory while the database is unreachable; beyond this, rows are appended to a spill file in the plugin's data dir and replayed once the database is back. Unset: 10000 on SQLite, 20000 on Postgres.
    */
   max_queued?: number;
   /**

@@ -15,8 +15,9 @@ import { LOG_TABLE, MIGRATIONS } from './migrations.js';
 import { spendLogRow, withoutSecretValues, type SpendLogRow } from './spend-row.js';
 import { spendRoutes } from './spend-routes.js';
 import { globalSpendRoutes } from './global-spend-routes.js';
-import { spendBatchWriter } from './spend-writer.js';
+import { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUED, spendBatchWriter } from './spend-writer.js';
 import { DEFAULT_MAX_STRING_LENGTH, PromptRecorder } from './prompt-fields.js';
+import { litellmSpendImporter } from './litellm-import.js';
 
 const truthy = (v: unknown) => v === true || (typeof v === 'string' && /^(true|1|yes)$/i.test(v.trim()));
 
@@ -34,8 +35,8 @@ export default definePlugin<SpendLogsConfig>({
       dataDir: ctx.dataDir,
       log: ctx.log,
       intervalMs: config.flush_interval_ms ?? 1000,
-      maxBatch: config.max_batch ?? 500,
-      maxQueued: config.max_queued ?? 10_000,
+      maxBatch: config.max_batch ?? DEFAULT_MAX_BATCH[ctx.database.dialect],
+      maxQueued: config.max_queued ?? DEFAULT_MAX_QUEUED[ctx.database.dialect],
     });
 
     let retention: PeriodicPurge | undefined;
@@ -67,6 +68,7 @@ export default definePlugin<SpendLogsConfig>({
         },
       }),
       routes: [...spendRoutes(knex), ...globalSpendRoutes(knex, () => ctx.now(), () => config.proxy_max_budget ?? 0)],
+      importers: [litellmSpendImporter(ctx)],
       async close() {
         await retention?.stop();
         await writer.close();

@@ -47,7 +47,23 @@ export interface SpendLogRow {
 }
 
 /** LiteLLM's call_type names. */
-const CALL_TYPE: Record<Endpoint, string> = { chat: 'acompletion', completions: 'atext_completion', embeddings: 'aembedding', rerank: 'arerank' };
+const CALL_TYPE: Record<Endpoint | 'batch', string> = {
+  chat: 'acompletion',
+  completions: 'atext_completion',
+  embeddings: 'aembedding',
+  rerank: 'arerank',
+  responses: 'aresponses',
+  messages: 'anthropic_messages',
+  count_tokens: 'acount_tokens',
+  image_generation: 'aimage_generation',
+  image_edit: 'aimage_edit',
+  image_variation: 'aimage_variation',
+  audio_transcription: 'atranscription',
+  audio_translation: 'atranslation',
+  audio_speech: 'aspeech',
+  moderation: 'amoderation',
+  batch: 'aretrieve_batch',
+};
 
 /** Field names whose values are never stored, whatever a client puts in `metadata`. */
 const SECRET_NAME = /key|token|secret|password|passwd|authorization|credential|cookie/i;
@@ -122,7 +138,7 @@ export function spendLogRow(e: Readonly<SpendEvent>, stored?: StoredPrompt): Spe
   const total = Math.round(nonNegative(e.usage?.total_tokens)) || prompt + completion;
   return {
     request_id: e.requestId,
-    call_type: CALL_TYPE[e.endpoint as Endpoint] ?? e.endpoint, // `pass_through_endpoint` is its own call type
+    call_type: CALL_TYPE[e.endpoint as Endpoint | 'batch'] ?? e.endpoint, // `pass_through_endpoint` is its own call type
     api_key: p.keyHash ?? '',
     key_alias: p.keyAlias ?? null,
     user_id: p.userId ?? null,

@@ -3,12 +3,26 @@
  * (`spend = spend + excluded.spend`) for exactly the rows the insert took. A row already in the
  * log (a batch retried after its commit was lost, a spill file replayed twice) is skipped by the
  * insert and therefore not counted twice in the rollups. Goes through the kernel's batch writes
- * (prepared statements on SQLite), which cost a few µs a row where the query builder cost ~50.
+ * (prepared statements on SQLite, COPY FROM STDIN on Postgres), which cost a few µs a row where
+ * the query builder cost 20-50.
  */
-import type { BatchWriteRunner } from '@sluice/plugin-sdk';
+import type { BatchWriteRunner, SqlDialect } from '@sluice/plugin-sdk';
 import { DAILY_KEYS, DAILY_TABLE, DAILY_TAG_KEYS, DAILY_TAG_TABLE, LOG_TABLE } from './migrations.js';
 import { dailyDeltas, dailyTagDeltas, type Totals } from './rollups.js';
 import type { SpendLogRow } from './spend-row.js';
+
+/**
+ * Rows per transaction when `max_batch` is unset. On Postgres a batch pays fixed round trips (the
+ * COPY, two upserts, the commit's WAL flush): batches of 5,000 wrote 1.3-1.5x the rows a second of
+ * batches of 500 (interleaved A/B, test/bench/spend-log.mjs rows). SQLite's writer thread gained
+ * nothing from 5,000 (28,600-28,900 rows/s at 500, 19,200-28,900 at 5,000).
+ */
+export const DEFAULT_MAX_BATCH: Readonly<Record<SqlDialect, number>> = { sqlite: 500, postgres: 5000 };
+/**
+ * Rows held in memory through an outage before spilling: four Postgres batches, ~15 MB (a row
+ * without stored prompts measures ~0.75 kB of heap; stored prompts add up to their length cap).
+ */
+export const DEFAULT_MAX_QUEUED: Readonly<Record<SqlDialect, number>> = { sqlite: 10_000, postgres: 20_000 };
 
 const TOTALS: readonly (keyof Totals)[] = ['spend', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'api_requests', 'successful_requests', 'failed_requests'];
 

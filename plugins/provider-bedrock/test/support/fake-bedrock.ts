@@ -17,7 +17,7 @@ export const TEST_CREDENTIALS: Required<KnownCredentials> = {
 };
 export const TEST_BEARER_TOKEN = 'bedrock-api-key-sluice-test-0001';
 
-export type Operation = 'converse' | 'converse-stream' | 'invoke';
+export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream';
 
 export interface ReceivedRequest {
   method: string;
@@ -73,7 +73,7 @@ export async function startFakeBedrock(known: KnownCredentials = TEST_CREDENTIAL
           const verdict = await verifySigV4({ method: req.method ?? '', url, headers: req.headers, body: rawBody }, known, region, 'bedrock');
           if (!verdict.ok) return sendError(res, 403, verdict.errorType, verdict.message);
         }
-        const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(url);
+        const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(url);
         const received: ReceivedRequest = {
           method: req.method ?? '',
           path: url,
