@@ -347,7 +347,8 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       expect((await api.chat(g.key)).status).toBe(200);
       const spendOf = async () => (await api.ok('GET', `/key/info?key=${g.key}`)).info;
       expect(await eventually(async () => (await spendOf()).spend > 0)).toBe(true);
-      expect(await eventually(async () => (await spendOf()).spend === 0, 4_000)).toBe(true);
+      // Generous under CI load: the reset job and the batched spend write both run on timers.
+      expect(await eventually(async () => (await spendOf()).spend === 0, 10_000)).toBe(true);
       expect(Date.parse((await spendOf()).budget_reset_at)).toBeGreaterThan(Date.parse(g.budget_reset_at));
     });
 
