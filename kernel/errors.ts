@@ -75,6 +75,13 @@ export const KernelErrors = definePluginErrors('SLUICE_ERR', {
     param: 'None',
     message: 'Authentication Error, role {role} is not allowed to call {route}.',
   },
+  /** A state-changing request authenticated by the UI session cookie without the matching CSRF header. */
+  AUTH_CSRF: {
+    status: 403,
+    type: 'auth_error',
+    param: 'None',
+    message: 'Authentication Error, a request made with the session cookie must send the x-sluice-csrf header equal to the sluice_csrf cookie (CSRF protection).',
+  },
   ROUTE_NOT_FOUND: { status: 404, type: 'invalid_request_error', message: 'Unknown route: {method} {url}' },
   UPSTREAM_ERROR: { status: 502, type: 'api_error', message: 'Upstream provider error ({provider} {status}): {detail}' },
   UPSTREAM_UNREACHABLE: { status: 502, type: 'api_error', message: 'Could not reach the upstream provider {provider}: {detail}' },

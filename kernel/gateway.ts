@@ -10,6 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Counters, PluginContext, SecretResolver, PluginDefinition, JsonObject, ModelAccess } from '@sluice/plugin-sdk';
 import type { SluiceConfig } from '../schemas/generated/config.js';
 import { SECRET_KEY, envLookup, resolveEnvRefs, resolveStringRef, type RefLookup } from './config/env-refs.js';
+import { decryptedEnvironment, lookupSecret, removeSecret, writeSecret } from './config/secret-managers.js';
+import { SecretRefresh, secretRefreshInterval } from './config/secret-refresh.js';
 import { settingsWarnings, translateLiteLLMConfig } from './config/litellm/translate-litellm-config.js';
 import { secretValues } from './config/secret-fields.js';
 import { readConfigFile, type ConfigSource } from './config/read-config-file.js';
@@ -35,6 +37,7 @@ import { emptyContributions, importPlugin, setupPlugin, validatedPluginConfig, t
 import { scanPlugins, readPluginFolder, type PluginCatalog } from './plugins/plugin-catalog.js';
 import { readPackages, resolvePlugins, type PluginSelection } from './plugins/resolve-plugins.js';
 import { buildServer } from './server/build-server.js';
+import { InternalCalls, registerInternalCalls } from './server/internal-calls.js';
 import { EnvironmentAdapters, type RouteModelDeps } from './server/route-model-call.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './server/http-server.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './server/json-body.js';
@@ -101,47 +104,31 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
   const resolution = resolvePlugins(config, catalog, file, await readPackages(config, file), translation.implied, env);
 
   const byEnv = envLookup(env);
-  const { dataDir, databaseUrl, redisUrl } = await backendLocations(config, env);
-  if (databaseUrl?.startsWith('postgres')) secrets.add(decodeURIComponent(new URL(databaseUrl).password));
-
-  // knex reports pool trouble (a database gone away) on the console unless given a logger.
-  const storage = openStorage({
-    databaseUrl,
-    dataDir,
-    log: {
-      warn: (message: unknown) => log.warn({ component: 'database' }, String(message)),
-      error: (message: unknown) => log.error({ component: 'database' }, String(message)),
-      debug: () => {},
-      deprecate: (method: string, alternative: string) => log.debug({ component: 'database' }, `${method} is deprecated; use ${alternative}`),
-    },
-  });
+  const dataDir = dataDirOf(config, env);
+  // The database and counters open after the secret managers are set up: their URLs (and a KMS-
+  // encrypted DATABASE_URL) may be secrets those managers hold.
+  let storage: Storage | undefined;
   let counters: Counters | undefined;
+  let batchWrites: ReturnType<typeof batchWriteRunner> | undefined;
   const backendWarnings: string[] = [];
   const http = new UndiciHttpClient();
-  // Plugins' batched writes: a SQLite file is written from a worker thread (batch-write.ts).
   // Closed on a failed start too: a plugin set up before the failure may hold timers and connections.
   const plugins: LoadedPlugin[] = [];
-  const batchWrites = batchWriteRunner(storage.knex, storage.dialect, storage.dialect === 'sqlite' ? { sqliteFile: storage.location, sqlitePragmas: SQLITE_PRAGMAS } : {});
+  let secretRefresh: SecretRefresh | undefined;
   try {
-    counters = await openCounters({ redisUrl, log, onWarning: (w) => backendWarnings.push(w) });
     const metrics = new KernelMetrics();
     const defs = await importPlugins(resolution.selected, (pluginId, reason) => {
       metrics.inc('sandbox_restarts_total', { plugin: pluginId });
       log.error({ plugin: pluginId, reason }, 'sandboxed plugin contained: isolate disposed and recreated');
     });
-    if (opts.migrate !== false) await storage.migrate(migrationSets(resolution.selected, defs));
 
     const hooks = createHooks();
+    const internalCalls = new InternalCalls();
+    registerInternalCalls(hooks, internalCalls);
     const observers = new ObserverQueue(hooks, log, metrics);
     const contributions = emptyContributions();
     const resolvers: SecretResolver[] = contributions.secretResolvers;
-    const lookup: RefLookup = async (name) => {
-      for (const r of resolvers) {
-        const v = await r.get(name);
-        if (v !== undefined) return v;
-      }
-      return env[name];
-    };
+    const lookup: RefLookup = (name) => lookupSecret(resolvers, env, secrets, name);
     const settings = Object.freeze({
       general_settings: Object.freeze({ ...(config.general_settings ?? {}) }),
       litellm_settings: Object.freeze({ ...(config.litellm_settings ?? {}) }),
@@ -155,24 +142,51 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
     // A secret manager reads its own credentials from the environment only: asking the secret
     // managers (itself included) would recurse.
     const resolverIds = new Set(resolution.selected.filter((s) => s.entry.manifest.provides?.secretResolver).map((s) => s.entry.manifest.id));
-    const batchWrite = batchWrites.run;
-    const ctxFor = (id: string, version: string): PluginContext => ({
+    // Secret managers are set up before the backends open: for them these throw until then.
+    const opened = (): { storage: Storage; counters: Counters; batchWrites: NonNullable<typeof batchWrites> } => {
+      if (!storage || !counters || !batchWrites) throw new Error('the database, key/value store and counters are not open yet: a secret manager cannot use them during its setup');
+      return { storage, counters, batchWrites };
+    };
+    const ctxFor = (id: string, version: string): PluginContext => {
+      let database: PluginContext['database'] | undefined;
+      let kv: PluginContext['kv'] | undefined;
+      return {
       pluginId: id,
       version,
       log: log.child({ plugin: id }),
       http,
-      counters: counters!,
-      database: { knex: storage.knex, dialect: storage.dialect, batch: batchWrite },
+      get counters() {
+        return opened().counters;
+      },
+      get database() {
+        const o = opened();
+        return (database ??= { knex: o.storage.knex, dialect: o.storage.dialect, batch: o.batchWrites.run });
+      },
       metrics: metrics.registry.forOwner(id),
-      kv: createKvStore(storage, id),
+      get kv() {
+        return (kv ??= createKvStore(opened().storage, id));
+      },
       secrets: {
         get: async (name) => {
-          const value = await (resolverIds.has(id) ? byEnv : lookup)(name);
+          // A secret manager that cannot be read (and never could for this name) leaves the
+          // environment's value, as LiteLLM's get_secret falls back to os.environ: a provider
+          // plugin's optional credential (OPENAI_API_KEY at setup) must not stop the gateway.
+          const value = resolverIds.has(id)
+            ? await byEnv(name)
+            : await lookup(name).catch((err: unknown) => {
+                log.warn({ plugin: id, secret: name, reason: err instanceof Error ? secrets.scrub(err.message) : 'unknown' }, `os.environ/${name} could not be read from the secret managers; using the environment's value`);
+                return byEnv(name);
+              });
           if (SECRET_KEY.test(name)) secrets.add(value);
           return value;
         },
         redact: (value) => secrets.add(value),
         scrub: (text) => secrets.scrub(text),
+        write: (name, value, meta) => {
+          secrets.add(value);
+          return writeSecret(resolvers, name, value, meta);
+        },
+        remove: (name, meta) => removeSecret(resolvers, name, meta),
       },
       models: {
         list: () => registry.list(),
@@ -196,16 +210,23 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       pluginDir: dirOf.get(id)!,
       dataDir: ensureDir(join(dataDir, 'plugins', id)),
       audit: (event) => observers.audit({ ...event, id: randomUUID(), at: Date.now() }),
+      management: internalCalls.clientFor(id),
+      get identities() {
+        return contributions.identities?.directory;
+      },
       now: Date.now,
-    });
+      };
+    };
 
     // Secret managers first, configured from the environment alone: the rest of the config may
     // reference secrets they hold.
     const isResolver = (sel: PluginSelection) => sel.entry.manifest.provides?.secretResolver === true;
     const scope = pluginScope(resolution.selected, catalog.latest());
     const checkWarnings: string[] = [];
+    // The environment plugins read their `litellm.env` settings from: decrypted by a KMS manager once those are set up.
+    let readEnv: NodeJS.ProcessEnv = env;
     const setup = async (sel: PluginSelection, cfg: SluiceConfig) => {
-      const pluginConfig = validatedPluginConfig(sel, cfg, file, env);
+      const pluginConfig = validatedPluginConfig(sel, cfg, file, readEnv);
       const def = defs.get(sel.entry.manifest.id)!;
       checkWarnings.push(...checkPluginConfig(def, pluginConfig, scope, file));
       // Registered before setup runs, so not even the plugin's own first log line can leak them.
@@ -217,12 +238,49 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       const bootConfig = await resolveConfig(config, byEnv, secrets, undefined);
       for (const sel of resolverPlugins) await setup(sel, bootConfig);
     }
+
+    // A KMS manager decrypts the variables read directly (DATABASE_URL, a plugin's litellm.env names).
+    const envNames = ['DATABASE_URL', 'REDIS_URL', ...resolution.selected.flatMap((sel) => Object.values(sel.entry.manifest.litellm?.env ?? {}).flat())];
+    readEnv = await decryptedEnvironment(env, envNames, resolvers, secrets);
+    const { databaseUrl, redisUrl } = await backendLocations(config, readEnv, resolverPlugins.length > 0 ? lookup : undefined);
+    if (databaseUrl?.startsWith('postgres')) secrets.add(decodeURIComponent(new URL(databaseUrl).password));
+    // knex reports pool trouble (a database gone away) on the console unless given a logger.
+    storage = openStorage({
+      databaseUrl,
+      dataDir,
+      log: {
+        warn: (message: unknown) => log.warn({ component: 'database' }, String(message)),
+        error: (message: unknown) => log.error({ component: 'database' }, String(message)),
+        debug: () => {},
+        deprecate: (method: string, alternative: string) => log.debug({ component: 'database' }, `${method} is deprecated; use ${alternative}`),
+      },
+    });
+    // Plugins' batched writes: a SQLite file is written from a worker thread (batch-write.ts).
+    batchWrites = batchWriteRunner(storage.knex, storage.dialect, storage.dialect === 'sqlite' ? { sqliteFile: storage.location, sqlitePragmas: SQLITE_PRAGMAS } : {});
+    counters = await openCounters({ redisUrl, log, onWarning: (w) => backendWarnings.push(w) });
+    if (opts.migrate !== false) await storage.migrate(migrationSets(resolution.selected, defs));
     const resolved = await resolveConfig(config, lookup, secrets, log);
     for (const sel of resolution.selected.filter((sel) => !isResolver(sel))) await setup(sel, resolved);
 
     const warnings = [...translation.warnings, ...resolution.warnings, ...backendWarnings, ...checkWarnings];
     const deployments = buildDeployments(resolved, config.model_list, contributions.providers, warnings, secrets, catalog);
     registry.apply(deployments, []);
+    const refreshMs = secretRefreshInterval(resolvers);
+    secretRefresh =
+      refreshMs === undefined || !config.model_list?.length
+        ? undefined
+        : new SecretRefresh(
+            {
+              intervalMs: refreshMs,
+              config,
+              resolved: resolved.model_list,
+              lookup,
+              build: (next) => buildDeployments(next, config.model_list, contributions.providers, [], secrets, catalog),
+              registry,
+              log,
+            },
+            deployments.map((d) => d.config.id),
+          );
     for (const p of plugins) {
       const source = p.instance.deploymentSource;
       if (!source) continue;
@@ -273,7 +331,9 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       routeModels: { ...modelRoutes, log, environment },
       isShuttingDown: () => shuttingDown,
       keyHeader: resolved.server?.api_key_header?.toLowerCase(),
+      trustedProxies: resolved.server?.trusted_proxies,
     });
+    internalCalls.attach(app);
     for (const w of warnings) log.warn(w);
 
     let closing: Promise<void> | undefined;
@@ -301,6 +361,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
           sweep.unref();
           await app.close();
           clearInterval(sweep);
+          await secretRefresh?.stop();
           clearTimeout(timer);
           await observers.drain();
           for (const p of [...plugins].reverse()) {
@@ -312,16 +373,17 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
           }
           await Promise.allSettled([...registry.all(), ...registry.retiredDeployments()].map((d) => d.adapter.close?.()));
           await environment.close();
-          await batchWrites.close(); // after the plugins: their close flushes through it
-          await Promise.allSettled([http.close(), counters!.close(), storage.close()]);
+          await batchWrites!.close(); // after the plugins: their close flushes through it
+          await Promise.allSettled([http.close(), counters!.close(), storage!.close()]);
           log.flush();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await secretRefresh?.stop();
     for (const p of [...plugins].reverse()) await Promise.resolve(p.instance.close?.()).catch(() => undefined);
-    await Promise.allSettled([batchWrites.close(), http.close(), counters?.close(), storage.close()]);
+    await Promise.allSettled([batchWrites?.close(), http.close(), counters?.close(), storage?.close()]);
     throw err;
   }
 }
@@ -330,12 +392,19 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
 export async function backendLocations(
   config: SluiceConfig,
   env: NodeJS.ProcessEnv,
+  managers?: RefLookup,
 ): Promise<{ dataDir: string; databaseUrl: string | undefined; redisUrl: string | undefined }> {
-  const byEnv = envLookup(env);
-  const dataDir = resolve(config.storage?.data_dir ?? env.SLUICE_DATA_DIR ?? './data');
-  const databaseUrl = env.DATABASE_URL || (await resolveStringRef(config.storage?.database_url, byEnv));
-  const redisUrl = env.REDIS_URL || (await resolveStringRef(config.storage?.redis_url, byEnv));
+  const dataDir = dataDirOf(config, env);
+  // With secret managers, the config's `os.environ/` references are read through them; `env` is the
+  // environment as decrypted by a KMS manager (decryptedEnvironment).
+  const lookup = managers ?? envLookup(env);
+  const databaseUrl = env.DATABASE_URL || (await resolveStringRef(config.storage?.database_url, lookup));
+  const redisUrl = env.REDIS_URL || (await resolveStringRef(config.storage?.redis_url, lookup));
   return { dataDir, databaseUrl: databaseUrl || undefined, redisUrl: redisUrl || undefined };
+}
+
+function dataDirOf(config: SluiceConfig, env: NodeJS.ProcessEnv): string {
+  return resolve(config.storage?.data_dir ?? env.SLUICE_DATA_DIR ?? './data');
 }
 
 export async function importPlugins(

@@ -5,6 +5,8 @@ import type { AuditEvent, Principal, Role } from './hook-contexts.js';
 import type { Metrics } from './metrics.js';
 import type { AbortSignalLike } from './provider.js';
 import type { DeploymentView } from './deployment-source.js';
+import type { ManagementClient } from './management-client.js';
+import type { IdentityDirectory } from './identity.js';
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -71,13 +73,64 @@ export interface SecretReader {
   redact(value: string): void;
   /** `text` with every known secret value (master key, provider keys, redacted values) replaced by `[REDACTED]`, as logs show it. */
   scrub(text: string): string;
+  /**
+   * Writes a secret to every configured secret manager that stores secrets (LiteLLM
+   * `key_management_settings.store_virtual_keys`, `access_mode` `write_only`/`read_and_write`):
+   * resolves to the managers written (empty when none stores secrets). Rejects when one fails.
+   */
+  write(name: string, value: string, meta?: SecretWriteMeta): Promise<string[]>;
+  /**
+   * Deletes a secret from every manager that stores secrets; resolves to the managers asked.
+   * `meta.settings`: the same per-team location the secret was written with.
+   */
+  remove(name: string, meta?: SecretWriteMeta): Promise<string[]>;
+}
+
+/** What a manager records with a written secret (LiteLLM `description`, `tags`), and where. */
+export interface SecretWriteMeta {
+  description?: string;
+  tags?: Record<string, string>;
+  /**
+   * LiteLLM's team-level secret manager settings (the owning team's
+   * `metadata.secret_manager_settings`, passed to the manager as `optional_params`): where this
+   * secret goes instead of the manager's configured defaults. Each manager reads the fields it
+   * knows and ignores the rest: Vault `namespace`, `mount`, `path_prefix`, `data` (the field of the
+   * KV payload holding the value); AWS `aws_region_name`, `aws_role_name`, `aws_session_name`,
+   * `aws_external_id`, `aws_profile_name`, `aws_web_identity_token`, `aws_sts_endpoint`.
+   * Absent or empty: the defaults. Given again to `remove` so the delete finds the secret.
+   */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 /** Resolves `os.environ/NAME`-style references from a secret manager. */
 export interface SecretResolver {
-  /** Name shown in logs, e.g. `aws_secret_manager`. */
+  /**
+   * Name shown in logs and used in references that name their manager
+   * (`secret://aws_secret_manager/NAME`): LiteLLM's `key_management_system` value.
+   */
   name: string;
+  /** The value, undefined when the manager does not hold it; rejects when the manager cannot be read. */
   get(name: string): Promise<string | undefined>;
+  /**
+   * Stores a secret (virtual keys the gateway generates). Present only when the manager may
+   * write (`access_mode` `write_only` or `read_and_write` with `store_virtual_keys`).
+   */
+  write?(name: string, value: string, meta?: SecretWriteMeta): Promise<void>;
+  /** Deletes a stored secret (where `meta.settings` says it was written); resolves when gone or absent. */
+  remove?(name: string, meta?: SecretWriteMeta): Promise<void>;
+  /**
+   * The manager decrypts the environment's own values (LiteLLM's `aws_kms`, `google_kms`): the
+   * environment variables the gateway and its plugins read directly (`DATABASE_URL`, `REDIS_URL`,
+   * `LITELLM_MASTER_KEY`, every plugin's `litellm.env` names) are read through `get` too, and a
+   * value it answers replaces the encrypted one, as LiteLLM's `decrypt_env_var` rewrites them.
+   */
+  decryptsEnvironment?: boolean;
+  /**
+   * How often a value this manager gave may have changed upstream, ms: the gateway re-reads the
+   * config's references at this interval and applies changed values (new provider keys) without
+   * a restart. Absent: values are read once.
+   */
+  refreshIntervalMs?: number;
 }
 
 export interface ModelListing {
@@ -141,5 +194,13 @@ export interface PluginContext {
   readonly dataDir: string;
   /** Records a management operation in the audit trail (delivered to `onAudit` observers). */
   audit(event: Omit<AuditEvent, 'id' | 'at'> & { actor: { id: string; role: Role | 'system' } }): void;
+  /** The gateway's management API, in-process (in-process plugins only; see management-client.ts). */
+  readonly management?: ManagementClient;
+  /**
+   * Turns a JWT's or SSO session's identity into a Principal with its user's, team's and
+   * organization's limits (the plugin that owns them provides it; undefined when none is
+   * enabled). Read it when handling a request, not in `setup`: it is set once every plugin is set up.
+   */
+  readonly identities?: IdentityDirectory;
   now(): number;
 }

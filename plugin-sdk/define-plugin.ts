@@ -29,9 +29,10 @@ import type { TapActivation } from './tap-activation.js';
 import type { PluginScope } from './plugin-scope.js';
 import type { DeploymentSource } from './deployment-source.js';
 import type { Importer } from './importer.js';
+import type { IdentityDirectory } from './identity.js';
 
 /** The kernel API this SDK describes. Plugins declare a semver range of it in `apiVersion`. */
-export const KERNEL_API_VERSION = '2.2.0';
+export const KERNEL_API_VERSION = '2.3.0';
 
 export type PreAuthHandler = (input: AuthInput) => Promise<Principal | undefined>;
 export type PreCallHandler = (ctx: CallContext) => Promise<CallContext | void>;
@@ -71,6 +72,11 @@ export interface RouteRequest {
   url?: string;
   /** Aborted when the client goes away before the answer is complete: cancel the work it was for. */
   signal?: AbortSignal;
+  /**
+   * Whether the client went away, without making `signal` (a real AbortSignal costs microseconds
+   * a request): read this to decide how to report a call.
+   */
+  readonly aborted?: boolean;
   /**
    * Records the request as a billable call of its caller (e.g. a pass-through endpoint's fixed
    * price): delivered to `onSpend` observers as a model call's spend event is. Does nothing on a
@@ -302,6 +308,8 @@ export interface PluginInstance {
   deploymentSource?: DeploymentSource;
   /** Carry another gateway's database into the plugin's tables (`sluice import`; in-process only; see importer.ts). */
   importers?: Importer[];
+  /** Turns identities from JWTs and SSO sessions into principals (one provider per gateway; see identity.ts). */
+  identities?: IdentityDirectory;
   /**
    * Called once, at shutdown: after in-flight requests and streams finished and the observers'
    * queue drained, in reverse load order, while the database and counters are still open (so a

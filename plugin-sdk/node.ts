@@ -6,5 +6,7 @@
 export * from './batch-writer.js';
 export * from './list-setting.js';
 export * from './google-service-account.js';
+export * from './secret-manager.js';
 export * from './memory-counters.js';
 export * from './multipart.js';
+export * from './ip-allowlist.js';

@@ -129,6 +129,7 @@ describe('which requests the fast path takes', () => {
       log: undefined as never,
       pipeline: { scrub: (t: string) => t } as never,
       bodyLimitBytes: 1024,
+      clientIp: () => '127.0.0.1',
       json: DEFAULT_JSON_LIMITS,
       // Every request it takes is answered 503 at once: no hooks, pipeline or body needed.
       isShuttingDown: () => true,

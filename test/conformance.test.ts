@@ -3,6 +3,7 @@
  * the definePlugin(...) its manifest describes, setup succeeds with its schema's defaults, it taps
  * exactly the hooks its manifest declares (no more, no fewer), and a call still goes through.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scanPlugins } from '../kernel/plugins/plugin-catalog.js';
 import { HOOK_NAMES } from '../kernel/stages.js';
@@ -21,6 +22,17 @@ const REQUIRED_CONFIG: Record<string, object> = {
   'model-store': { store_model_in_db: true, salt_key: 'conformance-salt' },
   // Taps preCall (keeping the request body for the row) only when prompts are stored.
   'spend-logs': { store_prompts_in_spend_logs: true },
+  // A Vault login method is required; hosted_keys: [] so nothing is read from the (absent) Vault.
+  'secrets-vault': { vault_addr: 'http://127.0.0.1:9', vault_token: 'conformance', hosted_keys: [] },
+  // A JWKS URL is required (nothing is fetched for master-key calls); preCall is tapped only for model rules.
+  'auth-jwt': { public_key_url: 'http://127.0.0.1:9/jwks', enforce_scope_based_access: true, scope_mappings: [{ scope: 'conformance', models: ['fake'] }] },
+  // An IdP to trust is required (nothing is fetched until a login starts).
+  'auth-sso-saml': { idp_sso_url: 'http://127.0.0.1:9/sso', proxy_base_url: 'http://127.0.0.1:4000', idp_cert: readFileSync(new URL('../plugins/auth-sso-saml/test/fixtures/idp.crt', import.meta.url), 'utf8') },
+  // Secret managers need where and who; hosted_keys: [] so nothing is read from the (absent) manager.
+  'secrets-azure-key-vault': { vault_uri: 'https://127.0.0.1:9', tenant_id: 't', client_id: 'c', client_secret: 'conformance', hosted_keys: [] },
+  'secrets-cyberark': { api_base: 'http://127.0.0.1:9', account: 'a', username: 'u', api_key: 'conformance', hosted_keys: [] },
+  'secrets-google-kms': { resource_name: 'projects/p/locations/global/keyRings/r/cryptoKeys/k', hosted_keys: [] },
+  'secrets-google-secret-manager': { project_id: 'conformance', hosted_keys: [] },
 };
 
 /** Plugins that act on other plugins' taps, and the config sections that give them a tap of their own to make. */

@@ -221,6 +221,7 @@ describe('which requests the plugin route fast path takes', () => {
     {
       routes: { hooks: undefined as never, observers: undefined as never, log: undefined as never, scrub: (t: string) => t },
       bodyLimitBytes: 1024,
+      clientIp: () => '127.0.0.1',
       json: DEFAULT_JSON_LIMITS,
       // Every authenticated request it takes is answered 503 at once: no hooks or body needed.
       isShuttingDown: () => true,

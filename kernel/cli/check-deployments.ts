@@ -53,7 +53,7 @@ export async function deploymentWarnings(opts: {
     database: new Proxy({}, { get: unavailable('the database') }) as PluginContext['database'],
     metrics: metrics.registry.forOwner(id),
     kv: new Proxy({}, { get: unavailable('the key/value store') }) as PluginContext['kv'],
-    secrets: { get: async (name) => opts.env[name], redact: (v) => secrets.add(v), scrub: (t) => secrets.scrub(t) },
+    secrets: { get: async (name) => opts.env[name], redact: (v) => secrets.add(v), scrub: (t) => secrets.scrub(t), write: async () => [], remove: async () => [] },
     models: { list: () => [], has: () => false, estimateCost: () => 0, complete: unavailable('calling a model') } as unknown as PluginContext['models'],
     settings,
     pluginDir: opts.selected.find((s) => s.entry.manifest.id === id)!.entry.dir,

@@ -1,6 +1,7 @@
 /**
  * `os.environ/NAME` references, as LiteLLM writes them, anywhere in the config tree. Values come
  * from the secret managers first (when a secret-resolver plugin is enabled), then the environment.
+ * `secret://<manager>/NAME` reads from one manager only (secret-managers.ts).
  */
 export const ENV_REF_PREFIX = 'os.environ/';
 
@@ -25,8 +26,9 @@ export async function resolveEnvRefs<T>(tree: T, lookup: RefLookup): Promise<Res
   const unreadable: string[] = [];
   const walk = async (node: unknown, key: string): Promise<unknown> => {
     if (typeof node === 'string') {
-      if (!node.startsWith(ENV_REF_PREFIX)) return node;
-      const name = node.slice(ENV_REF_PREFIX.length);
+      // `secret://<manager>/NAME` goes to the lookup whole: it names the manager to ask.
+      const name = node.startsWith(ENV_REF_PREFIX) ? node.slice(ENV_REF_PREFIX.length) : node.startsWith('secret://') ? node : undefined;
+      if (name === undefined) return node;
       let value: string | undefined;
       try {
         value = await lookup(name);

@@ -1,7 +1,7 @@
 /**
  * An in-process plugin's context holds only the capabilities its plugin.json declares, as a
  * sandboxed plugin's holds only what its grants allow: `http`, `kv`, `counters`, `storage`
- * (`ctx.database`) and `secrets` (reading them: `redact` and `scrub` only protect values, every
+ * (`ctx.database`), `management` (ctx.management) and `secrets` (reading and writing them: `redact` and `scrub` only protect values, every
  * plugin has them). Using an undeclared one throws, naming the declaration that is missing, the
  * first time the plugin reaches for it (most plugins do in setup). `log`, `now`, `models`,
  * `settings`, `audit` and the plugin's folders are always there.
@@ -20,6 +20,7 @@ const GATED: readonly (readonly [Capability, keyof PluginContext])[] = [
   ['kv', 'kv'],
   ['counters', 'counters'],
   ['storage', 'database'],
+  ['management', 'management'],
 ];
 
 export function withDeclaredCapabilities(ctx: PluginContext, manifest: PluginManifest): PluginContext {
@@ -29,11 +30,14 @@ export function withDeclaredCapabilities(ctx: PluginContext, manifest: PluginMan
       `${manifest.id}@${manifest.version} uses ${use}, but its plugin.json does not declare the capability "${capability}" ` +
         `(capabilities: [${[...declared].join(', ')}]); add it to "capabilities"`,
     );
-  const gated: PluginContext = { ...ctx };
+  // Descriptors, not values: the context's lazy fields (the backends of a secret manager set up
+  // before they open, the identity directory set once every plugin is) stay getters.
+  const gated = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ctx)) as PluginContext;
   for (const [capability, field] of GATED) {
     if (declared.has(capability)) continue;
     Object.defineProperty(gated, field, {
       enumerable: false,
+      configurable: true,
       get() {
         throw missing(capability, `ctx.${field}`);
       },
@@ -43,7 +47,13 @@ export function withDeclaredCapabilities(ctx: PluginContext, manifest: PluginMan
     const get = async (): Promise<string | undefined> => {
       throw missing('secrets', 'ctx.secrets.get');
     };
-    (gated as { secrets: PluginContext['secrets'] }).secrets = { ...ctx.secrets, get };
+    const write = async (): Promise<string[]> => {
+      throw missing('secrets', 'ctx.secrets.write');
+    };
+    const remove = async (): Promise<string[]> => {
+      throw missing('secrets', 'ctx.secrets.remove');
+    };
+    (gated as { secrets: PluginContext['secrets'] }).secrets = { ...ctx.secrets, get, write, remove };
   }
   return gated;
 }

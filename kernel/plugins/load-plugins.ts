@@ -14,6 +14,7 @@ import {
   type RouteDefinition,
   type PluginContext,
   type SecretResolver,
+  type IdentityDirectory,
   type ProviderDefinition,
   type Router,
   type Pricing,
@@ -58,6 +59,8 @@ export interface Contributions {
   tapActivation?: { pluginId: string; activation: TapActivation };
   /** `sluice import` (importer.ts), in load order; entities are unique per source. */
   importers: { pluginId: string; importer: Importer }[];
+  /** Principals for JWT and SSO identities (identity.ts); one provider per gateway. */
+  identities?: { pluginId: string; directory: IdentityDirectory };
 }
 
 export function emptyContributions(): Contributions {
@@ -167,6 +170,10 @@ function collect(selection: PluginSelection, instance: PluginInstance, into: Con
     into.pricing = { pluginId: manifest.id, pricing: instance.pricing };
   }
   if (instance.modelAccess) into.modelAccess.push(instance.modelAccess);
+  if (instance.identities) {
+    if (into.identities) throw new ConfigError(manifestFile, 'identities', `both ${into.identities.pluginId} and ${manifest.id} provide the identity directory; enable one`);
+    into.identities = { pluginId: manifest.id, directory: instance.identities };
+  }
   if (instance.tapActivation) {
     if (into.tapActivation) {
       throw new ConfigError(manifestFile, 'tapActivation', `both ${into.tapActivation.pluginId} and ${manifest.id} provide tap activation; enable one`);

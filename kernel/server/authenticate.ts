@@ -3,10 +3,11 @@
  * plugin that recognises it answers (bail); when none does, the request is refused with 401.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuthInput, Principal, Role, RouteCredential } from '@sluice/plugin-sdk';
+import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, type AuthInput, type Principal, type Role, type RouteCredential } from '@sluice/plugin-sdk';
 import { KernelErrors, maskKey } from '../errors.js';
 import type { KernelHooks } from '../hooks.js';
 import type { CallRequest } from '../proxy/call-exchange.js';
+import { internalCallsOf } from './internal-calls.js';
 
 /** Header names clients put the key in: the styles of the common provider SDKs and LiteLLM's own. */
 const KEY_HEADERS = ['x-api-key', 'api-key', 'x-litellm-api-key', 'x-goog-api-key'] as const;
@@ -69,13 +70,53 @@ export function withoutQueryKey(url: string, param: string): string {
   return rest ? `${url.slice(0, q)}?${rest}` : url.slice(0, q);
 }
 
+/** A cookie's value from the `Cookie` header (first occurrence), undefined when absent. */
+export function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The Admin UI's session (ui-session.ts): the key in the HttpOnly session cookie, used only when the
+ * request carries no key header. A state-changing request must echo the CSRF cookie in the CSRF
+ * header (double submit): a cross-site page can make the browser send the cookies, not read them.
+ */
+function sessionToken(request: Pick<CallRequest, 'headers' | 'method'>): string | undefined {
+  const cookies = request.headers.cookie;
+  if (cookies === undefined) return undefined;
+  const key = cookieValue(cookies, SESSION_COOKIE);
+  if (key === undefined) return undefined;
+  if (!SAFE_METHODS.has(request.method.toUpperCase())) {
+    const expected = cookieValue(cookies, CSRF_COOKIE);
+    const sent = request.headers[CSRF_HEADER];
+    if (!expected || typeof sent !== 'string' || !sameText(sent, expected)) throw KernelErrors.AUTH_CSRF();
+  }
+  return key;
+}
+
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 export async function authenticate(
   hooks: KernelHooks,
   request: Pick<CallRequest, 'headers' | 'method' | 'url' | 'ip' | 'id'>,
   keyHeader?: string,
   credential?: RouteCredential,
 ): Promise<Principal> {
-  const presented = (credential && routeToken(request.headers, request.url, credential)) ?? presentedToken(request.headers, keyHeader);
+  // A plugin's in-process management call (ctx.management): the principal it acts as.
+  const internal = internalCallsOf(hooks)?.principalOf(request.headers);
+  if (internal) return internal;
+  const presented = (credential && routeToken(request.headers, request.url, credential)) ?? presentedToken(request.headers, keyHeader) ?? sessionToken(request);
   if (presented === MALFORMED) throw KernelErrors.AUTH_MALFORMED_KEY();
   const token = presented;
   const input: AuthInput = {

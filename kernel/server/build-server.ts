@@ -11,6 +11,7 @@ import type { KernelHooks } from '../hooks.js';
 import type { Logger } from '../logging/create-logger.js';
 import { STATIC_CALL_ROUTES, registerOpenAIRoutes } from '../proxy/openai-routes.js';
 import type { PipelineDeps } from '../proxy/call-pipeline.js';
+import { clientIpResolver } from './client-ip.js';
 import { callFastPath, type FastPath } from './call-fast-path.js';
 import { assertAccess, authenticate, presentedToken, type Access } from './authenticate.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -38,6 +39,8 @@ export interface ServerDeps {
   isShuttingDown(): boolean;
   /** The only header the caller's key is read from (lower case; server.api_key_header). */
   keyHeader?: string;
+  /** Proxies whose X-Forwarded-For is believed (server.trusted_proxies; client-ip.ts). */
+  trustedProxies?: readonly string[];
 }
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -48,7 +51,8 @@ function requestId(req: IncomingMessage): string {
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const fastPath = callFastPath({ ...deps, requestId }, STATIC_CALL_ROUTES);
+  const clientIp = clientIpResolver(deps.trustedProxies);
+  const fastPath = callFastPath({ ...deps, requestId, clientIp }, STATIC_CALL_ROUTES);
   // Set once the plugin routes are registered (below), before the server listens.
   let routeFastPath: FastPath | undefined;
   const app: FastifyInstance = Fastify({
@@ -70,6 +74,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // The kernel logs through its own logger; a pino child per request would be pure overhead.
     childLoggerFactory: (logger) => logger,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // request.ip by the same rule as the fast paths' clientIp.
+    trustProxy: deps.trustedProxies && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
   });
 
   app.decorateRequest('principal', undefined);
@@ -125,6 +131,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerOpenAIRoutes(app, deps.pipeline);
   const routeDeps: PluginRouteDeps = { hooks: deps.hooks, observers: deps.pipeline.observers, log: deps.log, scrub: deps.pipeline.scrub, models: deps.routeModels, keyHeader: deps.keyHeader };
   const registered = registerPluginRoutes(app, routeDeps, deps.pluginRoutes);
-  routeFastPath = pluginRouteFastPath({ routes: routeDeps, bodyLimitBytes: deps.bodyLimitBytes, json: deps.json, isShuttingDown: () => deps.isShuttingDown(), requestId }, registered);
+  routeFastPath = pluginRouteFastPath({ routes: routeDeps, bodyLimitBytes: deps.bodyLimitBytes, json: deps.json, isShuttingDown: () => deps.isShuttingDown(), requestId, clientIp }, registered);
   return app;
 }

@@ -9,6 +9,7 @@
  * them). Anything outside the common shape (a parameterised path, a body without Content-Length,
  * a content type other than JSON) is left to fastify, which handles every case.
  */
+import type { ClientIp } from './client-ip.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isVerdict, type Endpoint } from '@sluice/plugin-sdk';
 import { KernelErrors, toClientError } from '../errors.js';
@@ -30,6 +31,8 @@ export interface FastPathDeps {
   isShuttingDown(): boolean;
   requestId(req: IncomingMessage): string;
   keyHeader?: string;
+  /** The client's address (client-ip.ts). */
+  clientIp: ClientIp;
 }
 
 /** Returns whether it took the request; fastify gets the ones it did not. */
@@ -57,17 +60,19 @@ class FastRequest implements CallRequest {
   readonly headers: IncomingMessage['headers'];
   readonly method: string;
   readonly url: string;
+  private address: string | undefined;
   constructor(
     readonly raw: IncomingMessage,
     readonly id: string,
     public receivedAt: number,
+    private readonly clientIp: ClientIp,
   ) {
     this.headers = raw.headers;
     this.method = raw.method!;
     this.url = raw.url!;
   }
   get ip(): string {
-    return this.raw.socket.remoteAddress ?? '';
+    return (this.address ??= this.clientIp(this.raw));
   }
 }
 
@@ -77,7 +82,7 @@ class FastReply implements CallReply {
 }
 
 async function answer(deps: FastPathDeps, endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const request = new FastRequest(req, deps.requestId(req), performance.now());
+  const request = new FastRequest(req, deps.requestId(req), performance.now(), deps.clientIp);
   try {
     if (deps.isShuttingDown()) throw KernelErrors.SHUTTING_DOWN();
     // As on fastify's routes: who is calling is settled before the body is read.

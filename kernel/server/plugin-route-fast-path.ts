@@ -12,6 +12,7 @@
  * the two paths' answers.
  */
 import { CallAbort } from '../proxy/call-abort.js';
+import type { ClientIp } from './client-ip.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
@@ -29,6 +30,8 @@ export interface RouteFastPathDeps {
   json: JsonLimits;
   isShuttingDown(): boolean;
   requestId(req: IncomingMessage): string;
+  /** The client's address (client-ip.ts). */
+  clientIp: ClientIp;
 }
 
 /** Whether the fast path may answer this route (the rest of the shape is checked per request). */
@@ -60,9 +63,10 @@ async function answer(deps: RouteFastPathDeps, registered: RegisteredRoute, req:
   const { route } = registered;
   const requestId = deps.requestId(req);
   const url = req.url!;
-  const ip = req.socket.remoteAddress ?? '';
-  const scope = { requestId, errorFormat: registered.errorFormat, scrub: deps.routes.scrub, log: deps.routes.log };
+  const ip = deps.clientIp(req);
   const gone = new CallAbort();
+  // One scope for the answer and an error answer (which ignores `gone`).
+  const scope = { requestId, errorFormat: registered.errorFormat, scrub: deps.routes.scrub, log: deps.routes.log, gone };
   res.once('close', () => {
     if (!res.writableFinished) gone.abort();
   });
@@ -79,7 +83,9 @@ async function answer(deps: RouteFastPathDeps, registered: RegisteredRoute, req:
     const arrival = { principal, body, query: Object.create(null) as Record<string, string>, params: {}, headers: req.headers, ip, requestId, method: 'POST', url };
     const outcome = await runPluginRoute(deps.routes, registered, arrival, gone);
     if (outcome === ROUTE_ABANDONED) return;
-    await writeRouteAnswer(res, { ...scope, gone }, outcome);
+    // A whole answer is written at once; only a stream's relay is waited for.
+    const relaying = writeRouteAnswer(res, scope, outcome);
+    if (relaying) await relaying;
   } catch (err) {
     writeRouteError(res, scope, err);
   }

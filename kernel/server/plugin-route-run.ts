@@ -6,7 +6,7 @@
  */
 import { CallAbort } from '../proxy/call-abort.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ErrorFormat, Principal, RouteDefinition, RouteRequest, RouteResult } from '@sluice/plugin-sdk';
+import type { ErrorFormat, Principal, RouteDefinition, RouteRequest, RouteResult, RouteSpend } from '@sluice/plugin-sdk';
 import { toClientError } from '../errors.js';
 import { withoutQueryKey } from './authenticate.js';
 import type { PluginRouteDeps } from './plugin-routes.js';
@@ -66,6 +66,52 @@ function withoutKey<V>(record: Readonly<Record<string, V>>, key: string): Record
 }
 
 /**
+ * The `RouteRequest` a handler gets. A class, its `signal` and `aborted` getters on the prototype:
+ * an object literal with getters is built through the runtime (measured 1.4-1.8 µs a request,
+ * against ~50 ns for this), on every plugin route call. Like any class instance, a spread copy
+ * (`{ ...req }`) keeps the own fields only, not `signal` / `aborted`.
+ */
+class HandlerRequest implements RouteRequest {
+  readonly #gone: CallAbort;
+  principal: Principal | undefined;
+  body: unknown;
+  params: Record<string, string>;
+  ip: string;
+  requestId: string;
+  method: string;
+  // Set only when the caller may use them (a handler tests for them): no own field until then.
+  declare admit?: RouteRequest['admit'];
+  declare callModel?: RouteRequest['callModel'];
+  declare forward?: RouteRequest['forward'];
+
+  constructor(
+    gone: CallAbort,
+    arrival: RouteArrival,
+    public query: Record<string, string | string[] | undefined>,
+    public headers: IncomingHttpHeaders,
+    public url: string,
+    public recordSpend: (spend: RouteSpend) => void,
+  ) {
+    this.#gone = gone;
+    this.principal = arrival.principal;
+    this.body = arrival.body;
+    this.params = arrival.params;
+    this.ip = arrival.ip;
+    this.requestId = arrival.requestId;
+    this.method = arrival.method;
+  }
+
+  /** A real AbortSignal costs microseconds a request; it is made only for a handler that reads it. */
+  get signal(): AbortSignal {
+    return this.#gone.toAbortSignal();
+  }
+
+  get aborted(): boolean {
+    return this.#gone.aborted;
+  }
+}
+
+/**
  * Runs the route's handler. A handler's error is thrown on (the caller renders it) after the
  * admitted call is settled with it; `gone` is the client leaving.
  */
@@ -74,27 +120,19 @@ export async function runPluginRoute(deps: PluginRouteDeps, registered: Register
   const { principal, requestId } = arrival;
   // Made on the first admit() only: a route that admits nothing pays nothing for it.
   let admission: RouteAdmission | undefined;
-  const input: RouteRequest = {
-    principal,
-    body: arrival.body,
+  const input: RouteRequest = new HandlerRequest(
+    gone,
+    arrival,
     // The caller's gateway key never reaches the handler (which may forward what it gets).
-    query: keyParam ? withoutKey(arrival.query, keyParam) : arrival.query,
-    params: arrival.params,
-    headers: deps.keyHeader ? withoutKey(arrival.headers, deps.keyHeader) : arrival.headers,
-    ip: arrival.ip,
-    requestId,
-    method: arrival.method,
-    url: keyParam ? withoutQueryKey(arrival.url, keyParam) : arrival.url,
-    // A real AbortSignal costs microseconds a request; it is made only for a handler that reads it.
-    get signal() {
-      return gone.toAbortSignal();
-    },
-    recordSpend: (spend) => {
+    keyParam ? withoutKey(arrival.query, keyParam) : arrival.query,
+    deps.keyHeader ? withoutKey(arrival.headers, deps.keyHeader) : arrival.headers,
+    keyParam ? withoutQueryKey(arrival.url, keyParam) : arrival.url,
+    (spend) => {
       if (!principal) return;
       if (admission) admission.record(spend);
       else emit(deps, { principal, requestId }, undefined, spend);
     },
-  };
+  );
   if (principal) {
     input.admit = (call) => {
       admission ??= new RouteAdmission(deps, { principal, requestId, headers: arrival.headers, ip: arrival.ip, receivedAt: Date.now() });
@@ -109,11 +147,14 @@ export async function runPluginRoute(deps: PluginRouteDeps, registered: Register
         if (!call) throw new Error(`${pluginId}: a route must admit() the request before it calls a model`);
         return { admission: admission!, scope: { principal, requestId, body: call.body, signal: gone } };
       };
-      input.callModel = async (call) => {
-        const { admission: a, scope } = admitted();
-        const { result, finish } = await callRouteModel(models, scope, call);
-        a.onFinish(finish);
-        return result;
+      input.callModel = (call) => {
+        let route: ReturnType<typeof admitted>;
+        try {
+          route = admitted();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        return callRouteModel(models, route.scope, call, route.admission);
       };
       input.forward = async (call) => {
         const { admission: a, scope } = admitted();

@@ -13,6 +13,7 @@ import type { PluginRouteDeps } from './plugin-routes.js';
 
 const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 /** The request fields a call is built from. */
 export interface AdmissionRequest {
@@ -114,7 +115,8 @@ export class RouteAdmission {
 /** A route's spend event: the admitted call's state, scopes and tags when there is one. */
 export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'headers' | 'ip' | 'receivedAt'>, call: CallContext | undefined, spend: RouteSpend, errorCode?: string): void {
   if (!deps.hooks.onSpend.isUsed()) return;
-  const tags = call && call.tags.length > 0 ? [...new Set([...call.tags, ...(spend.tags ?? [])])] : (spend.tags ?? []);
+  // Frozen when empty: the event is frozen on delivery anyway, and a shared one costs nothing to freeze.
+  const tags = call && call.tags.length > 0 ? [...new Set([...call.tags, ...(spend.tags ?? [])])] : (spend.tags ?? (NO_TAGS as string[]));
   const event: SpendEvent = {
     requestId: request.requestId,
     endpoint: spend.endpoint,

@@ -21,6 +21,7 @@ import {
   type Pricing,
   type ProviderAdapter,
   type ProviderDefinition,
+  type ProviderRequest,
   type ProviderResponse,
   type RoutableDeployment,
   type Router,
@@ -44,6 +45,8 @@ export interface RouteModelDeps {
   environmentDeployment(provider: string): DeploymentConfig;
   log: Logger;
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What a route's model call knows of its request. */
 export interface RouteCallScope {
@@ -96,15 +99,41 @@ function abortFor(signal: AbortSignalLike): { abort: CallAbort; release(): void 
   return { abort, release: () => signal.removeEventListener('abort', onAbort) };
 }
 
+/**
+ * The union of two endpoints' groups, kept per pair of group arrays: the registry hands out the
+ * same arrays until the model list changes, so a route calling with two endpoints (messages, then
+ * chat) pays a lookup instead of a Set and an array a request. Weak: a replaced group frees its entry.
+ */
+const unions = new WeakMap<readonly RoutableDeployment[], { other: readonly RoutableDeployment[]; union: readonly RoutableDeployment[] }>();
+
 /** The deployments of `model` that serve any of `endpoints`, in group order, each once. */
 function groupServing(registry: ModelRegistry, model: string, endpoints: readonly Endpoint[]): readonly RoutableDeployment[] | undefined {
   if (endpoints.length === 1) return registry.routable(model, endpoints[0]!);
-  let found: RoutableDeployment[] | undefined;
-  const seen = new Set<string>();
+  if (endpoints.length === 2) {
+    const first = registry.routable(model, endpoints[0]!);
+    const second = registry.routable(model, endpoints[1]!);
+    if (first === undefined || second === undefined) return first ?? second;
+    // One side empty (a model group serving only one of the two): the other is the union.
+    if (first.length === 0) return second;
+    if (second.length === 0) return first;
+    const known = unions.get(first);
+    if (known !== undefined && known.other === second) return known.union;
+    const union = unionOf([first, second]);
+    unions.set(first, { other: second, union });
+    return union;
+  }
+  const groups: (readonly RoutableDeployment[])[] = [];
   for (const e of endpoints) {
     const group = registry.routable(model, e);
-    if (group === undefined) continue;
-    found ??= [];
+    if (group !== undefined) groups.push(group);
+  }
+  return groups.length === 0 ? undefined : unionOf(groups);
+}
+
+function unionOf(groups: readonly (readonly RoutableDeployment[])[]): RoutableDeployment[] {
+  const found: RoutableDeployment[] = [];
+  const seen = new Set<string>();
+  for (const group of groups) {
     for (const d of group) {
       if (seen.has(d.id)) continue;
       seen.add(d.id);
@@ -118,7 +147,12 @@ function endpointLabel(endpoints: readonly Endpoint[]): string {
   return endpoints.map((e) => OPENAI_PATHS[e]).join(' or ');
 }
 
-export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope, call: ModelCall): Promise<{ result: ModelCallResult; finish: FinishCall | undefined }> {
+/**
+ * Routes the call; the router's end-of-call accounting goes to `settle.onFinish` before the result
+ * is returned (the admitted call settles it with its spend event). Handed straight to the route
+ * as its `callModel` promise: no wrapper awaiting it on the way (a promise and a tick a call).
+ */
+export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope, call: ModelCall, settle: { onFinish(finish: FinishCall | undefined): void }): Promise<ModelCallResult> {
   if (call.endpoints.length === 0) throw new Error('callModel needs at least one endpoint');
   deps.modelAccess?.checkCall(scope.principal, call.model);
   const { abort, release } = abortFor(scope.signal);
@@ -136,15 +170,11 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
           abort.abort();
         }, timeoutMs);
     try {
-      const response = await deployment.adapter.call({
-        requestId: scope.requestId,
-        endpoint,
-        body,
-        stream: call.stream,
-        signal: abort,
-        ...(call.files && { files: call.files }),
-        ...(call.timeoutMs !== undefined && { timeoutMs: call.timeoutMs }),
-      });
+      // A plain literal, the optional fields set after: a literal with spreads is built field by field at runtime.
+      const request: Writable<ProviderRequest> = { requestId: scope.requestId, endpoint, body, stream: call.stream, signal: abort };
+      if (call.files) request.files = call.files;
+      if (call.timeoutMs !== undefined) request.timeoutMs = call.timeoutMs;
+      const response = await deployment.adapter.call(request);
       chosenEndpoint = endpoint;
       return response;
     } catch (err) {
@@ -154,7 +184,8 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
     }
   };
   try {
-    const label = endpointLabel(call.endpoints);
+    // Only errors read it: made when one is thrown, not per call.
+    const label = () => endpointLabel(call.endpoints);
     const outcome = await deps.router.route({
       requestId: scope.requestId,
       endpoint: call.endpoints[0]!,
@@ -163,26 +194,27 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
       stream: call.stream,
       group: (name) => {
         const found = groupServing(deps.registry, name, call.endpoints);
-        if (found && found.length === 0) throw KernelErrors.ENDPOINT_NOT_SUPPORTED({ model: name, endpoint: label });
+        if (found && found.length === 0) throw KernelErrors.ENDPOINT_NOT_SUPPORTED({ model: name, endpoint: label() });
         return found;
       },
       attempt,
-      modelNotFound: (name) => KernelErrors.MODEL_NOT_FOUND({ route: label, model: name }),
+      modelNotFound: (name) => KernelErrors.MODEL_NOT_FOUND({ route: label(), model: name }),
       noDeploymentsAvailable: (name, seconds) =>
         KernelErrors.ROUTER_NO_DEPLOYMENTS({ model: name, seconds }, { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } }),
     });
     const deployment = deps.registry.byId(outcome.deployment.id)!;
     const endpoint = chosenEndpoint;
-    const result: ModelCallResult = {
+    const result: Writable<ModelCallResult> = {
       endpoint,
       deployment: deployment.info,
       response: outcome.response,
       answeredAt: Date.now(),
       price: (usage, as) => priceOf(deps.pricing, as ?? endpoint, usage, deployment),
-      ...(outcome.attemptedFallbacks !== undefined && { attemptedFallbacks: outcome.attemptedFallbacks }),
-      ...(outcome.attemptedRetries !== undefined && { attemptedRetries: outcome.attemptedRetries }),
     };
-    return { result, finish: outcome.onFinish?.bind(outcome) };
+    if (outcome.attemptedFallbacks !== undefined) result.attemptedFallbacks = outcome.attemptedFallbacks;
+    if (outcome.attemptedRetries !== undefined) result.attemptedRetries = outcome.attemptedRetries;
+    settle.onFinish(outcome.onFinish?.bind(outcome));
+    return result;
   } catch (err) {
     release();
     throw clientError(err);

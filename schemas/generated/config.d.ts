@@ -329,6 +329,12 @@ export interface ServerSettings {
    * Read the caller's key only from this header, as `Bearer <key>` (LiteLLM: general_settings.litellm_key_header_name); the Authorization and other key headers are then ignored. Unset: Authorization, x-api-key, api-key, x-litellm-api-key, x-goog-api-key.
    */
   api_key_header?: string;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (LiteLLM: general_settings.use_x_forwarded_for, with general_settings.trusted_proxies): addresses, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal` (private ranges). The client address is the nearest hop, walking X-Forwarded-For from the right, that is not a trusted proxy; IP allow-lists, spend logs and rate limits see it. Unset or empty: X-Forwarded-For is ignored and the client is the socket's peer.
+   *
+   * @maxItems 1000
+   */
+  trusted_proxies?: string[];
 }
 /**
  * Log settings.

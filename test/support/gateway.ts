@@ -21,7 +21,8 @@ export function tempDir(prefix = 'sluice-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startGateway(config: SluiceConfig, opts: Omit<GatewayOptions, 'config'> = {}): Promise<TestGateway> {
+/** `host`: where it listens (`::` for a dual-stack socket, where IPv4 clients show up as `::ffff:…`). */
+export async function startGateway(config: SluiceConfig, opts: Omit<GatewayOptions, 'config'> = {}, host = '127.0.0.1'): Promise<TestGateway> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -32,7 +33,7 @@ export async function startGateway(config: SluiceConfig, opts: Omit<GatewayOptio
   const withStorage: SluiceConfig = { ...config, storage: { data_dir: tempDir(), ...config.storage } };
   const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', SLUICE_MASTER_KEY: '', LITELLM_MASTER_KEY: '', ...opts.env };
   const gateway = await createGateway({ ...opts, config: withStorage, env, logDestination: destination, logLevel: opts.logLevel ?? 'debug' });
-  const address = await gateway.listen(0, '127.0.0.1');
+  const address = await gateway.listen(0, host);
   return { gateway, url: address, logs, close: () => gateway.close() };
 }
 

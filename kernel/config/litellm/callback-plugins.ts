@@ -12,12 +12,12 @@ const CALLBACK_SETTINGS = ['callbacks', 'success_callback', 'failure_callback'] 
 
 /** LiteLLM callback names that a later plugin will implement. */
 const PLANNED_CALLBACKS = new Set([
-  'langfuse', 'langsmith', 'arize', 'prometheus', 'otel', 'datadog', 's3', 'gcs_bucket',
+  'langfuse', 'langsmith', 'arize', 'otel', 'datadog', 's3', 'gcs_bucket',
   'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
   'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
 ]);
 
-export function callbackPlugins(config: SluiceConfig, installed: readonly CatalogEntry[]): { implied: ImpliedPlugin[]; warnings: string[] } {
+export function callbackPlugins(config: SluiceConfig, installed: readonly CatalogEntry[], env: NodeJS.ProcessEnv = {}): { implied: ImpliedPlugin[]; warnings: string[] } {
   const implied: ImpliedPlugin[] = [];
   const warnings: string[] = [];
   const owners = new Map<string, CatalogEntry>();
@@ -40,10 +40,27 @@ export function callbackPlugins(config: SluiceConfig, installed: readonly Catalo
     });
   }
   for (const entry of installed) {
-    for (const path of entry.manifest.litellm?.enabledBy ?? []) {
-      const [section, key] = path.split('.') as [keyof SluiceConfig, string];
-      if ((config[section] as Record<string, unknown> | undefined)?.[key] === true) implied.push({ entry, because: 'setting', origin: path });
+    for (const rule of entry.manifest.litellm?.enabledBy ?? []) {
+      const [path, wanted] = rule.split('=') as [string, string | undefined];
+      const [section, key] = path.split('.') as [keyof SluiceConfig | 'env', string];
+      if (section === 'env') {
+        // LiteLLM turns SSO on by its environment alone (GOOGLE_CLIENT_ID…).
+        if (env[key]) implied.push({ entry, because: 'setting', origin: rule });
+        continue;
+      }
+      if (enables((config[section] as Record<string, unknown> | undefined)?.[key], wanted)) implied.push({ entry, because: 'setting', origin: rule });
     }
   }
   return { implied, warnings };
+}
+
+/**
+ * `true`, a non-empty list or object (`allowed_ips: [...]`) enables; with `wanted`, the setting's
+ * string value (or one entry of its list) must equal it.
+ */
+function enables(value: unknown, wanted: string | undefined): boolean {
+  if (wanted !== undefined) return value === wanted || (Array.isArray(value) && value.includes(wanted));
+  if (value === true) return true;
+  if (Array.isArray(value)) return value.length > 0;
+  return value !== null && typeof value === 'object' && Object.keys(value).length > 0;
 }

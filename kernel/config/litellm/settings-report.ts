@@ -34,6 +34,8 @@ export const TRANSLATED_SETTINGS = new Set([
   'router_settings.timeout',
   'router_settings.stream_timeout',
   'general_settings.litellm_key_header_name', // → server.api_key_header
+  'general_settings.use_x_forwarded_for', // → server.trusted_proxies
+  'general_settings.trusted_proxies',
 ]);
 
 /** Accepted and planned: reported as "not yet supported" (with the area that will handle it). */
@@ -194,6 +196,11 @@ export function settingClaims(installed: readonly PluginManifest[], enabledIds: 
       if (enabled && properties?.[key] && !claims.schemas!.has(path)) claims.schemas!.set(path, properties[key]);
     }
     for (const path of manifest.litellm?.actsOn ?? []) if (!target.has(path)) target.set(path, manifest.id);
+    // A setting that switches a plugin on is read by it (`general_settings.key_management_system=aws_kms`).
+    for (const rule of manifest.litellm?.enabledBy ?? []) {
+      const path = rule.split('=')[0]!;
+      if (!path.startsWith('env.') && !target.has(path)) target.set(path, manifest.id);
+    }
   }
   return claims;
 }

@@ -52,8 +52,8 @@ export async function translateLiteLLMConfig({ file, config: source, warnings: r
   for (const [name, value] of Object.entries(source.environment_variables ?? {})) env[name] = String(value);
   const credentials = applyCredentialList(source);
   const storage = await translateStorage(source, env);
-  const server = keyHeader(source, await translateTimeouts(source, envLookup(env)));
-  const callbacks = callbackPlugins(source, installed);
+  const server = forwardedFor(source, keyHeader(source, await translateTimeouts(source, envLookup(env))));
+  const callbacks = callbackPlugins(source, installed, env);
   const guardrails = guardrailPlugins(source, installed, file);
   return {
     config: { ...source, ...(credentials.modelList && { model_list: credentials.modelList }), ...(storage && { storage }), ...(server && { server }) },
@@ -66,6 +66,22 @@ export async function translateLiteLLMConfig({ file, config: source, warnings: r
 function keyHeader(source: SluiceConfig, server: SluiceConfig['server']): SluiceConfig['server'] {
   const name = (source.general_settings as Record<string, unknown> | undefined)?.litellm_key_header_name;
   return typeof name === 'string' && name !== '' ? { ...server, api_key_header: name } : server;
+}
+
+/** What LiteLLM's `use_x_forwarded_for` trusts when no `trusted_proxies` names the hops. */
+export const DEFAULT_TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `general_settings.use_x_forwarded_for: true` → `server.trusted_proxies`. LiteLLM believes the
+ * header from anyone; Sluice only from the hops of `general_settings.trusted_proxies`, by default
+ * the loopback and private ranges a load balancer sits in, never a client on the internet.
+ */
+function forwardedFor(source: SluiceConfig, server: SluiceConfig['server']): SluiceConfig['server'] {
+  const general = source.general_settings as Record<string, unknown> | undefined;
+  if (general?.use_x_forwarded_for !== true || server?.trusted_proxies) return server;
+  const listed = general.trusted_proxies;
+  const proxies = Array.isArray(listed) ? listed.map(String) : typeof listed === 'string' ? listed.split(',').map((p) => p.trim()).filter(Boolean) : DEFAULT_TRUSTED_PROXIES;
+  return { ...server, trusted_proxies: proxies };
 }
 
 /** One warning per LiteLLM setting that has no effect, once the enabled plugins are known. */

@@ -55,10 +55,20 @@ export interface PluginManifest {
     onAudit?: FailurePolicy;
   };
   /**
-   * Capabilities the plugin uses. In process, `http`, `kv`, `counters`, `storage` (ctx.database) and `secrets` (reading them) exist in ctx only when declared; a sandboxed plugin gets what its grants allow.
+   * Capabilities the plugin uses. In process, `http`, `kv`, `counters`, `storage` (ctx.database), `management` (ctx.management: the gateway's management API in-process) and `secrets` (reading and writing them) exist in ctx only when declared; a sandboxed plugin gets what its grants allow.
    */
   capabilities?: (
-    'http' | 'kv' | 'secrets' | 'log' | 'now' | 'counters' | 'storage' | 'routes' | 'providers' | 'secret-resolvers'
+    | 'http'
+    | 'kv'
+    | 'secrets'
+    | 'log'
+    | 'now'
+    | 'counters'
+    | 'storage'
+    | 'routes'
+    | 'management'
+    | 'providers'
+    | 'secret-resolvers'
   )[];
   /**
    * What the plugin contributes besides hooks.
@@ -148,7 +158,7 @@ export interface PluginManifest {
      */
     callbacks?: string[];
     /**
-     * Dotted paths of LiteLLM settings that enable this plugin when set to true (e.g. `litellm_settings.store_audit_logs`).
+     * LiteLLM settings that enable this plugin: a dotted path, enabling when the setting is `true` or a non-empty list or object (`litellm_settings.store_audit_logs`, `general_settings.allowed_ips`), or `path=value`, enabling when the setting equals that string or is a list containing it (`general_settings.key_management_system=aws_kms`), or `env.NAME`, enabling when that environment variable is set and not empty (`env.GOOGLE_CLIENT_ID`).
      */
     enabledBy?: string[];
     /**

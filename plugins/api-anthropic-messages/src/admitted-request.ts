@@ -33,9 +33,11 @@ export function applyAdmittedToNative(request: MessagesRequest, view: ChatTransl
   carryScalars(request, view.body, admitted);
 }
 
+const SCALARS = ['max_tokens', 'temperature', 'top_p'] as const;
+
 /** Fields an enforced-params or user-mapping hook may set, in their native names. */
 function carryScalars(request: MessagesRequest, before: JsonObject, after: JsonObject): void {
-  for (const key of ['max_tokens', 'temperature', 'top_p'] as const) {
+  for (const key of SCALARS) {
     if (after[key] !== before[key] && typeof after[key] === 'number') request[key] = after[key];
   }
   if (after.stop !== before.stop) {

@@ -36,7 +36,7 @@ export async function serveMessages(req: RouteRequest, limits: RequestLimits): P
   });
 
   const report = (outcome: AnswerOutcome): number => {
-    const aborted = req.signal?.aborted === true;
+    const aborted = req.aborted ?? req.signal?.aborted === true;
     const cost = result.price(outcome.usage);
     const spend: RouteSpend = {
       endpoint: 'messages',
@@ -64,7 +64,9 @@ export async function serveMessages(req: RouteRequest, limits: RequestLimits): P
     if (response.kind === 'json') {
       const { result: answer, outcome } = nativeJsonAnswer(response);
       headers['x-litellm-response-cost'] = String(report(outcome));
-      return { ...answer, headers };
+      // nativeJsonAnswer's result is this call's own: the headers go on it rather than on a copy.
+      answer.headers = headers;
+      return answer;
     }
     if (response.kind === 'sse' || response.kind === 'bytes') return { headers: { ...headers, ...SSE_HEADERS }, stream: relayNativeStream(response.body, report) };
     throw MessagesErrors.BAD_UPSTREAM_ANSWER({ detail: `the deployment answered /v1/messages with a ${response.kind} body` });

@@ -34,14 +34,17 @@ export interface TextSlot {
 export interface ChatTranslation {
   body: JsonObject;
   slots: TextSlot[];
-  /** Truncated tool name → original. */
-  toolNames: Map<string, string>;
+  /** Truncated tool name → original (a shared empty map until a name is truncated). */
+  toolNames: ReadonlyMap<string, string>;
   /** Whether any part, message or tool carries `cache_control` (kept for Claude deployments only). */
   cacheControl: boolean;
 }
 
+/** Most requests truncate no tool name: they share this one rather than make a Map each. */
+const NO_TOOL_NAMES: ReadonlyMap<string, string> = new Map();
+
 export function toChatRequest(request: MessagesRequest, stream: boolean): ChatTranslation {
-  const t: ChatTranslation = { body: {}, slots: [], toolNames: new Map(), cacheControl: false };
+  const t: ChatTranslation = { body: {}, slots: [], toolNames: NO_TOOL_NAMES, cacheControl: false };
   const messages: JsonObject[] = [];
   addSystem(request, messages, t);
   for (const message of request.messages) {
@@ -255,7 +258,10 @@ function addTools(request: MessagesRequest, body: JsonObject, t: ChatTranslation
     }
     const original = typeof tool.name === 'string' && tool.name.trim() ? tool.name : `litellm_unnamed_tool_${i}`;
     const name = truncateToolName(original);
-    if (name !== original) t.toolNames.set(name, original);
+    if (name !== original) {
+      if (t.toolNames === NO_TOOL_NAMES) t.toolNames = new Map();
+      (t.toolNames as Map<string, string>).set(name, original);
+    }
     const fn: JsonObject = { name };
     if (tool.description !== undefined) fn.description = tool.description;
     fn.parameters = isObject(tool.input_schema) ? tool.input_schema : { type: 'object', properties: {} };

@@ -21,6 +21,7 @@ export interface MessagesRequest extends JsonObject {
 
 const ROLES = new Set(['user', 'assistant']);
 const TOOL_CHOICES = new Set(['auto', 'any', 'tool', 'none']);
+const SAMPLING_KEYS = ['temperature', 'top_p', 'top_k'] as const;
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -34,7 +35,7 @@ export function validateMessagesRequest(body: unknown, limits: RequestLimits): M
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens)) throw invalid('max_tokens', 'Input should be a valid integer');
   if (maxTokens < 1) throw invalid('max_tokens', 'Input should be greater than or equal to 1');
   if (request.stream !== undefined && request.stream !== null && typeof request.stream !== 'boolean') throw invalid('stream', 'Input should be a valid boolean');
-  for (const key of ['temperature', 'top_p', 'top_k'] as const) {
+  for (const key of SAMPLING_KEYS) {
     const v = request[key];
     if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) throw invalid(key, 'Input should be a valid number');
   }
@@ -71,7 +72,7 @@ function validateCommon(body: unknown, limits: RequestLimits): MessagesRequest {
   if (messages.length > limits.maxMessages) {
     throw MessagesErrors.TOO_LARGE({ detail: `messages: ${messages.length} messages is more than this gateway takes (${limits.maxMessages})` });
   }
-  messages.forEach((m, i) => checkMessage(m, i, limits));
+  for (let i = 0; i < messages.length; i++) checkMessage(messages[i]!, i, limits);
   checkSystem(request.system);
   checkTools(request.tools, request.tool_choice);
   return request as MessagesRequest;

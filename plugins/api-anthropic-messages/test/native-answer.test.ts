@@ -70,10 +70,18 @@ describe('nativeJsonAnswer', () => {
     }
   });
 
-  it('reads a short answer (where parsing is cheaper than scanning) from its parsed body', () => {
+  it('reads an id and a type written with JSON escapes as their values', () => {
+    const raw = '{"id":"msg_\\u0031\\"q","type":"m\\u0065ssage","content":[],"usage":{"input_tokens":1,"output_tokens":2}}';
+    const { outcome } = nativeJsonAnswer(rawOnly(raw));
+    expect(outcome.responseId).toBe('msg_1"q');
+    expect(outcome.usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 2 });
+  });
+
+  it('reads a short answer from its text too, never parsing the whole message', () => {
     const message = { id: 'msg_2', type: 'message', content: [], usage: { input_tokens: 3, output_tokens: 4 } };
     const raw = JSON.stringify(message);
-    const { result, outcome } = nativeJsonAnswer({ kind: 'json', status: 200, raw, body: message });
+    // The adapter parses `body` only when it is read: reading it here would be the parse this avoids.
+    const { result, outcome } = nativeJsonAnswer(rawOnly(raw));
     expect(result.body).toBe(raw);
     expect(outcome).toMatchObject({ responseId: 'msg_2', usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
   });

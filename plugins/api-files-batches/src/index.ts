@@ -41,7 +41,7 @@ export default definePlugin<ApiFilesBatchesConfig>({
     ];
     const routes: RouteDefinition[] = [];
     for (const { prefix, provider } of prefixes) {
-      const h = (handler: Handler): Handler => (provider === undefined ? handler : (req) => handler({ ...req, params: { ...req.params, provider } }));
+      const h = (handler: Handler): Handler => (provider === undefined ? handler : (req) => handler({ ...req, signal: req.signal, aborted: req.aborted, params: { ...req.params, provider } }));
       const add = (method: RouteDefinition['method'], path: string, handler: Handler, summary: string, extra: Partial<RouteDefinition> = {}) =>
         routes.push({ method, url: prefix + path, access: 'authenticated', summary, tags: [path.startsWith('/files') ? 'files' : 'batch'], handler: h(handler), ...extra });
       add('POST', '/files', (r) => files.create(r), 'Upload a file (streamed to the provider)', { body: 'stream', maxBodyBytes: maxUploadBytes });

@@ -63,6 +63,20 @@ export interface GovernanceTenancyConfig {
    */
   proxy_budget_duration?: string | null;
   /**
+   * The gateway's master key (general_settings.master_key, SLUICE_MASTER_KEY or LITELLM_MASTER_KEY), as auth-master-key reads it: `POST /key/regenerate` naming it with `new_master_key` rotates it (LiteLLM's UI flow).
+   */
+  master_key?: string;
+  /**
+   * LITELLM_KEY_ROTATION_GRACE_PERIOD: how long a regenerated (or rotated) key's old value keeps working when the /key/regenerate request names no grace_period (`24h`, `2d`). Empty: the old value stops at once.
+   */
+  key_rotation_grace_period?: string | null;
+  /**
+   * LiteLLM's general_settings.key_management_settings: with `store_virtual_keys: true`, generated, regenerated and rotated keys are written to the secret managers that store secrets, named `prefix_for_stored_virtual_keys` (default `litellm/`) + the key alias (or `virtual-key-<hash>`), with `description` and `tags`; deleted keys are removed. A manager's refusal fails the key operation.
+   */
+  key_management_settings?: {
+    [k: string]: unknown;
+  } | null;
+  /**
    * LiteLLM's `litellm_settings.internal_user_budget_duration`: budget_duration of such a user when it sets none.
    */
   internal_user_budget_duration?: string | null;

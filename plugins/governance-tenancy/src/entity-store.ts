@@ -63,11 +63,16 @@ export class EntityStore<T extends Row = Row> {
     return Number(await this.knex(this.def.table).whereIn(this.def.id, ids as string[]).delete());
   }
 
-  async list(filter: Record<string, string | readonly string[] | undefined>, page: number, size: number): Promise<{ records: T[]; total: number }> {
+  /** A filter value is an exact match, a list (any of), or `{ contains }` (partial, case-insensitive). */
+  async list(filter: Record<string, string | readonly string[] | { contains: string } | undefined>, page: number, size: number): Promise<{ records: T[]; total: number }> {
     const base = () => {
       let q = this.knex(this.def.table);
       for (const [field, value] of Object.entries(filter)) {
         if (value === undefined) continue;
+        if (typeof value === 'object' && 'contains' in value) {
+          q = q.whereRaw("lower(??) like ? escape '\\'", [field, `%${value.contains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+          continue;
+        }
         q = typeof value === 'string' ? q.where(field, value) : q.whereIn(field, value as string[]);
       }
       return q;

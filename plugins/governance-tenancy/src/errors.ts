@@ -38,6 +38,8 @@ export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
     param: 'None',
     message: 'Authentication Error, Virtual key is not allowed to call this route. Only allowed to call routes: {allowed}. Tried to call route: {route}',
   },
+  /** A key's or its team's `metadata.allowed_ips` (ip-access.ts), in LiteLLM's allowed_ips wording. */
+  IP_NOT_ALLOWED: { status: 403, type: 'auth_error', param: 'None', message: 'Access forbidden: IP address not allowed.' },
   /** LiteLLM's wording (auth_checks: "Team=… is blocked"), prefixed as its auth step prefixes every refusal. */
   TEAM_BLOCKED: {
     status: 401,
@@ -95,6 +97,21 @@ export const KeyErrors = definePluginErrors('VIRTUAL_KEY', {
     param: 'models',
     message: "Model '{model}' not in team's allowed models. Team allowed models={allowed}. Team: {team}",
   },
+  /** LiteLLM's wording (_set_key_rotation_fields) when store_virtual_keys is on. */
+  ROTATION_NEEDS_ALIAS: {
+    status: 400,
+    type: 'bad_request_error',
+    param: 'key_alias',
+    message: 'key_alias is required when auto_rotate=True and store_virtual_keys is enabled. This ensures stable secret naming during rotation.',
+  },
+  /** The secret manager refused the key (key-secrets.ts): the operation was rolled back. */
+  SECRET_STORE_FAILED: {
+    status: 502,
+    type: 'internal_server_error',
+    message: 'Could not {action} the key in the secret manager ({reason}); nothing was changed: {outcome}.',
+  },
+  /** LiteLLM's wording (regenerate_key_fn) when the master key is named without a new one. */
+  NEW_MASTER_KEY_REQUIRED: { status: 400, type: 'bad_request_error', param: 'new_master_key', message: 'New master key is required.' },
 });
 
 export const TenancyErrors = definePluginErrors('TENANCY', {

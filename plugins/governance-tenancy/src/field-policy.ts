@@ -43,6 +43,12 @@ interface FieldPolicy {
   lifts?: readonly string[];
   /** Loosening needs at least this role, whoever set the field (guardrail switch-offs). */
   loosenedOnlyBy?: Role;
+  /**
+   * Entries of an object field only a proxy admin may set or change, whoever set the record
+   * (`metadata.secret_manager_settings`: where the gateway writes a team's keys, with which
+   * cloud role; anyone lower could make the gateway act as a role of their choosing).
+   */
+  proxyAdminOnly?: readonly string[];
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -85,8 +91,13 @@ const permissionsLooser: Looser = (b, a) => {
 };
 /** Only the switch-offs: those need a proxy admin whoever set the record. */
 const addsSwitchOff: Looser = (b, a) => Object.entries(obj(a)).some(([k, v]) => switchesOff(k, v) && obj(b)[k] !== v);
-/** Team metadata carries the team's `permissions` and `guardrails` (read at auth). */
-const teamMetadataLooser: Looser = (b, a) => permissionsLooser(obj(b).permissions, obj(a).permissions) || keepsAll(obj(b).guardrails, obj(a).guardrails);
+/** An IP allow-list (`metadata.allowed_ips`): removing it, or allowing an address it did not, is looser. */
+const ipsWidened: Looser = (b, a) => list(b).length > 0 && (list(a).length === 0 || widens(b, a));
+/** Team metadata carries the team's `permissions`, `guardrails` and `allowed_ips` (read at auth). */
+const teamMetadataLooser: Looser = (b, a) =>
+  permissionsLooser(obj(b).permissions, obj(a).permissions) || keepsAll(obj(b).guardrails, obj(a).guardrails) || ipsWidened(obj(b).allowed_ips, obj(a).allowed_ips);
+/** Key metadata carries the key's `allowed_ips` (read at auth). */
+const keyMetadataLooser: Looser = (b, a) => ipsWidened(obj(b).allowed_ips, obj(a).allowed_ips);
 const teamMetadataSwitchOff: Looser = (b, a) => addsSwitchOff(obj(b).permissions, obj(a).permissions);
 
 const BUDGET_CONTROLS = ['max_budget', 'budget_id', 'model_max_budget', 'budget_duration'];
@@ -94,7 +105,7 @@ const BUDGET_CONTROLS = ['max_budget', 'budget_id', 'model_max_budget', 'budget_
 /** Key fields (/key/generate, /key/update, /key/regenerate, /key/block, /key/unblock). */
 export const KEY_FIELDS: Record<string, FieldPolicy> = {
   key_alias: {},
-  metadata: {},
+  metadata: { looser: keyMetadataLooser },
   soft_budget: {},
   models: { looser: modelList },
   max_budget: { looser: ceiling },
@@ -149,7 +160,7 @@ export const TEAM_FIELDS: Record<string, FieldPolicy> = {
   model_tpm_limit: { setBy: ORG_ADMINS, looser: perModel },
   guardrails: { setBy: ORG_ADMINS, looser: keepsAll },
   tags: { setBy: ORG_ADMINS, looser: keepsAll },
-  metadata: { setBy: ORG_ADMINS, looser: teamMetadataLooser, loosenedOnlyBy: 'proxy_admin' },
+  metadata: { setBy: ORG_ADMINS, looser: teamMetadataLooser, loosenedOnlyBy: 'proxy_admin', proxyAdminOnly: ['secret_manager_settings'] },
   blocked: { setBy: ORG_ADMINS, looser: unblocks },
 };
 
@@ -182,6 +193,11 @@ export function assertFieldChanges(
     if (!rule) continue;
     if (rule.setBy && !rule.setBy.includes(role)) {
       throw refuse(p, field, `Only ${rule.setBy.join(', ')} can set ${field}.`);
+    }
+    for (const part of rule.proxyAdminOnly ?? []) {
+      if (rank < RANK.proxy_admin && !isDeepStrictEqual(obj(before[field])[part] ?? null, obj(after[field])[part] ?? null)) {
+        throw refuse(p, `${field}.${part}`, `Only a proxy_admin can set ${part}.`);
+      }
     }
     if (!rule.looser?.(before[field], after[field])) continue;
     const onlyBy = rule.loosenedOnlyBy;

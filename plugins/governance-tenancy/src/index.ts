@@ -9,7 +9,7 @@
  * and tags. preCall adds the customer and tag scopes; onSpend accumulates spend on the records;
  * modelAccess enforces the principal's model list on calls and /v1/models (model-access.ts).
  */
-import { definePlugin } from '@sluice/plugin-sdk';
+import { compileRouteRules, definePlugin } from '@sluice/plugin-sdk';
 import type { GovernanceTenancyConfig } from './config.generated.js';
 import { budgetRoutes } from './budget-routes.js';
 import { resetDueBudgets } from './budget-reset.js';
@@ -33,7 +33,12 @@ import { teamRoutes } from './team-routes.js';
 import { auditor, openStores, type TenancyDeps } from './tenancy-deps.js';
 import { internalUserDefaults, userRoutes } from './user-routes.js';
 import { checkRouteAccess } from './route-access.js';
+import { ipAllowed, ipAllowlistsOf } from './ip-access.js';
 import { litellmTenancyImporter } from './litellm-import.js';
+import { virtualKeySecrets, type KeyManagementSettings } from './key-secrets.js';
+import { teamSecretManagerSettings } from './team-secret-settings.js';
+import { rotationGraceMs } from './key-rotation-settings.js';
+import { identityDirectory } from './identity-directory.js';
 
 export const KEYS_CHANNEL = 'governance-tenancy:keys';
 export const ENTITIES_CHANNEL = 'governance-tenancy:entities';
@@ -87,9 +92,12 @@ export default definePlugin<GovernanceTenancyConfig>({
       return pending;
     };
 
+    // JWT / SSO identities (identity-directory.ts): built from the same records, dropped with them.
+    let identities: ReturnType<typeof identityDirectory> | undefined;
     const dropEntities = () => {
       cache.clear();
       perRequest.clear();
+      identities?.clear();
     };
     const unsubscribeKeys = await ctx.counters.subscribe(KEYS_CHANNEL, (hash) => cache.invalidate(hash));
     const unsubscribeEntities = await ctx.counters.subscribe(ENTITIES_CHANNEL, dropEntities);
@@ -106,6 +114,10 @@ export default definePlugin<GovernanceTenancyConfig>({
       settings: {
         keyParams: keyGenerateParams(config.default_key_generate_params, config.upperbound_key_generate_params),
         internalUserDefaults: internalUserDefaults(config),
+        keyRotationGraceMs: rotationGraceMs(ctx, config.key_rotation_grace_period),
+        masterKey: config.master_key || undefined,
+        virtualKeySecrets: virtualKeySecrets(ctx, config.key_management_settings as KeyManagementSettings | undefined, async (teamId) =>
+          teamSecretManagerSettings(await stores.teams.find(teamId))),
       },
       async invalidateKeys(hashes) {
         for (const h of hashes) cache.invalidate(h);
@@ -117,7 +129,17 @@ export default definePlugin<GovernanceTenancyConfig>({
       },
     };
 
-    const adminOnlyRoutes = config.admin_only_routes && config.admin_only_routes.length > 0 ? config.admin_only_routes : undefined;
+    identities = identityDirectory({
+      ctx,
+      stores,
+      ttlMs: ttl,
+      negativeTtlMs: config.negative_cache_ttl_ms ?? 5_000,
+      maxEntries,
+      internalUserDefaults: deps.settings!.internalUserDefaults,
+      entityChanged: (kind, id) => deps.entityChanged(kind, id),
+    });
+
+    const adminOnlyRoutes = config.admin_only_routes && config.admin_only_routes.length > 0 ? compileRouteRules(config.admin_only_routes) : undefined;
     const resetMs = config.budget_reset_interval_ms ?? 60_000;
     const resetTimer = setInterval(() => {
       resetDueBudgets(ctx, Math.max(resetMs, 5_000))
@@ -141,6 +163,8 @@ export default definePlugin<GovernanceTenancyConfig>({
         }
         if (entry.refusal) throw entry.refusal();
         if ((record.allowed_routes?.length ?? 0) > 0 || adminOnlyRoutes) checkRouteAccess(principal, record.allowed_routes ?? [], adminOnlyRoutes, input.path);
+        const ipLists = ipAllowlistsOf(principal);
+        if (ipLists && !ipAllowed(ipLists, input.ip)) throw KeyErrors.IP_NOT_ALLOWED();
         return principal;
       },
       preCall: (call) => perRequest.preCall(call),
@@ -160,6 +184,7 @@ export default definePlugin<GovernanceTenancyConfig>({
         ...spendViewRoutes(deps),
       ],
       importers: [litellmTenancyImporter(deps)],
+      identities,
       async close() {
         clearInterval(resetTimer);
         await unsubscribeKeys();

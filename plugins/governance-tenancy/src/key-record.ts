@@ -56,10 +56,16 @@ export interface KeyRecord {
   key_type: string | null;
   /** LiteLLM's `object_permission` (MCP servers, vector stores): stored and echoed. */
   object_permission: Record<string, unknown> | null;
-  /** Stored and echoed: Sluice sends no invite emails and rotates no keys by itself. */
+  /** Stored and echoed: Sluice sends no invite emails. */
   send_invite_email: boolean | null;
+  /** LiteLLM's scheduled rotation (plugin key-rotation): rotate every `rotation_interval` (`30s`, `1d`, `30d`). */
   auto_rotate: boolean | null;
   rotation_interval: string | null;
+  /** Epoch ms: when the key is next due for rotation (now + rotation_interval while auto_rotate is on). */
+  key_rotation_at: number | null;
+  /** Epoch ms of the last scheduled rotation, and how many there were. */
+  last_rotation_at: number | null;
+  rotation_count: number;
   /** Id of the principal that created / last changed the key. */
   created_by: string | null;
   updated_by: string | null;
@@ -130,6 +136,9 @@ export function newRecord(token: string, keyName: string, fields: KeyFields, now
     send_invite_email: fields.send_invite_email ?? null,
     auto_rotate: fields.auto_rotate ?? null,
     rotation_interval: fields.rotation_interval ?? null,
+    key_rotation_at: fields.key_rotation_at ?? null,
+    last_rotation_at: fields.last_rotation_at ?? null,
+    rotation_count: fields.rotation_count ?? 0,
     created_by: fields.created_by ?? null,
     updated_by: fields.updated_by ?? null,
   };
@@ -154,7 +163,7 @@ function metadataView(r: KeyRecord): Record<string, unknown> {
  * every field of LiteLLM's `LiteLLM_VerificationToken` and `GenerateKeyResponse`.
  */
 export function keyView(r: KeyRecord): Record<string, unknown> {
-  const { expires_at, created_at, updated_at, temp_budget_expiry, budget_reset_at, controls_set_by: _setters, ...rest } = r;
+  const { expires_at, created_at, updated_at, temp_budget_expiry, budget_reset_at, key_rotation_at, last_rotation_at, controls_set_by: _setters, ...rest } = r;
   return {
     ...rest,
     metadata: metadataView(r),
@@ -167,6 +176,9 @@ export function keyView(r: KeyRecord): Record<string, unknown> {
     expires: iso(expires_at),
     temp_budget_expiry: iso(temp_budget_expiry),
     budget_reset_at: iso(budget_reset_at),
+    key_rotation_at: iso(key_rotation_at),
+    last_rotation_at: iso(last_rotation_at),
+    rotation_count: r.rotation_count ?? 0,
     created_at: iso(created_at),
     updated_at: iso(updated_at),
   };

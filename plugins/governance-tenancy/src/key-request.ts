@@ -86,6 +86,8 @@ export interface KeyRequest {
   durationText?: string;
   gracePeriodMs?: number;
   newKey?: string;
+  /** `new_master_key` (regenerate of the master key: master-key-routes.ts). */
+  newMasterKey?: string;
 }
 
 export type KeyRoute = '/key/generate' | '/key/update' | '/key/regenerate';
@@ -118,9 +120,6 @@ export function parseKeyRequest(body: unknown, route: KeyRoute): KeyRequest {
       if (fields[name] === undefined && metadata[name] !== undefined && metadata[name] !== null) fields[name] = check(metadata[name], `metadata.${name}`);
     }
   }
-  if (input.new_master_key !== undefined && input.new_master_key !== null) {
-    throw invalid('new_master_key', 'the master key is rotated in the gateway configuration (general_settings.master_key), not through /key/regenerate');
-  }
   if ((fields.temp_budget_increase ?? null) !== null && (fields.temp_budget_expiry ?? null) === null) {
     throw invalid('temp_budget_expiry', 'temp_budget_increase needs temp_budget_expiry (when the increase ends)');
   }
@@ -140,6 +139,10 @@ export function parseKeyRequest(body: unknown, route: KeyRoute): KeyRequest {
   if (input.grace_period !== undefined && input.grace_period !== null) {
     durationString(input.grace_period, 'grace_period');
     out.gracePeriodMs = parseDuration(input.grace_period as string)!;
+  }
+  if (input.new_master_key !== undefined && input.new_master_key !== null) {
+    if (typeof input.new_master_key !== 'string' || !input.new_master_key.startsWith('sk-')) throw invalid('new_master_key', "a master key must be a string starting with 'sk-'");
+    out.newMasterKey = input.new_master_key;
   }
   if (input.new_key !== undefined && input.new_key !== null) {
     if (typeof input.new_key !== 'string') throw invalid('new_key', 'expected a string');

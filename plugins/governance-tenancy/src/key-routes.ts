@@ -5,7 +5,7 @@
  * administer (rbac.ts); a team key must name an existing team and only models the team allows.
  */
 import { randomBytes } from 'node:crypto';
-import type { Principal, RouteDefinition, RouteRequest } from '@sluice/plugin-sdk';
+import { parseDuration, type Principal, type RouteDefinition, type RouteRequest } from '@sluice/plugin-sdk';
 import { KeyErrors } from './errors.js';
 import { nextReset } from './entity-records.js';
 import { first, positiveInt } from './field-checks.js';
@@ -18,6 +18,8 @@ import { assertFieldChanges, changedFields, KEY_FIELDS, settersAfter, type Sette
 import { assertBindings, changesBindings } from './key-bindings.js';
 import { accessOf, actingRole, assertManage, assertRead, forbidden, memberTeams, readsEverything, type Target } from './rbac.js';
 import type { TenancyDeps } from './tenancy-deps.js';
+import type { TeamSecretSettings } from './key-secrets.js';
+import { isMasterKey, rotateMasterKey } from './master-key-rotation.js';
 
 const MAX_PAGE_SIZE = 100;
 const ALL_PROXY_MODELS = 'all-proxy-models';
@@ -30,8 +32,27 @@ function generateKey(): string {
 /** Who LiteLLM records as `created_by` / `updated_by`: the caller's user, else its credential id. */
 const actorOf = (p: Principal): string => p.userId ?? p.id;
 
+/**
+ * The scheduled rotation job (plugin key-rotation) calls /key/{key}/regenerate through the
+ * management client as this principal; its regenerations are counted as rotations
+ * (`last_rotation_at`, `rotation_count`), as LiteLLM's KeyRotationManager records them.
+ */
+export const ROTATION_JOB_PRINCIPAL = 'plugin:key-rotation';
+
+/** LiteLLM's _set_key_rotation_fields: next due time while auto_rotate is on with an interval. */
+function nextRotation(k: Pick<KeyRecord, 'auto_rotate' | 'rotation_interval'>, now: number): number | null {
+  return k.auto_rotate && k.rotation_interval ? now + parseDuration(k.rotation_interval)! : null;
+}
+
 export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings }: TenancyDeps): RouteDefinition[] {
   const store = stores.keys;
+  const secrets = settings?.virtualKeySecrets;
+  const defaultGraceMs = settings?.keyRotationGraceMs;
+
+  /** LiteLLM: a rotating key needs a stable secret name when keys are stored in a secret manager. */
+  const assertRotationNameable = (k: Pick<KeyRecord, 'auto_rotate' | 'rotation_interval' | 'key_alias'>) => {
+    if (secrets?.enabled && k.auto_rotate && k.rotation_interval && !k.key_alias) throw KeyErrors.ROTATION_NEEDS_ALIAS();
+  };
   const audit = (req: RouteRequest, action: string, objectId: string, before?: KeyRecord, after?: KeyRecord) =>
     record(req, action, 'virtual_key', objectId, before && keyView(before), after && keyView(after));
 
@@ -143,6 +164,8 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
     const parsed = parseKeyRequest(req.body, '/key/regenerate');
     const named = pathKey ?? parsed.key;
     if (!named) throw KeyErrors.KEY_REQUIRED({ route: '/key/regenerate', field: 'key' });
+    if (isMasterKey(named, settings?.masterKey)) return rotateMasterKey(ctx, req, named, parsed);
+    if (parsed.newMasterKey !== undefined) throw KeyErrors.INVALID_FIELD({ field: 'new_master_key', reason: 'only for regenerating the master key: `key` is not the master key' }, { param: 'new_master_key' });
     const oldToken = tokenOf(named);
     const before = await managed(req, oldToken, 'regenerate this key');
     if (parsed.newKey !== undefined) await assertUsableChosenKey(parsed.newKey, 'new_key');
@@ -150,11 +173,25 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
     const token = hashKey(plain);
     const now = ctx.now();
     const next: KeyRecord = { ...before, ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), token, key_name: keyNameOf(plain), updated_at: now, updated_by: actorOf(req.principal!) };
+    const scheduled = req.principal!.id === ROTATION_JOB_PRINCIPAL;
+    if (scheduled) Object.assign(next, { last_rotation_at: now, rotation_count: (before.rotation_count ?? 0) + 1, key_rotation_at: nextRotation(next, now) });
+    else if (parsed.fields.auto_rotate !== undefined || parsed.fields.rotation_interval !== undefined) next.key_rotation_at = nextRotation(next, now);
     if (parsed.fields.key_alias !== undefined) await assertAliasFree(parsed.fields.key_alias, oldToken);
+    assertRotationNameable(next);
     await checkTeam(req.principal!, next);
     next.controls_set_by = await authorizeChange(req.principal!, before, next);
-    const graceUntil = parsed.gracePeriodMs === undefined ? undefined : now + parsed.gracePeriodMs;
-    await store.rehash(oldToken, next, graceUntil);
+    // LiteLLM's _insert_deprecated_key: the request's grace_period, else LITELLM_KEY_ROTATION_GRACE_PERIOD, else none.
+    const graceMs = parsed.gracePeriodMs ?? defaultGraceMs;
+    const graceUntil = graceMs === undefined ? undefined : now + graceMs;
+    // The new key goes to the secret manager before the move commits (key-secrets.ts); a refusal rolls it back.
+    const [oldName, newName] = secrets ? [secrets.nameOf(before), secrets.nameOf(next)] : [];
+    // The team's secret manager settings (LiteLLM: the existing key's team); read before the transaction.
+    const teamSettings = await secrets?.settingsOf(before.team_id);
+    await store.rehash(oldToken, next, graceUntil, secrets?.enabled ? async () => {
+      const outcome = 'the key was not regenerated and the old key still works';
+      await secrets.write(newName!, plain, outcome, teamSettings);
+      if (oldName !== newName) await secrets.remove(oldName!, outcome, teamSettings);
+    } : undefined);
     await invalidateKeys([oldToken, token]);
     audit(req, 'key.regenerate', token, before, next);
     return {
@@ -181,10 +218,14 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
         const now = ctx.now();
         const actor = actorOf(p);
         const created = newRecord(token, keyNameOf(plain), { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), created_by: actor, updated_by: actor }, now);
+        created.key_rotation_at = nextRotation(created, now);
+        assertRotationNameable(created);
         await checkTeam(p, created);
         created.controls_set_by = await authorizeChange(p, undefined, created);
+        const teamSettings = await secrets?.settingsOf(created.team_id);
         try {
-          await store.insert(created);
+          // Written to the secret manager inside the insert's transaction: a refusal leaves no key.
+          await store.insert(created, secrets?.enabled ? () => secrets.write(secrets.nameOf(created), plain, 'the key was not created', teamSettings) : undefined);
         } catch (err) {
           // Two requests choosing one key at once: the loser is told what any other refusal says.
           if (isUniqueViolation(err)) throw KeyErrors.KEY_UNUSABLE({ field: 'key' }, { param: 'key' });
@@ -208,8 +249,10 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
         const before = await managed(req, token, 'update this key');
         const now = ctx.now();
         if (parsed.fields.key_alias !== undefined) await assertAliasFree(parsed.fields.key_alias, token);
-        const patch = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), updated_at: now, updated_by: actorOf(req.principal!) };
+        const patch: KeyFields & { updated_at: number } = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), updated_at: now, updated_by: actorOf(req.principal!) };
+        if (parsed.fields.auto_rotate !== undefined || parsed.fields.rotation_interval !== undefined) patch.key_rotation_at = nextRotation({ ...before, ...patch }, now);
         const merged = { ...before, ...patch };
+        assertRotationNameable(merged);
         if (parsed.fields.team_id !== undefined || parsed.fields.models !== undefined) await checkTeam(req.principal!, merged);
         const controls_set_by = await authorizeChange(req.principal!, before, merged);
         const after = await store.update(token, { ...patch, controls_set_by });
@@ -246,7 +289,15 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
         const records = await Promise.all(all.map((t) => store.find(t)));
         for (const r of records) if (r) assertManage(req.principal!, 'key', await targetOf(r), 'delete this key');
         const graced = (await Promise.all(all.map((t) => store.graceTokensOf(t)))).flat();
-        await store.delete(all);
+        // Each key's team's secret manager settings, one read per team, before the transaction.
+        const teamSettings = new Map<string, TeamSecretSettings>();
+        if (secrets?.enabled) {
+          for (const r of records) if (r?.team_id && !teamSettings.has(r.team_id)) teamSettings.set(r.team_id, await secrets.settingsOf(r.team_id));
+        }
+        // Removed from the secret manager before the delete commits: a refusal keeps the keys.
+        await store.delete(all, secrets?.enabled ? async () => {
+          for (const r of records) if (r) await secrets.remove(secrets.nameOf(r), 'the keys were not deleted', r.team_id ? teamSettings.get(r.team_id) : undefined);
+        } : undefined);
         await invalidateKeys([...all, ...graced]);
         records.forEach((r, i) => r && audit(req, 'key.delete', all[i]!, r, undefined));
         return { body: { deleted_keys: byAlias.length > 0 ? [...named, ...byAlias] : named } };
@@ -283,6 +334,11 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
         for (const f of ['user_id', 'team_id', 'organization_id', 'key_alias'] as const) {
           const v = first(req.query[f]);
           if (v) filter[f] = v;
+        }
+        // Sluice's filter for the rotation job (plugin key-rotation): keys due for scheduled rotation now.
+        if (first(req.query.rotation_due) === 'true') {
+          if (!readsEverything(p)) throw forbidden(p, 'list keys due for rotation');
+          filter.rotation_due_at = ctx.now();
         }
         const owner = await ownerFilterOf(p);
         const full = first(req.query.return_full_object) === 'true';

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { KeyRecord } from './key-record.js';
 import { GRACE_TABLE, KEYS_TABLE } from './migrations.js';
+import { KeyErrors } from './errors.js';
 
 type Row = Record<string, unknown>;
 
@@ -13,7 +14,7 @@ const JSON_FIELDS = [
   'aliases', 'config', 'allowed_cache_controls', 'allowed_routes', 'object_permission',
 ] as const;
 const NULLABLE_BOOLS = ['send_invite_email', 'auto_rotate'] as const;
-const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at', 'temp_budget_expiry', 'budget_reset_at'] as const;
+const INT_FIELDS = ['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'expires_at', 'created_at', 'updated_at', 'temp_budget_expiry', 'budget_reset_at', 'key_rotation_at', 'last_rotation_at'] as const;
 const FLOAT_FIELDS = ['max_budget', 'soft_budget', 'spend', 'temp_budget_increase'] as const;
 
 function toRow(r: Partial<KeyRecord>): Row {
@@ -30,6 +31,7 @@ function fromRow(row: Row): KeyRecord {
   for (const f of JSON_FIELDS) out[f] = JSON.parse(String(row[f]));
   for (const f of [...INT_FIELDS, ...FLOAT_FIELDS]) out[f] = row[f] === null || row[f] === undefined ? null : Number(row[f]);
   out.spend = (out.spend as number | null) ?? 0;
+  out.rotation_count = Number(row.rotation_count ?? 0);
   out.blocked = row.blocked === true || row.blocked === 1 || row.blocked === '1';
   for (const f of NULLABLE_BOOLS) out[f] = row[f] === null || row[f] === undefined ? null : row[f] === true || row[f] === 1 || row[f] === '1';
   return out as unknown as KeyRecord;
@@ -40,6 +42,8 @@ export interface ListFilter {
   team_id?: string;
   organization_id?: string;
   key_alias?: string;
+  /** Epoch ms: only keys due for scheduled rotation then (auto_rotate on, an interval, key_rotation_at passed or unset). */
+  rotation_due_at?: number;
 }
 
 /** What a non-admin may see: keys matching any of these (RBAC narrows /key/list with it). */
@@ -61,8 +65,19 @@ function ownedBy(w: Knex.QueryBuilder, owner: OwnerFilter): void {
 export class KeyStore {
   constructor(private readonly knex: Knex) {}
 
-  async insert(record: KeyRecord): Promise<void> {
-    await this.knex(KEYS_TABLE).insert(toRow(record));
+  /**
+   * `beforeCommit` runs inside the transaction after the write (the secret manager write,
+   * key-secrets.ts): when it throws, nothing is kept.
+   */
+  async insert(record: KeyRecord, beforeCommit?: () => Promise<void>): Promise<void> {
+    if (!beforeCommit) {
+      await this.knex(KEYS_TABLE).insert(toRow(record));
+      return;
+    }
+    await this.knex.transaction(async (trx) => {
+      await trx(KEYS_TABLE).insert(toRow(record));
+      await beforeCommit();
+    });
   }
 
   async find(token: string): Promise<KeyRecord | undefined> {
@@ -82,10 +97,12 @@ export class KeyStore {
   }
 
   /** Deletes the keys and any grace hashes pointing at them; returns how many keys went. */
-  async delete(tokens: string[]): Promise<number> {
+  async delete(tokens: string[], beforeCommit?: () => Promise<void>): Promise<number> {
     return this.knex.transaction(async (trx) => {
       await trx(GRACE_TABLE).whereIn('token_hash', tokens).delete();
-      return Number(await trx(KEYS_TABLE).whereIn('token_hash', tokens).delete());
+      const n = Number(await trx(KEYS_TABLE).whereIn('token_hash', tokens).delete());
+      await beforeCommit?.();
+      return n;
     });
   }
 
@@ -93,9 +110,10 @@ export class KeyStore {
    * Moves a key to a new hash in one transaction. With `graceUntil` the old hash keeps working
    * until then; without it the old hash stops at once (and so do its older grace hashes).
    */
-  async rehash(oldToken: string, next: KeyRecord, graceUntil: number | undefined): Promise<void> {
+  async rehash(oldToken: string, next: KeyRecord, graceUntil: number | undefined, beforeCommit?: () => Promise<void>): Promise<void> {
     await this.knex.transaction(async (trx) => {
-      await trx(KEYS_TABLE).where('token_hash', oldToken).delete();
+      // Two regenerations of one key at once (two instances' rotation jobs): the second finds nothing to move.
+      if (Number(await trx(KEYS_TABLE).where('token_hash', oldToken).delete()) === 0) throw KeyErrors.KEY_NOT_FOUND({ tokens: oldToken });
       await trx(KEYS_TABLE).insert(toRow(next));
       if (graceUntil === undefined) {
         await trx(GRACE_TABLE).where('token_hash', oldToken).delete();
@@ -103,6 +121,9 @@ export class KeyStore {
         await trx(GRACE_TABLE).where('token_hash', oldToken).update({ token_hash: next.token });
         await trx(GRACE_TABLE).insert({ old_token_hash: oldToken, token_hash: next.token, revoke_at: graceUntil });
       }
+      // LiteLLM's _cleanup_expired_deprecated_keys, run with each regeneration: grace hashes past their time.
+      await trx(GRACE_TABLE).where('revoke_at', '<=', next.updated_at).delete();
+      await beforeCommit?.();
     });
   }
 
@@ -151,7 +172,12 @@ export class KeyStore {
   async list(filter: ListFilter, page: number, size: number, owner?: OwnerFilter): Promise<{ records: KeyRecord[]; total: number }> {
     const base = () => {
       let q = this.knex(KEYS_TABLE);
-      for (const [field, value] of Object.entries(filter)) if (value !== undefined) q = q.where(field, value);
+      const { rotation_due_at: dueAt, ...fields } = filter;
+      for (const [field, value] of Object.entries(fields)) if (value !== undefined) q = q.where(field, value);
+      // LiteLLM's KeyRotationManager._find_keys_needing_rotation (plus an interval, without which a key would rotate every round).
+      if (dueAt !== undefined) {
+        q = q.where('auto_rotate', true).whereNotNull('rotation_interval').where((w) => w.whereNull('key_rotation_at').orWhere('key_rotation_at', '<=', dueAt));
+      }
       if (owner) q = q.where((w) => ownedBy(w, owner));
       return q;
     };

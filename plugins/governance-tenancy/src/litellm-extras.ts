@@ -23,7 +23,7 @@ export function storedOnly(names: readonly string[]): Record<string, Check> {
 export const TEAM_STORED = [
   'admins', 'members', 'team_member_permissions', 'budget_limits', 'router_settings', 'access_group_ids',
   'default_team_member_models', 'model_aliases', 'policies', 'prompts', 'object_permission', 'allowed_passthrough_routes',
-  'secret_manager_settings', 'rpm_limit_type', 'tpm_limit_type', 'team_member_budget', 'team_member_rpm_limit',
+  'rpm_limit_type', 'tpm_limit_type', 'team_member_budget', 'team_member_rpm_limit',
   'team_member_tpm_limit', 'team_member_key_duration', 'team_member_budget_duration', 'allowed_vector_store_indexes',
   'enforced_batch_output_expires_after', 'enforced_file_expires_after', 'model_max_budget', 'tpd_limit',
 ] as const;

@@ -21,7 +21,7 @@ export type ObjectPermissions = Map<string, Record<string, unknown>>;
 
 /** Source fields Sluice has no place for, per source table (counted when set). */
 export const NOT_CARRIED: Record<string, readonly string[]> = {
-  LiteLLM_VerificationToken: ['soft_budget_cooldown', 'router_settings', 'agent_id', 'policies', 'access_group_ids', 'model_spend', 'last_active', 'rotation_count', 'last_rotation_at', 'key_rotation_at', 'budget_limits'],
+  LiteLLM_VerificationToken: ['soft_budget_cooldown', 'router_settings', 'agent_id', 'policies', 'access_group_ids', 'model_spend', 'last_active', 'budget_limits'],
   LiteLLM_UserTable: ['password', 'policies', 'model_spend', 'organization_id'],
   LiteLLM_TeamTable: ['model_spend', 'allow_team_guardrail_config'],
   LiteLLM_OrganizationTable: ['model_spend'],
@@ -125,6 +125,9 @@ export function keyRow(r: SourceRow, token: string, budgets: Budgets, perms: Obj
     send_invite_email: null,
     auto_rotate: r.auto_rotate === undefined || r.auto_rotate === null ? null : r.auto_rotate === true,
     rotation_interval: str(r.rotation_interval),
+    key_rotation_at: ms(r.key_rotation_at),
+    last_rotation_at: ms(r.last_rotation_at),
+    rotation_count: num(r.rotation_count) ?? 0,
     created_by: str(r.created_by),
     updated_by: str(r.updated_by),
   };

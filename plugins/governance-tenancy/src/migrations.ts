@@ -5,6 +5,7 @@ import { CONTROL_SETTERS_MIGRATION } from './setters-migration.js';
 import { SPEND_BATCHES_MIGRATION } from './spend-batches-migration.js';
 import { KEY_USER_FIELDS_MIGRATION } from './key-user-fields-migration.js';
 import { LITELLM_FIELDS_MIGRATION } from './litellm-fields-migration.js';
+import { KEY_ROTATION_MIGRATION } from './key-rotation-migration.js';
 
 export const KEYS_TABLE = 'sluice_virtual_keys';
 /** Old hashes of regenerated keys that keep working until `revoke_at` (the grace period). */
@@ -92,4 +93,5 @@ export const MIGRATIONS: PluginMigration[] = [
   SPEND_BATCHES_MIGRATION,
   KEY_USER_FIELDS_MIGRATION,
   LITELLM_FIELDS_MIGRATION,
+  KEY_ROTATION_MIGRATION,
 ];

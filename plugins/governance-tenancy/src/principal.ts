@@ -31,6 +31,11 @@ export interface KeyContext {
   adminOrgs: string[];
   /** The key's user's membership of the key's team: its budget and limits there. */
   membership?: TeamMembership;
+  /**
+   * Set for an identity proven without a virtual key (a JWT, an SSO session: identity-directory.ts):
+   * `key` is then a stand-in carrying the ids and the identity's models, and has no scope of its own.
+   */
+  external?: { id: string; authenticatedBy: string; role?: Role; endUserScope?: LimitScope };
 }
 
 export async function loadKeyContext(stores: Stores, key: KeyRecord): Promise<KeyContext> {
@@ -98,7 +103,7 @@ function narrow(models: string[], by: readonly string[] | undefined): string[] {
 export function scopesOf(c: KeyContext): LimitScope[] {
   const budget = (id: string | null | undefined) => (id ? c.budgets.get(id) : undefined);
   const emails = c.user?.user_email ? [c.user.user_email] : undefined;
-  const scopes: LimitScope[] = [keyScope(c.key, budget(c.key.budget_id), emails)];
+  const scopes: LimitScope[] = c.external ? [] : [keyScope(c.key, budget(c.key.budget_id), emails)];
   if (c.user) scopes.push(limitScope('user', c.user.user_id, c.user, undefined, c.user.user_alias, emails));
   if (c.team) scopes.push(limitScope('team', c.team.team_id, c.team, undefined, c.team.team_alias));
   if (c.organization) scopes.push(limitScope('organization', c.organization.organization_id, c.organization, budget(c.organization.budget_id), c.organization.organization_alias));
@@ -115,6 +120,7 @@ export function scopesOf(c: KeyContext): LimitScope[] {
       scopes.push({ kind: 'team_member', id: teamMemberScopeId(m.team_id, m.user_id), maxBudget, budgetDuration: m.budget_duration ?? d.budgetDuration, rpmLimit, tpmLimit, budgetAnchor: c.team?.created_at });
     }
   }
+  if (c.external?.endUserScope) scopes.push(c.external.endUserScope);
   return scopes;
 }
 
@@ -130,14 +136,14 @@ function deepFreeze<T>(value: T): T {
 export function buildPrincipal(c: KeyContext): Principal {
   const r = c.key;
   const team = c.team;
-  const role = roleOf(c);
+  const role = c.external?.role ?? roleOf(c);
   const teamMetadata = team?.metadata ?? {};
   const teamGuardrails = [...new Set([...(team?.guardrails ?? []), ...((teamMetadata.guardrails as string[] | undefined) ?? [])])];
   const principal: Principal = {
-    id: r.token,
-    authenticatedBy: PLUGIN_ID,
+    id: c.external?.id ?? r.token,
+    authenticatedBy: c.external?.authenticatedBy ?? PLUGIN_ID,
     role,
-    keyHash: r.token,
+    ...(!c.external && { keyHash: r.token }),
     ...(r.key_alias !== null && { keyAlias: r.key_alias }),
     ...(r.user_id !== null && { userId: r.user_id }),
     ...(r.team_id !== null && { teamId: r.team_id }),

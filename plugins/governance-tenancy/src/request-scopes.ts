@@ -97,7 +97,8 @@ export function requestScopes(ctx: PluginContext, stores: Stores, ttlMs: number,
       if (hasUser) {
         const c = customers.get(user, now) ?? (await shared(`c:${user}`, () => loadCustomer(user)));
         if (c.blocked) throw TenancyErrors.CUSTOMER_BLOCKED({ user });
-        if (c.scope) added.push(c.scope);
+        // An identity's end user (a JWT's end_user_id claim) is already a scope: counted once.
+        if (c.scope && !call.scopes.some((x) => x.kind === 'customer' && x.id === user)) added.push(c.scope);
       }
       if (hasKeyTags) {
         const merged = [...call.tags];

@@ -4,42 +4,38 @@
  * only a proxy_admin may call). Checked in preAuth, where the request's path is known; a key with
  * neither costs one length test.
  *
- * An entry is a path (`/chat/completions`), a prefix ending in `*` (`/key/*`), or one of LiteLLM's
- * route groups (`LiteLLMRoutes` in `_types.py`): `openai_routes` / `llm_api_routes` (the model
- * call and model list paths) and `info_routes` (the read-only info paths).
+ * An entry is a path (`/chat/completions`, and for a key's list the paths under it), a prefix
+ * ending in `*` (`/key/*`), a `{param}` pattern, or one of LiteLLM's route groups (`LiteLLMRoutes`
+ * in `_types.py`, all of them): the SDK's route-rules.ts compiles and matches them.
  */
-import type { Principal } from '@sluice/plugin-sdk';
+import { compileRouteRules, normalizeRoutePath, RouteRuleErrors, type Principal, type RouteRules } from '@sluice/plugin-sdk';
 import { KeyErrors } from './errors.js';
 
-/** The OpenAI-compatible paths, with or without `/v1` (and the deployment-style ones). */
-const OPENAI_PATH = /^(\/v1)?\/(chat\/completions|completions|embeddings|models(\/[^/]+)?|rerank|moderations|images\/\w+|audio\/\w+|responses|engines\/.+|threads(\/.*)?|assistants(\/.*)?)$|^\/openai\/deployments\/[^/]+\/\w+(\/\w+)?$|^\/v2\/rerank$/;
-const INFO_PATHS = new Set(['/key/info', '/team/info', '/user/info', '/model/info', '/v2/model/info', '/v1/model/info', '/organization/info', '/models', '/v1/models', '/global/spend/logs', '/spend/logs']);
+/** A key's list compiled once (the record, and so its array, lives as long as its cache entry). */
+const compiled = new WeakMap<readonly string[], RouteRules>();
 
-const GROUPS: Record<string, (path: string) => boolean> = {
-  openai_routes: (p) => OPENAI_PATH.test(p),
-  llm_api_routes: (p) => OPENAI_PATH.test(p),
-  info_routes: (p) => INFO_PATHS.has(p),
-};
-
-function matches(entry: string, path: string): boolean {
-  const group = GROUPS[entry.startsWith('LiteLLMRoutes.') ? entry.slice('LiteLLMRoutes.'.length) : entry];
-  if (group) return group(path);
-  if (entry.endsWith('*')) return path.startsWith(entry.slice(0, -1));
-  return entry === path || entry === `${path}/`;
-}
-
-/** Normalised request path (no query, no trailing slash). */
-function routeOf(path: string): string {
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-}
-
-/** Throws LiteLLM's refusal when the key may not call `path`. */
-export function checkRouteAccess(principal: Principal, allowedRoutes: readonly string[], adminOnly: readonly string[] | undefined, path: string): void {
-  const route = routeOf(path);
-  if (adminOnly && principal.role !== 'proxy_admin' && adminOnly.some((e) => matches(e, route))) {
-    throw KeyErrors.ADMIN_ONLY_ROUTE({ route });
+function keyRules(allowedRoutes: readonly string[]): RouteRules {
+  let rules = compiled.get(allowedRoutes);
+  if (!rules) {
+    // LiteLLM's _route_matches_allowed_route: a plain entry also admits the paths under it.
+    rules = compileRouteRules(allowedRoutes, { subpaths: true });
+    compiled.set(allowedRoutes, rules);
   }
-  if (allowedRoutes.length > 0 && !allowedRoutes.some((e) => matches(e, route))) {
+  return rules;
+}
+
+/**
+ * Throws LiteLLM's refusal when the key may not call `path` (AuthInput.path: matched as the router
+ * serves it, see the SDK's route-rules.ts; a spelling that cannot be checked is refused).
+ */
+export function checkRouteAccess(principal: Principal, allowedRoutes: readonly string[], adminOnly: RouteRules | undefined, path: string): void {
+  const byAdminOnly = adminOnly !== undefined && principal.role !== 'proxy_admin';
+  const byKey = allowedRoutes.length > 0;
+  if (!byAdminOnly && !byKey) return;
+  const route = normalizeRoutePath(path);
+  if (route === undefined) throw RouteRuleErrors.UNCHECKABLE_PATH({ path });
+  if (byAdminOnly && adminOnly.matches(route)) throw KeyErrors.ADMIN_ONLY_ROUTE({ route });
+  if (byKey && !keyRules(allowedRoutes).matches(route)) {
     throw KeyErrors.ROUTE_NOT_ALLOWED({ allowed: `[${allowedRoutes.map((r) => `'${r}'`).join(', ')}]`, route });
   }
 }

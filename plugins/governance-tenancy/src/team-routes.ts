@@ -14,6 +14,7 @@ import { bool, budget, first, idList, invalid, limit, LIMIT_FIELDS, modelLimits,
 import { keyView } from './key-record.js';
 import { membershipView, type MemberLimits, type TeamMember } from './membership-store.js';
 import { moveExtras, storedOnly, TEAM_DEFAULTS, TEAM_STORED } from './litellm-extras.js';
+import { placeSecretManagerSettings, secretManagerSettings } from './team-secret-settings.js';
 import { assertFieldChanges, changedFields, settersAfter, TEAM_FIELDS, type Setters } from './field-policy.js';
 import { accessOf, actingRole, assertManage, assertRead, canRead, forbidden, type Target } from './rbac.js';
 import { mustFind, type TenancyDeps } from './tenancy-deps.js';
@@ -36,6 +37,8 @@ const FIELDS: Record<string, Check> = {
   team_member_rpm_limit: limit,
   team_member_tpm_limit: limit,
   team_member_budget_duration: LIMIT_FIELDS.budget_duration!,
+  // Kept in the team's metadata, where keys' secret-manager writes read it (team-secret-settings.ts).
+  secret_manager_settings: secretManagerSettings,
 };
 
 /** A member's budget and limits in the team (TeamMemberAddRequest / TeamMemberUpdateRequest). */
@@ -186,6 +189,7 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const members = input.members_with_roles === undefined || input.members_with_roles === null ? [] : membersOf(input.members_with_roles, 'members_with_roles');
         // LiteLLM makes the creator (the master key's user: default_user_id) an admin of the team.
         if (p.userId && !members.some((m) => m.user_id === p.userId)) members.push({ user_id: p.userId, role: 'admin' });
+        placeSecretManagerSettings(fields, undefined);
         moveExtras(fields, TEAM_STORED, undefined);
         await checkOrg(p, fields.organization_id as string | null | undefined);
         const controls_set_by = authorizeTeamChange(p, blankTeam(), fields, { organizations: [fields.organization_id as string | null | undefined] });
@@ -218,6 +222,7 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const p = req.principal!;
         const { input, fields } = parseFields(req.body, '/team/update', FIELDS, ['team_id']);
         const before = await managedTeam(req, requiredId(input, 'team_id'), 'update this team');
+        placeSecretManagerSettings(fields, before.metadata);
         moveExtras(fields, TEAM_STORED, before);
         // Budgets, models, guardrails, blocking are the org's (or proxy admin's) call; a team admin renames.
         fields.controls_set_by = authorizeTeamChange(p, before, fields, teamTarget(before));

@@ -8,6 +8,7 @@ import { KeyStore } from './key-store.js';
 import { MembershipStore } from './membership-store.js';
 import { TenancyErrors } from './errors.js';
 import type { KeyGenerateParams } from './key-defaults.js';
+import type { VirtualKeySecrets } from './key-secrets.js';
 
 export interface Stores {
   keys: KeyStore;
@@ -53,6 +54,12 @@ export interface TenancySettings {
   keyParams: KeyGenerateParams;
   /** `default_internal_user_params`, `max_internal_user_budget`, `internal_user_budget_duration`. */
   internalUserDefaults: Record<string, unknown>;
+  /** LITELLM_KEY_ROTATION_GRACE_PERIOD in ms: how long a regenerated key's old value keeps working when the request names no grace_period. */
+  keyRotationGraceMs?: number;
+  /** The gateway's master key (general_settings.master_key, SLUICE_MASTER_KEY, LITELLM_MASTER_KEY): /key/regenerate naming it rotates it. */
+  masterKey?: string;
+  /** `key_management_settings.store_virtual_keys`: keys written to / removed from the secret managers (key-secrets.ts). */
+  virtualKeySecrets?: VirtualKeySecrets;
 }
 
 export function auditor(ctx: PluginContext): TenancyDeps['audit'] {

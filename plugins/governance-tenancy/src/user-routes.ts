@@ -391,11 +391,16 @@ export function userRoutes(deps: TenancyDeps): RouteDefinition[] {
         const p = req.principal!;
         const page = positiveInt(first(req.query.page), 'page', 1);
         const size = positiveInt(first(req.query.page_size), 'page_size', 25, 100);
-        const filter: Record<string, string | string[] | undefined> = {};
+        const filter: Record<string, string | string[] | { contains: string } | undefined> = {};
         const role = first(req.query.role);
         if (role) filter.user_role = role;
         const ids = first(req.query.user_ids);
         if (ids) filter.user_id = ids.split(',');
+        // LiteLLM's `sso_user_ids` (comma-separated, exact) and `user_email` (partial, case-insensitive).
+        const ssoIds = first(req.query.sso_user_ids);
+        if (ssoIds) filter.sso_user_id = ssoIds.split(',');
+        const email = first(req.query.user_email);
+        if (email) filter.user_email = { contains: email };
         if (!readsEverything(p)) {
           // Org and team admins see the members of what they administer.
           const visible = new Set<string>();

@@ -75,6 +75,21 @@ function tenancySuite(label: string, env: () => Promise<{ env: Record<string, st
       expect((await api.chat(created.key)).status).toBe(401);
     });
 
+    it('users: /user/list filters by sso_user_ids (exact) and user_email (partial, case-insensitive), as LiteLLM', async () => {
+      await api.ok('POST', '/user/new', { user_id: 'ul-1', user_email: 'Ann.Lee@Example.com', sso_user_id: 'okta|001', auto_create_key: false });
+      await api.ok('POST', '/user/new', { user_id: 'ul-2', user_email: 'bob_x@example.com', sso_user_id: 'okta|002', auto_create_key: false });
+      const ids = (r: { users: Array<{ user_id: string }> }) => r.users.map((u) => u.user_id).sort();
+      expect(ids(await api.ok('GET', '/user/list?sso_user_ids=okta%7C001'))).toEqual(['ul-1']);
+      expect(ids(await api.ok('GET', '/user/list?sso_user_ids=okta%7C001,okta%7C002'))).toEqual(['ul-1', 'ul-2']);
+      expect(ids(await api.ok('GET', '/user/list?sso_user_ids=okta%7C00'))).toEqual([]);
+      expect(ids(await api.ok('GET', '/user/list?user_email=ann.lee%40example'))).toEqual(['ul-1']);
+      // `_` and `%` are matched literally, not as LIKE wildcards.
+      expect(ids(await api.ok('GET', '/user/list?user_email=b_x'))).toEqual(['ul-2']);
+      expect(ids(await api.ok('GET', '/user/list?user_email=o_x'))).toEqual([]);
+      expect(ids(await api.ok('GET', '/user/list?user_email=%25'))).toEqual([]);
+      await api.ok('POST', '/user/delete', { user_ids: ['ul-1', 'ul-2'] });
+    });
+
     it('users: bad input is a 400 envelope, unknown ids a 404', async () => {
       for (const body of [{ user_role: 'god' }, { max_budget: 'lots' }, { nope: 1 }, { teams: ['no-such-team'] }]) {
         const r = await api.post('/user/new', body);

@@ -36,5 +36,12 @@ export const ModelErrors = definePluginErrors('MODEL_STORE', {
     message:
       'Cannot encrypt the model\'s credentials: neither LITELLM_SALT_KEY nor general_settings.master_key is set. Set a permanent salt key - https://docs.litellm.ai/docs/proxy/prod#5-set-litellm-salt-key',
   },
+  /** A master key rotation (master-key-rotation.ts) met a value it cannot decrypt: nothing was changed. */
+  ROTATION_UNREADABLE: {
+    status: 500,
+    type: 'internal_server_error',
+    param: 'None',
+    message: 'Cannot rotate the master key: litellm_params.{field} of model {id} does not decrypt with the current key. Nothing was re-encrypted.',
+  },
   ID_NOT_FOUND: { status: 400, type: 'auth_error', param: 'None', message: 'Model id = {id} not found on litellm proxy' },
 });

@@ -17,7 +17,8 @@ import { modelInfoRoutes } from './model-info-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { ModelRows } from './model-rows.js';
 import { ModelSync } from './model-sync.js';
-import { SaltEncryption } from './salt-encryption.js';
+import { KeyRing } from './key-ring.js';
+import { followRotations, masterKeyRotationRoutes } from './master-key-rotation.js';
 import { TeamModelNames } from './team-model-names.js';
 import { litellmModelImporter } from './litellm-import.js';
 
@@ -36,16 +37,19 @@ export default definePlugin<ModelStoreConfig>({
     if (truthy(config.store_model_in_db) && !config.salt_key && !config.master_key) return [NO_SALT_KEY_WARNING];
     return [];
   },
-  setup(ctx, config) {
+  async setup(ctx, config) {
     const enabled = truthy(config.store_model_in_db);
     const saltKey = config.salt_key || config.master_key || '';
     if (saltKey) ctx.secrets.redact(saltKey);
-    const encryption = new SaltEncryption(saltKey, config.encryption_algorithm ?? 'xsalsa20-poly1305');
+    // A ring, not one key: after a master key rotation the old key still reads until the restart.
+    const encryption = new KeyRing(saltKey, config.encryption_algorithm ?? 'xsalsa20-poly1305');
     const rows = new ModelRows(ctx.database.knex as Knex, encryption);
     const sync = new ModelSync(ctx, rows, config.poll_interval_ms ?? 250);
-    const routes = [...modelInfoRoutes(ctx), ...modelRoutes({ ctx, rows, sync, enabled })];
+    const rotation = masterKeyRotationRoutes({ ctx, ring: encryption, masterKey: config.master_key || undefined, saltKeySet: !!config.salt_key });
+    const routes = [...modelInfoRoutes(ctx), ...modelRoutes({ ctx, rows, sync, enabled }), ...rotation];
     const importers = [litellmModelImporter({ ctx, rows, encryption, serving: enabled })];
-    if (!enabled) return { routes, importers };
+    const unfollow = config.salt_key ? undefined : await followRotations(ctx, encryption);
+    if (!enabled) return { routes, importers, close: async () => unfollow?.() };
     const teamNames = new TeamModelNames(ctx.models);
     return {
       deploymentSource: { start: (deployments) => sync.start(deployments) },
@@ -54,7 +58,10 @@ export default definePlugin<ModelStoreConfig>({
       },
       routes,
       importers,
-      close: () => sync.stop(),
+      async close() {
+        await unfollow?.();
+        await sync.stop();
+      },
     };
   },
 });

@@ -14,6 +14,7 @@ import type { Importer, ImportInput, ImportOutcome, ImportSource, PluginContext 
 import { MODELS_TABLE } from './migrations.js';
 import type { ModelRows } from './model-rows.js';
 import { SaltEncryption } from './salt-encryption.js';
+import type { AtRestEncryption } from './key-ring.js';
 
 const MODELS = 'LiteLLM_ProxyModelTable';
 const CREDENTIALS = 'LiteLLM_CredentialsTable';
@@ -27,7 +28,7 @@ export interface ModelImportDeps {
   ctx: PluginContext;
   rows: ModelRows;
   /** Sluice's salt key encryption (for MCP credentials; models go through `rows`). */
-  encryption: SaltEncryption;
+  encryption: AtRestEncryption;
   /** `store_model_in_db`: when off, imported models are stored but not served. */
   serving: boolean;
 }

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { MODELS_TABLE, VERSION_TABLE } from './migrations.js';
 import { ModelErrors } from './errors.js';
-import type { SaltEncryption } from './salt-encryption.js';
+import type { AtRestEncryption } from './key-ring.js';
 
 export interface ModelRow {
   model_id: string;
@@ -48,7 +48,7 @@ function parseObject(text: string): Record<string, unknown> {
 export class ModelRows {
   constructor(
     private readonly knex: Knex,
-    private readonly encryption: SaltEncryption,
+    private readonly encryption: AtRestEncryption,
   ) {}
 
   /** Throws `NO_SALT_KEY` (as LiteLLM fails to write a model) when there is no key to encrypt with. */

@@ -62,7 +62,8 @@ export function createAnthropicAdapter({ http, deployment, apiKey, defaultMaxTok
   return {
     forward: createAnthropicForward(http, deployment, apiKey),
     async call(req: ProviderRequest): Promise<ProviderResponse> {
-      if (req.endpoint === 'messages' || req.endpoint === 'count_tokens') return native(req);
+      // Awaited: an async function returning a promise takes two more ticks to settle with it.
+      if (req.endpoint === 'messages' || req.endpoint === 'count_tokens') return await native(req);
       if (req.endpoint !== 'chat') throw invalid('model', `anthropic deployments serve chat completions only, not ${req.endpoint}`);
       const body = toAnthropicRequest(req.body, req.stream, requestOptions);
       const res = await http.request(target, {

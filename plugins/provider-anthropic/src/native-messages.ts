@@ -92,7 +92,8 @@ export function nativeMessagesCall({ http, deployment, apiKey, messagesUrl }: Na
     }
     if (stream) return { kind: 'sse', status: res.status, body: res.body };
     // Parsed only if something reads `body`: the Messages route relays the text and reads usage from it.
-    return readJsonAnswer(res.body, 'anthropic', res.status);
+    // Awaited: returning the promise from this async function would cost two more ticks.
+    return await readJsonAnswer(res.body, 'anthropic', res.status);
   };
 }
 
