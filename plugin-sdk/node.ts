@@ -10,3 +10,5 @@ export * from './secret-manager.js';
 export * from './memory-counters.js';
 export * from './multipart.js';
 export * from './ip-allowlist.js';
+export * from './secret-cache.js';
+export * from './google-client-options.js';

@@ -32,7 +32,7 @@ import { definePlugin, definePluginErrors, type SecretResolver, type SecretWrite
 import manifest from '../plugin.json' with { type: 'json' };
 import { awsCredentials, type AwsAuthSettings } from './aws-credentials.js';
 import type { SecretsAwsSecretsManagerConfig } from './config.generated.js';
-import { SecretCache, errorMessage } from './secret-cache.js';
+import { StaleServingSecretCache, errorMessage } from '@sluice/plugin-sdk/node';
 
 export const RESOLVER_NAME = 'aws_secret_manager';
 
@@ -104,7 +104,7 @@ export default definePlugin<SecretsAwsSecretsManagerConfig>({
     const staleServed = ctx.metrics
       .counter('aws_secret_manager_stale_reads_total', { help: 'Secret reads answered from the cache because AWS Secrets Manager could not be read' })
       .series();
-    const cache = new SecretCache(readSecretString, { ttlMs: refreshMs, now: () => ctx.now(), log: ctx.log, staleServed, manager: 'AWS Secrets Manager' });
+    const cache = new StaleServingSecretCache(readSecretString, { ttlMs: refreshMs, now: () => ctx.now(), log: ctx.log, staleServed, manager: 'AWS Secrets Manager' });
 
     /** SecretString of one secret; undefined when there is no such secret. */
     async function readSecretString(secretId: string): Promise<string | undefined> {

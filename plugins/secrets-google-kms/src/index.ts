@@ -13,7 +13,7 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { definePlugin } from '@sluice/plugin-sdk';
 import { secretManagerResolver } from '@sluice/plugin-sdk/node';
 import manifest from '../plugin.json' with { type: 'json' };
-import { googleClientOptions, isInvalidArgument } from './client-options.js';
+import { googleClientOptions, isInvalidArgument } from '@sluice/plugin-sdk/node';
 import type { SecretsGoogleKmsConfig } from './config.generated.js';
 
 /** LiteLLM's `_is_base64`: decoding and encoding again gives the same text. */

@@ -14,7 +14,7 @@ import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { definePlugin } from '@sluice/plugin-sdk';
 import { secondsSetting, secretManagerResolver } from '@sluice/plugin-sdk/node';
 import manifest from '../plugin.json' with { type: 'json' };
-import { googleClientOptions, isAlreadyExists, isNotFound } from './client-options.js';
+import { googleClientOptions, isAlreadyExists, isNotFound } from '@sluice/plugin-sdk/node';
 import type { SecretsGoogleSecretManagerConfig } from './config.generated.js';
 
 const VALID_ID = /^[a-zA-Z0-9_-]{1,255}$/;

@@ -20,7 +20,7 @@ import { definePlugin, definePluginErrors, type SecretResolver, type SecretWrite
 import { Agent, request } from 'undici';
 import manifest from '../plugin.json' with { type: 'json' };
 import type { SecretsVaultConfig } from './config.generated.js';
-import { SecretCache, errorMessage } from './secret-cache.js';
+import { StaleServingSecretCache, errorMessage } from '@sluice/plugin-sdk/node';
 import { VaultError, VaultSession, trim, vaultErrors } from './vault-session.js';
 
 export const RESOLVER_NAME = 'hashicorp_vault';
@@ -124,7 +124,7 @@ export default definePlugin<SecretsVaultConfig>({
       return typeof value === 'string' ? value : JSON.stringify(value);
     }
 
-    const cache = new SecretCache(read, { ttlMs: refreshMs, now: () => ctx.now(), log: ctx.log, staleServed, manager: 'Hashicorp Vault' });
+    const cache = new StaleServingSecretCache(read, { ttlMs: refreshMs, now: () => ctx.now(), log: ctx.log, staleServed, manager: 'Hashicorp Vault' });
     const storedName = (name: string) => (name.startsWith(prefix) ? name : `${prefix}${name}`);
 
     async function write(name: string, value: string, meta?: SecretWriteMeta): Promise<void> {

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@sluice/plugin-sdk';
 import { request, type Dispatcher } from 'undici';
-import { errorMessage } from './secret-cache.js';
+import { errorMessage } from '@sluice/plugin-sdk/node';
 
 export interface VaultAuthSettings {
   vault_addr: string;

@@ -5,7 +5,8 @@
  * never read successfully rejects: there is nothing to fall back to. Concurrent reads of one name
  * share one request. Values are never logged.
  */
-import type { CounterSeries, Logger } from '@sluice/plugin-sdk';
+import type { Logger } from './capabilities.js';
+import type { CounterSeries } from './metrics.js';
 
 interface Entry {
   value: string | undefined;
@@ -22,7 +23,7 @@ export interface SecretCacheOptions {
   manager: string;
 }
 
-export class SecretCache {
+export class StaleServingSecretCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<string | undefined>>();
   #outage = false;
