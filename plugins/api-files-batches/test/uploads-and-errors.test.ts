@@ -24,7 +24,7 @@ function retained(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
-const MAX_UPLOAD = 64 * 1024 * 1024;
+const MAX_UPLOAD = 160 * 1024 * 1024;
 
 let fake: FakeOpenAIFiles;
 let sluice: TestGateway;
@@ -105,8 +105,10 @@ function streamUpload(total: number, opts: { pauseAt?: number; whilePaused?: () 
 }
 
 describe('uploads stream through', () => {
-  it('a 50 MB upload reaches the provider while the client is still sending it, with flat memory', async () => {
-    const total = 50 * 1024 * 1024;
+  it('a 128 MB upload reaches the provider while the client is still sending it, with flat memory', async () => {
+    // Large against the bound below: bytes in flight between client, gateway and fake (all in this
+    // process) reach ~37 MiB on a busy machine; a gateway holding the file whole would pass 128.
+    const total = 128 * 1024 * 1024;
     const before = fake.files.size;
     const baseline = retained();
     let peak = baseline;
@@ -122,7 +124,7 @@ describe('uploads stream through', () => {
     expect(fake.files.get(created.id)!.sha256).toBe(result.sha256);
     // Gateway, fake (which keeps 4 MiB of a file) and client share this process: what they held
     // at any moment grew by far less than the file.
-    expect(peak - baseline).toBeLessThan(24 * 1024 * 1024);
+    expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
   }, 90_000);
 
   it('an upload over max_upload_bytes is refused with 413: up front with a content-length, mid-stream without', async () => {
