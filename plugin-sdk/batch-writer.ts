@@ -17,8 +17,10 @@
  * on the row's id). Nothing is dropped silently: the only loss is a spill file that cannot be
  * written (disk full), which is logged as an error with the row count.
  */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { appendFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from './capabilities.js';
 
@@ -41,6 +43,14 @@ export interface BatchWriterOptions<Row> {
   maxBatch?: number;
   /** Rows held in memory while the database fails; beyond it rows go to the spill file. Default 10,000. */
   maxQueued?: number;
+  /**
+   * A row's weight (its size in bytes, say) and the most weight held in memory: beyond it rows go
+   * to the spill file too, so a few huge rows cannot take what `maxQueued` small ones would.
+   */
+  weight?(row: Row): number;
+  maxQueuedWeight?: number;
+  /** What `write` writes to, for log lines: default `the database`. */
+  target?: string;
   /** First retry delay after a failed write. Default 500 ms. */
   retryMinMs?: number;
   /** Longest retry delay. Default 30,000 ms. */
@@ -51,6 +61,8 @@ export interface BatchWriterOptions<Row> {
 export interface BatchWriterStats {
   /** Rows waiting in memory. */
   queued: number;
+  /** Their total `weight` (0 without a weight function). */
+  queuedWeight: number;
   /** Rows written since start (including replayed ones). */
   written: number;
   /** Rows sent to the spill file since start. */
@@ -81,6 +93,9 @@ function trackUntilClosed(writer: BatchWriter<unknown>): void {
 
 export class BatchWriter<Row> {
   private queue: Row[] = [];
+  private queuedWeight = 0;
+  /** Each queued row's weight (with a weight function), so a row is weighed once. */
+  private weights: number[] = [];
   private readonly spillFile: string;
   private readonly replayFile: string;
   private readonly intervalMs: number;
@@ -129,16 +144,19 @@ export class BatchWriter<Row> {
   }
 
   private enqueue(row: Row): void {
-    if (this.queue.length >= this.maxQueued) {
+    const weight = this.opts.weight ? this.opts.weight(row) : 0;
+    if (this.queue.length >= this.maxQueued || (this.opts.maxQueuedWeight !== undefined && this.queue.length > 0 && this.queuedWeight + weight > this.opts.maxQueuedWeight)) {
       this.spill([row]);
       return;
     }
+    this.queuedWeight += weight;
+    if (this.opts.weight) this.weights.push(weight);
     this.queue.push(row);
     if (this.queue.length >= this.maxBatch) this.flushSoon();
   }
 
   get stats(): BatchWriterStats {
-    return { queued: this.queue.length, ...this.counts, failing: this.consecutiveFailures > 0 };
+    return { queued: this.queue.length, queuedWeight: this.queuedWeight, ...this.counts, failing: this.consecutiveFailures > 0 };
   }
 
   /**
@@ -165,10 +183,12 @@ export class BatchWriter<Row> {
     if (this.queue.length > 0) {
       const rest = this.queue;
       this.queue = [];
+      this.queuedWeight = 0;
+      this.weights = [];
       this.spill(rest);
       this.opts.log.warn(
         { rows: rest.length, file: this.spillFile },
-        `${this.opts.name}: the database is unavailable at shutdown; rows kept in the spill file and written on the next start`,
+        `${this.opts.name}: ${this.opts.target ?? 'the database'} is unavailable at shutdown; rows kept in the spill file and written on the next start`,
       );
     }
     await this.drainSpill();
@@ -191,6 +211,8 @@ export class BatchWriter<Row> {
       this.opts.log.error({ err: (err as Error).message, rows: rows.length, file: this.spillFile }, `${this.opts.name}: could not write the spill file at exit; rows lost`);
     }
     this.queue = [];
+    this.queuedWeight = 0;
+    this.weights = [];
     this.spillPending = [];
     this.spillAppending = [];
   }
@@ -213,6 +235,7 @@ export class BatchWriter<Row> {
       const batch = this.queue.slice(0, this.maxBatch);
       if (!(await this.attempt(batch))) return;
       this.queue.splice(0, batch.length);
+      if (this.opts.weight) for (const w of this.weights.splice(0, batch.length)) this.queuedWeight -= w;
       this.counts.written += batch.length;
       due -= batch.length;
     }
@@ -231,7 +254,7 @@ export class BatchWriter<Row> {
       if (this.consecutiveFailures === 1) {
         this.opts.log.warn(
           { err: (err as Error).message, queued: this.queue.length },
-          `${this.opts.name}: writing to the database failed; rows stay queued and are retried with backoff`,
+          `${this.opts.name}: writing to ${this.opts.target ?? 'the database'} failed; rows stay queued and are retried with backoff`,
         );
       } else {
         this.opts.log.debug({ err: (err as Error).message, attempt: this.consecutiveFailures, retryInMs: delay }, `${this.opts.name}: write retry failed`);
@@ -239,7 +262,7 @@ export class BatchWriter<Row> {
       return false;
     }
     if (this.consecutiveFailures > 0) {
-      this.opts.log.info({ failedAttempts: this.consecutiveFailures, queued: this.queue.length }, `${this.opts.name}: database writes recovered`);
+      this.opts.log.info({ failedAttempts: this.consecutiveFailures, queued: this.queue.length }, `${this.opts.name}: writes to ${this.opts.target ?? 'the database'} recovered`);
       this.consecutiveFailures = 0;
     }
     return true;
@@ -247,7 +270,9 @@ export class BatchWriter<Row> {
 
   /**
    * Moves the spill file aside (new spills start a fresh file), writes its rows in batches and
-   * deletes it. On a failure the unwritten rows are put back in the side file for the next try.
+   * deletes it. The file is read line by line, a batch at a time, so replaying a long outage's spill
+   * holds one batch in memory, not the file. On a failure the unwritten rows (the failed batch and
+   * every line after it) are copied to a new side file for the next try.
    */
   private async replay(): Promise<void> {
     await this.drainSpill();
@@ -258,20 +283,61 @@ export class BatchWriter<Row> {
       }
       await rename(this.spillFile, this.replayFile);
     }
-    const rows = parseLines<Row>(await readFile(this.replayFile, 'utf8'), this.opts.log, this.opts.name);
+    const input = createReadStream(this.replayFile, { encoding: 'utf8' });
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let batch: Row[] = [];
     let done = 0;
-    while (done < rows.length) {
-      const batch = rows.slice(done, done + this.maxBatch);
-      if (!(await this.attempt(batch))) {
-        await writeFile(this.replayFile, toLines(rows.slice(done)));
-        return;
+    let bad = 0;
+    let rest: WriteStream | undefined;
+    const restFile = `${this.replayFile}.rest`;
+    try {
+      for await (const line of lines) {
+        if (rest) {
+          if (!rest.write(line + '\n')) await once(rest, 'drain');
+          continue;
+        }
+        if (line.trim() === '') continue;
+        try {
+          batch.push(JSON.parse(line) as Row);
+        } catch {
+          bad++; // a line torn by a crash mid-append
+          continue;
+        }
+        if (batch.length < this.maxBatch) continue;
+        if (await this.attempt(batch)) {
+          done += batch.length;
+          this.counts.written += batch.length;
+          this.counts.replayed += batch.length;
+          batch = [];
+        } else {
+          rest = createWriteStream(restFile);
+          rest.write(toLines(batch));
+          batch = [];
+        }
       }
-      done += batch.length;
-      this.counts.written += batch.length;
-      this.counts.replayed += batch.length;
+      if (!rest && batch.length > 0) {
+        if (await this.attempt(batch)) {
+          done += batch.length;
+          this.counts.written += batch.length;
+          this.counts.replayed += batch.length;
+        } else {
+          rest = createWriteStream(restFile);
+          rest.write(toLines(batch));
+        }
+      }
+    } finally {
+      lines.close();
+      input.destroy();
+    }
+    if (bad > 0) this.opts.log.error({ lines: bad }, `${this.opts.name}: unreadable lines in the spill file were skipped`);
+    if (rest) {
+      await new Promise<void>((resolve, reject) => rest!.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await rename(restFile, this.replayFile);
+      if (done > 0) this.opts.log.info({ rows: done }, `${this.opts.name}: replayed rows from the spill file (the rest waits for the next try)`);
+      return;
     }
     await rm(this.replayFile, { force: true });
-    if (rows.length > 0) this.opts.log.info({ rows: rows.length }, `${this.opts.name}: replayed rows from the spill file`);
+    if (done > 0) this.opts.log.info({ rows: done }, `${this.opts.name}: replayed rows from the spill file`);
     // Rows spilled while replaying wait in a fresh spill file: take them on the next flush.
     this.spillMayExist = existsSync(this.spillFile);
   }
@@ -310,19 +376,4 @@ function toLines(rows: unknown[]): string {
   let out = '';
   for (const r of rows) out += JSON.stringify(r) + '\n';
   return out;
-}
-
-function parseLines<Row>(text: string, log: Logger, name: string): Row[] {
-  const rows: Row[] = [];
-  let bad = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      rows.push(JSON.parse(line) as Row);
-    } catch {
-      bad++; // a line torn by a crash mid-append
-    }
-  }
-  if (bad > 0) log.error({ lines: bad }, `${name}: unreadable lines in the spill file were skipped`);
-  return rows;
 }

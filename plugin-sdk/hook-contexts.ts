@@ -134,6 +134,11 @@ export interface CallContext {
   /** Headers added to a successful response (e.g. `x-ratelimit-remaining-requests`). Create on first use. */
   responseHeaders?: Record<string, string>;
   /**
+   * Headers sent to the provider with this call (W3C `traceparent`, set by a tracing plugin).
+   * Create on first use. Providers add them to the request; credentials and content-type win.
+   */
+  upstreamHeaders?: Record<string, string>;
+  /**
    * Set by a `preCall` plugin that answers the call itself (a response cache's hit). The kernel
    * then skips the router and the provider: postCall runs on this response, a stream request gets
    * it replayed as OpenAI chunks, and spend is recorded at cost 0. Later preCall taps still run
@@ -164,6 +169,11 @@ export interface CallAnswer {
 export interface FinalResponse {
   /** The response as JSON text: the upstream's bytes as sent, or the assembled completion of a stream. */
   readonly text: string;
+  /**
+   * The response as the client got it, when a postCall plugin changed it (a guardrail's redaction):
+   * what a logger must record instead of `text`. Absent when the client got `text` itself.
+   */
+  readonly sent?: string;
   readonly streamed: boolean;
   readonly deployment: DeploymentInfo;
   readonly usage: Usage;
@@ -246,6 +256,19 @@ export interface SpendEvent {
   firstTokenAt?: number;
   /** The client's address (`CallContext.ip`). */
   ip?: string;
+  /**
+   * The call's body after every preCall plugin ran (what went upstream, before the deployment's
+   * model name was set): guardrail redactions applied, never the client's original text. A function
+   * so that freezing the event does not walk a large prompt; the body is shared, never mutate it.
+   * Not enumerable (copies of the event leave it out); in-process observers only (a sandboxed
+   * plugin's view leaves it out). Absent for calls that
+   * failed before a body was read.
+   */
+  requestBody?: () => Readonly<JsonObject>;
+  /** The request's lower-cased headers (`x-litellm-disable-callbacks`, `traceparent`), in-process observers only. */
+  requestHeaders?: () => Readonly<Record<string, string | string[] | undefined>>;
+  /** Failures: the error message the client got (secrets scrubbed). */
+  errorMessage?: string;
 }
 
 /** A management operation, for the audit trail. Before/after are stripped of secrets by the emitter. */

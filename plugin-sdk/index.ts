@@ -33,3 +33,6 @@ export * from './governance.js';
 export * from './periodic-purge.js';
 export * from './route-rules.js';
 export * from './ui-session.js';
+export * from './logging-payload.js';
+export * from './logging-content.js';
+export * from './logging-routing.js';

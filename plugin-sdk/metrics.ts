@@ -108,6 +108,12 @@ interface Cell {
  * `plugin_faults_total` or another plugin's metrics. Registering the same name again with the
  * same kind and labels returns the existing metric.
  */
+/**
+ * Families the SDK's own helpers register for every plugin that uses them (LogDelivery's
+ * `logging_queue_depth`…): shared by all owners, told apart by their labels.
+ */
+export const SHARED_FAMILY_PREFIX = 'logging_';
+
 export class MetricsRegistry implements Metrics {
   #families = new Map<string, Family>();
   #owner = 'kernel';
@@ -156,7 +162,7 @@ export class MetricsRegistry implements Metrics {
     const labelNames = opts.labelNames ?? [];
     const existing = this.#families.get(name);
     if (existing) {
-      if (existing.owner !== this.#owner) throw new Error(`metric ${name} is registered by ${existing.owner}`);
+      if (existing.owner !== this.#owner && !name.startsWith(SHARED_FAMILY_PREFIX)) throw new Error(`metric ${name} is registered by ${existing.owner}`);
       if (existing.kind !== kind || existing.labelNames.join() !== labelNames.join() || existing.bounds.join() !== bounds.join()) {
         throw new Error(`metric ${name} is already registered as a ${existing.kind} with labels [${existing.labelNames.join(', ')}]`);
       }
@@ -165,7 +171,8 @@ export class MetricsRegistry implements Metrics {
     if (!METRIC_NAME.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is not a valid metric name`);
     const bad = labelNames.find((l) => !LABEL_NAME.test(l));
     if (bad !== undefined) throw new Error(`metric ${name}: label name ${JSON.stringify(bad)} is not valid`);
-    const family: Family = { name, help: opts.help, kind, owner: this.#owner, labelNames: [...labelNames], bounds: [...bounds], series: new Map(), handle: undefined as never };
+    const owner = name.startsWith(SHARED_FAMILY_PREFIX) ? 'plugin-sdk' : this.#owner;
+    const family: Family = { name, help: opts.help, kind, owner, labelNames: [...labelNames], bounds: [...bounds], series: new Map(), handle: undefined as never };
     family.handle = handleOf(family);
     this.#families.set(name, family);
     return family;

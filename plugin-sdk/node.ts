@@ -12,3 +12,5 @@ export * from './multipart.js';
 export * from './ip-allowlist.js';
 export * from './secret-cache.js';
 export * from './google-client-options.js';
+export * from './log-delivery.js';
+export * from './log-destinations.js';

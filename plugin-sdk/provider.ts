@@ -84,6 +84,8 @@ export interface ProviderRequest {
    * (`ModelCall.timeoutMs`: long audio, batches). Adapters use it instead of `timeoutMs`.
    */
   readonly timeoutMs?: number;
+  /** Extra headers for the upstream request (`CallContext.upstreamHeaders`: trace context). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One file part of a multipart call, already read and bounded by the route that took it. */

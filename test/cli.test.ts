@@ -202,7 +202,7 @@ describe('sluice start', () => {
           'general_settings:',
           '  master_key: os.environ/MY_MASTER',
           'litellm_settings:',
-          '  callbacks: ["langfuse"]',
+          '  callbacks: ["helicone"]',
           '  request_timeout: 30',
           'router_settings:',
           '  routing_strategy: simple-shuffle',
@@ -229,7 +229,7 @@ describe('sluice start', () => {
       expect(await stop(proc)).toEqual({ code: 0, signal: null });
 
       const warnings = logLines(proc).filter((l) => l.level === 40).map((l) => l.msg);
-      expect(warnings.find((w) => w.includes('langfuse')), warnings.join('\n')).toMatch(/not yet supported/);
+      expect(warnings.find((w) => w.includes('helicone')), warnings.join('\n')).toMatch(/not yet supported/);
       expect(warnings.find((w) => w.includes('enable_pre_call_checks')), warnings.join('\n')).toMatch(/not yet supported/);
       expect(warnings.find((w) => w.includes('routing_strategy')), warnings.join('\n')).toBeUndefined(); // the router plugin reads it
       expect(proc.stdout()).not.toContain(master);

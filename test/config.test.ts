@@ -24,7 +24,7 @@ model_list:
       model: cohere/command-r
       api_key: os.environ/COHERE_API_KEY
 litellm_settings:
-  callbacks: ["langfuse", "made_up_callback"]
+  callbacks: ["helicone", "made_up_callback"]
   request_timeout: 30
   drop_params: true
   modify_params: true
@@ -66,7 +66,7 @@ describe('a LiteLLM config.yaml runs unchanged', () => {
 
   it('reports every setting it does not act on, never silently', () => {
     const w = gw.gateway.warnings.join('\n');
-    expect(w).toContain('litellm_settings.callbacks: "langfuse" is accepted but not yet supported');
+    expect(w).toContain('litellm_settings.callbacks: "helicone" is accepted but not yet supported');
     expect(w).toContain('litellm_settings.callbacks: "made_up_callback" is not a callback Sluice knows');
     expect(w).toContain('litellm_settings.modify_params is accepted but not yet supported');
     expect(w).not.toContain('drop_params'); // read by the provider plugins

@@ -33,6 +33,10 @@ const REQUIRED_CONFIG: Record<string, object> = {
   'secrets-cyberark': { api_base: 'http://127.0.0.1:9', account: 'a', username: 'u', api_key: 'conformance', hosted_keys: [] },
   'secrets-google-kms': { resource_name: 'projects/p/locations/global/keyRings/r/cryptoKeys/k', hosted_keys: [] },
   'secrets-google-secret-manager': { project_id: 'conformance', hosted_keys: [] },
+  // Taps nothing without a channel; preAuth (request size alerts) only with max_request_size_mb.
+  'alerting-slack': { alerting: ['slack'], slack_webhook_url: 'http://127.0.0.1:9/slack', max_request_size_mb: 32 },
+  // A bucket is required; nothing answers on port 9, so logs wait in the queue and are spilled at close.
+  'export-s3': { s3_callback_params: { s3_bucket_name: 'conformance', s3_endpoint_url: 'http://127.0.0.1:9' } },
 };
 
 /** Plugins that act on other plugins' taps, and the config sections that give them a tap of their own to make. */

@@ -90,13 +90,13 @@ describe('LiteLLM names → plugins', () => {
   });
 
   it('turns callback names and boolean switches into the plugins that claim them, and reports names nothing claims', async () => {
-    const t = await translate('litellm_settings:\n  callbacks: [smtp_email, langfuse, made_up]\n  success_callback: 7\n  store_audit_logs: true\n');
+    const t = await translate('litellm_settings:\n  callbacks: [smtp_email, helicone, made_up]\n  success_callback: 7\n  store_audit_logs: true\n');
     expect(t.implied.map((p) => [p.entry.manifest.id, p.because, p.origin])).toEqual([
       ['budget', 'callback', 'litellm_settings.callbacks: smtp_email'],
       ['audit-log', 'setting', 'litellm_settings.store_audit_logs'],
     ]);
     expect(t.warnings).toEqual([
-      'litellm_settings.callbacks: "langfuse" is accepted but not yet supported; it has no effect yet',
+      'litellm_settings.callbacks: "helicone" is accepted but not yet supported; it has no effect yet',
       'litellm_settings.callbacks: "made_up" is not a callback Sluice knows; it is ignored',
       'litellm_settings.success_callback[0] is not a callback name; it is ignored',
     ]);

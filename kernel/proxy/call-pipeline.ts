@@ -32,7 +32,7 @@ import { CallAbort } from './call-abort.js';
 import { answerCall } from './call-answer.js';
 import type { CallReply, CallRequest } from './call-exchange.js';
 import { requestTags } from './request-tags.js';
-import { responseIdOf, sealSpendEvent } from './spend-event.js';
+import { attachRequest, responseIdOf, sealSpendEvent } from './spend-event.js';
 import { relayStream, type StreamOutcome } from './stream-relay.js';
 import { NO_USAGE, priceOf as priceOfDeployment, readUsage, rerankUsage, usageInJsonText } from './usage.js';
 import { validateBody } from './validate-request.js';
@@ -153,7 +153,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
           }, deployment.config.timeoutMs);
       upstreamStart = performance.now();
       try {
-        return await deployment.adapter.call({ requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
+        return await deployment.adapter.call(call.upstreamHeaders ? { requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort, headers: call.upstreamHeaders } : { requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
       } catch (err) {
         if (timedOut || (isUpstreamError(err) && err.timeout)) {
           throw Object.assign(new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err }), upstreamOrigin(deployment));
@@ -219,7 +219,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
       const text = raw ?? JSON.stringify(response);
       sendJson(reply, request, text, deployment.config.id, performance.now() - request.receivedAt - upstreamMs, cost, outcome, call.responseHeaders);
       emitSpend(deps, call, deployment.info, 'success', 200, undefined, false, usage, cost, startedAt, request, upstreamMs, deps.hooks.onSpend.isUsed() ? responseIdOf(response, raw) : undefined);
-      if (call.onFinalResponse) notifyFinal(deps, call, { text: original ?? text, streamed: false, deployment: deployment.info, usage });
+      if (call.onFinalResponse) notifyFinal(deps, call, original !== undefined && original !== text ? { text: original, sent: text, streamed: false, deployment: deployment.info, usage } : { text, streamed: false, deployment: deployment.info, usage });
       return;
     }
 
@@ -246,9 +246,10 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
     finishOnce(streamed.usage);
     upstreamMs = streamed.upstreamMs;
     const cost = priceOf(deps, endpoint, streamed.usage, deployment);
-    emitSpend(deps, call, deployment.info, streamed.error ? 'failure' : 'success', streamed.error ? streamed.error.status : 200, streamed.error?.code, true, streamed.usage, cost, startedAt, request, upstreamMs, streamed.responseId, streamed.firstChunkAt);
+    emitSpend(deps, call, deployment.info, streamed.error ? 'failure' : 'success', streamed.error ? streamed.error.status : 200, streamed.error?.code, true, streamed.usage, cost, startedAt, request, upstreamMs, streamed.responseId, streamed.firstChunkAt, streamed.error?.message);
     if (streamed.assembled !== undefined && !streamed.error && call.onFinalResponse) {
-      notifyFinal(deps, call, { text: JSON.stringify(streamed.assembled), streamed: true, deployment: deployment.info, usage: streamed.usage });
+      const sent = streamed.sent;
+      notifyFinal(deps, call, { text: JSON.stringify(streamed.assembled), ...(sent !== undefined && { sent }), streamed: true, deployment: deployment.info, usage: streamed.usage });
     }
   } catch (err) {
     finishOnce(NO_USAGE);
@@ -258,7 +259,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
     }
     const clientError = toClientError(err, request.id);
     if (!isVerdict(err)) deps.log.error({ err, requestId: request.id }, 'unexpected error in call pipeline');
-    if (ctx) emitSpend(deps, ctx, chosen?.info, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs);
+    if (ctx) emitSpend(deps, ctx, chosen?.info, 'failure', clientError.status, clientError.code, ctx.body.stream === true, NO_USAGE, 0, startedAt, request, upstreamMs, undefined, undefined, clientError.message);
     throw clientError;
   }
 }
@@ -315,6 +316,7 @@ function emitSpend(
   upstreamMs: number,
   responseId?: string,
   firstTokenAt?: number,
+  errorMessage?: string,
 ): void {
   if (!deps.logRequests && !deps.hooks.onSpend.isUsed()) return;
   const endedAt = Date.now();
@@ -345,6 +347,8 @@ function emitSpend(
     metadata: {},
     ip: ctx.ip,
   };
+  attachRequest(event, ctx.body, ctx.headers);
+  if (errorMessage !== undefined) event.errorMessage = deps.scrub(errorMessage);
   if (responseId !== undefined) event.responseId = responseId;
   if (firstTokenAt !== undefined) event.firstTokenAt = firstTokenAt;
   if (ctx.cacheKey !== undefined) {

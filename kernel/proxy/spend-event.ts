@@ -5,7 +5,7 @@
  * once meant no spend row, no budget settlement and no tpm count: a free call. On a failure the
  * event is sealed again without the part that failed, and the fault is logged.
  */
-import type { SpendEvent } from '@sluice/plugin-sdk';
+import type { JsonObject, SpendEvent } from '@sluice/plugin-sdk';
 import type { Logger } from '../logging/create-logger.js';
 import { deepFreeze } from '../observers.js';
 
@@ -62,4 +62,14 @@ export function streamIdOf(events: Buffer | string): string | undefined {
   const head = typeof events === 'string' ? events.slice(0, 320) : events.toString('utf8', 0, Math.min(events.length, 320));
   const at = head.indexOf('data:');
   return at === -1 ? undefined : LEADING_ID.exec(head.slice(at + 5))?.[1];
+}
+
+/**
+ * Gives the event the call's body and headers as functions (SpendEvent.requestBody/requestHeaders),
+ * not enumerable: freezing, `structuredClone` and JSON of the event (a plugin's own copy) skip them,
+ * and the prompt is never walked or copied for it.
+ */
+export function attachRequest(event: SpendEvent, body: JsonObject, headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  Object.defineProperty(event, 'requestBody', { value: () => body });
+  Object.defineProperty(event, 'requestHeaders', { value: () => headers });
 }

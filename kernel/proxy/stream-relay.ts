@@ -62,6 +62,8 @@ export interface StreamOutcome {
   responseId?: string;
   /** Epoch ms at which the first chunk arrived from the provider. */
   firstChunkAt?: number;
+  /** A buffered stream that postCall changed: the completion the client got, as JSON text (`FinalResponse.sent`). */
+  sent?: string;
 }
 
 const DONE = 'data: [DONE]\n\n';
@@ -72,6 +74,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
   const perChunk = input.hooks.postCallChunk.isUsed();
   let usage: Usage = NO_USAGE;
   let upstreamMs = 0;
+  let sent: string | undefined;
   let headersSent = false;
   let index = 0;
   const collector = input.assemble ? new StreamCollector() : undefined;
@@ -154,8 +157,10 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
       usage = readUsage(assembled.usage);
       const before = JSON.stringify(assembled);
       const after = (await input.hooks.postCall.promise({ call: input.call, deployment: deployment.info, streamed: true, response: assembled })).response;
+      const afterText = collector ? JSON.stringify(after) : undefined;
+      if (afterText !== undefined && afterText !== before) sent = afterText;
       let out = '';
-      for (const chunk of JSON.stringify(after) === before ? chunks : responseToChunks(after, input.endpoint)) {
+      for (const chunk of (afterText ?? JSON.stringify(after)) === before ? chunks : responseToChunks(after, input.endpoint)) {
         if (input.stripUsage && isUsageOnly(chunk)) continue;
         out += await framedChunk(chunk);
       }
@@ -189,7 +194,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
     if (!headersSent) sendHeaders();
     const whole = !res.destroyed;
     if (whole) res.end(DONE);
-    return { usage, upstreamMs, responseId: head.id, firstChunkAt: head.at, ...(collector && whole && { assembled: collector.assembleJson(input.endpoint) }) };
+    return { usage, upstreamMs, responseId: head.id, firstChunkAt: head.at, ...(collector && whole && { assembled: collector.assembleJson(input.endpoint), ...(sent !== undefined && { sent }) }) };
   } catch (err) {
     if (input.abort.aborted) return { usage, upstreamMs, responseId: head.id, firstChunkAt: head.at, error: KernelErrors.CLIENT_CLOSED() };
     const clientError = streamFailure(err, deployment, request.id);

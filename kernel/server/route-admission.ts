@@ -8,7 +8,7 @@ import type { AdmittedCall, CallContext, CallStatus, JsonObject, LimitScope, Pri
 import { toClientError } from '../errors.js';
 import { NO_USAGE } from '../proxy/usage.js';
 import { requestTags } from '../proxy/request-tags.js';
-import { sealSpendEvent } from '../proxy/spend-event.js';
+import { attachRequest, sealSpendEvent } from '../proxy/spend-event.js';
 import type { PluginRouteDeps } from './plugin-routes.js';
 
 const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
@@ -141,6 +141,9 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
   if (code !== undefined) event.errorCode = code;
   if (spend.responseId !== undefined) event.responseId = spend.responseId;
   if (spend.firstTokenAt !== undefined) event.firstTokenAt = spend.firstTokenAt;
-  if (call) event.ip = call.ip;
+  if (call) {
+    event.ip = call.ip;
+    attachRequest(event, call.body, call.headers);
+  }
   deps.observers.spend(sealSpendEvent(event, spend.metadata, deps.log));
 }

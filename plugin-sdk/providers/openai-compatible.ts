@@ -60,6 +60,8 @@ export function createOpenAICompatibleAdapter({ http, deployment, apiBase, apiKe
     async call(req: ProviderRequest): Promise<ProviderResponse> {
       let body: string | Uint8Array;
       let sent = req.stream ? streamHeaders : headers;
+      // Trace context from a tracing plugin: added under the deployment's own headers, never over them.
+      if (req.headers) sent = { ...req.headers, ...sent };
       if (req.files && req.files.length > 0) {
         const form = multipartBody(req.body, req.files);
         body = form.body;

@@ -11,7 +11,7 @@ const CONTENT = 'Hello! This is a short reply from the benchmark mock upstream, 
 const PIECES = splitInto(CONTENT, 10);
 const USAGE = { prompt_tokens: 21, completion_tokens: 17, total_tokens: 38 };
 let seq = 0;
-const stats = { connections: 0, requests: 0 };
+const stats = { connections: 0, requests: 0, sinkRequests: 0, sinkBytes: 0 };
 
 function splitInto(text, n) {
   const words = text.split(' ');
@@ -59,6 +59,13 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     if (req.method === 'GET' && req.url === '/stats') {
       sendJson(res, 200, JSON.stringify(stats));
+      return;
+    }
+    // Logging destinations of the `sluice-observed` target (OTLP, generic_api): taken and counted.
+    if (req.method === 'POST' && req.url.startsWith('/sink/')) {
+      stats.sinkRequests++;
+      for (const c of chunks) stats.sinkBytes += c.length;
+      sendJson(res, 200, '{}');
       return;
     }
     stats.requests++;

@@ -27,7 +27,7 @@ const C1_REQUESTS = num('BENCH_C1_REQUESTS', 2000);
 const C1_WARMUP = num('BENCH_C1_WARMUP', 200);
 const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
 const PHASES = new Set((env.BENCH_PHASES ?? 'c50,c1').split(',').map((s) => s.trim()));
-const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core,sluice-cache').split(',').map((s) => s.trim());
+const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core,sluice-cache,sluice-observed').split(',').map((s) => s.trim());
 const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.trim());
 // BENCH_RATE: a fixed total request rate instead of as fast as possible, so that CPU per request
 // is read off an unsaturated machine (A/B attribution); the c50 ratios then mean nothing.
@@ -164,7 +164,7 @@ function cannon(target, mode, seconds, onFirstTick) {
   });
 }
 
-const isSluice = (name) => name === 'sluice' || name === 'sluice-core' || name === 'sluice-cache' || name === 'sluice-ab';
+const isSluice = (name) => name === 'sluice' || name === 'sluice-core' || name === 'sluice-cache' || name === 'sluice-ab' || name === 'sluice-observed';
 // BENCH_AB_ROOT: another checkout (built), run as target `sluice-ab` with `sluice`'s config, for a
 // paired A/B of a change (e.g. the same tree without it): its blocks interleave with `sluice`'s.
 const AB_ROOT = env.BENCH_AB_ROOT || undefined;
@@ -388,7 +388,7 @@ async function main() {
   // original subject, master-key auth and the full proxy path, with the default plugins that later
   // features added (budgets, rate limits, spend logs, tenancy, router, pricing…) switched off.
   const sluicePorts = {};
-  for (const name of ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab']) {
+  for (const name of ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab', 'sluice-observed']) {
     if (!wanted.has(name)) continue;
     const port = await freePort();
     const config = join(tmp, `${name}.yaml`);
@@ -410,6 +410,9 @@ async function main() {
         // `sluice-cache`: the default plugins plus LiteLLM's in-memory response cache. Every request
         // of the c=1 loop sends the same body, so after the first one each is a hit.
         ...(name === 'sluice-cache' ? ['litellm_settings:', '  cache: true', '  cache_params:', '    type: local'] : []),
+        // `sluice-observed`: the default plugins plus Prometheus, OpenTelemetry and the generic_api
+        // logger (issue 17's bar: >= 0.9x of `sluice`), both exporters sending to the mock's sink.
+        ...(name === 'sluice-observed' ? ['litellm_settings:', '  callbacks: ["prometheus", "otel", "generic_api"]'] : []),
         // Extra YAML for A/B runs, e.g. disabling a default plugin to measure what it costs.
         name === 'sluice' || name === 'sluice-ab' ? (env.BENCH_SLUICE_YAML ?? '') : '',
         '',
@@ -422,6 +425,7 @@ async function main() {
       SLUICE_MASTER_KEY: MASTER_KEY,
       DATABASE_URL: `sqlite:${join(tmp, `${name}.db`)}`,
       LOG_LEVEL: 'warn',
+      ...(name === 'sluice-observed' && { OTEL_EXPORTER: 'otlp_http', OTEL_ENDPOINT: `${upstream}/sink/v1/traces`, GENERIC_LOGGER_ENDPOINT: `${upstream}/sink/logs` }),
     }, { forwardStdout: true });
     ready.push(waitReady(`http://127.0.0.1:${port}/health/readiness`, child));
     pids[name] = child.pid;
@@ -504,6 +508,21 @@ async function main() {
       met(cm.upstream_requests_during_hits, (v) => v === 0),
     ].filter((v) => v !== null);
     cm.targets_met = cacheMet.length ? cacheMet.every(Boolean) : null;
+  }
+  if (TARGETS.includes('sluice-observed') && TARGETS.includes('sluice')) {
+    // Observability on (prometheus + otel + generic_api) against the same default set without it.
+    const pairedVsSluice = (mode) => {
+      const rounds = c50?.[mode];
+      return rounds?.['sluice-observed']?.rps && rounds?.sluice?.rps ? rounds['sluice-observed'].pairedRatioVsBare / rounds.sluice.pairedRatioVsBare : null;
+    };
+    summary.observed = {
+      rps_ratio_vs_sluice_nonstream: r3(pairedVsSluice('nonstream')),
+      rps_ratio_vs_sluice_stream: r3(pairedVsSluice('stream')),
+      added_p50_ms_vs_sluice_nonstream: c1?.nonstream?.['sluice-observed'] && c1.nonstream.sluice ? r3(c1.nonstream['sluice-observed'].p50 - c1.nonstream.sluice.p50) : null,
+    };
+    const o = summary.observed;
+    const obsMet = [met(o.rps_ratio_vs_sluice_nonstream, (v) => v >= 0.9), met(o.rps_ratio_vs_sluice_stream, (v) => v >= 0.9)].filter((v) => v !== null);
+    o.targets_met = obsMet.length ? obsMet.every(Boolean) : null;
   }
   if (TARGETS.includes('sluice-ab') && c1) {
     // This tree's `sluice` minus the other checkout's, same config, interleaved blocks.

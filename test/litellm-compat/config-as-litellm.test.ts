@@ -313,7 +313,8 @@ describe('settings Sluice does not act on are named, at any depth', () => {
       'general_settings.made_up_general is not a setting Sluice knows; it is ignored',
       'router_settings.made_up_router is not a setting Sluice knows; it is ignored',
       'litellm_settings.made_up_litellm is not a setting Sluice knows; it is ignored',
-      'general_settings.alerting: "slack" alerts are not sent by Sluice (budget alerts go to email and webhook); it has no effect',
+      // alerting-slack sends Slack alerts now; without a webhook URL they have nowhere to go.
+      'general_settings.alerting: "slack" needs SLACK_WEBHOOK_URL (or alert_to_webhook_url); Slack alerts have nowhere to go',
     ];
     for (const w of expected) {
       expect(g.gateway.warnings).toContain(w);

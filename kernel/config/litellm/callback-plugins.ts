@@ -12,9 +12,8 @@ const CALLBACK_SETTINGS = ['callbacks', 'success_callback', 'failure_callback'] 
 
 /** LiteLLM callback names that a later plugin will implement. */
 const PLANNED_CALLBACKS = new Set([
-  'langfuse', 'langsmith', 'arize', 'otel', 'datadog', 's3', 'gcs_bucket',
-  'azure_storage', 'lago', 'openmeter', 'slack', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
-  'detect_prompt_injection', 'generic_api', 'custom_callback_api', 'opentelemetry', 'sentry', 'helicone',
+  'lago', 'openmeter', 'email', 'presidio', 'lakera_prompt_injection', 'aporia',
+  'detect_prompt_injection', 'sentry', 'helicone',
 ]);
 
 export function callbackPlugins(config: SluiceConfig, installed: readonly CatalogEntry[], env: NodeJS.ProcessEnv = {}): { implied: ImpliedPlugin[]; warnings: string[] } {
@@ -22,6 +21,19 @@ export function callbackPlugins(config: SluiceConfig, installed: readonly Catalo
   const warnings: string[] = [];
   const owners = new Map<string, CatalogEntry>();
   for (const entry of installed) for (const name of entry.manifest.litellm?.callbacks ?? []) owners.set(name, entry);
+  // LiteLLM's top-level `callback_settings: {<name>: {callback_type: generic_api, …}}` defines a
+  // callback named <name> of that type, on whether or not a list names it.
+  const named = new Map<string, string>();
+  const callbackSettings = (config as { callback_settings?: unknown }).callback_settings;
+  if (callbackSettings && typeof callbackSettings === 'object') {
+    for (const [name, entry] of Object.entries(callbackSettings)) {
+      const type = (entry as { callback_type?: unknown } | null)?.callback_type;
+      const owner = typeof type === 'string' ? owners.get(type) : undefined;
+      if (!owner) continue;
+      named.set(name, type as string);
+      if (!owners.has(name)) implied.push({ entry: owner, because: 'callback', origin: `callback_settings.${name}` });
+    }
+  }
   for (const setting of CALLBACK_SETTINGS) {
     const names = config.litellm_settings?.[setting];
     if (names === undefined) continue;
@@ -31,7 +43,7 @@ export function callbackPlugins(config: SluiceConfig, installed: readonly Catalo
         warnings.push(`litellm_settings.${setting}[${i}] is not a callback name; it is ignored`);
         return;
       }
-      const owner = owners.get(name);
+      const owner = owners.get(name) ?? owners.get(named.get(name) ?? '');
       if (owner) implied.push({ entry: owner, because: 'callback', origin: `litellm_settings.${setting}: ${name}` });
       else if (PLANNED_CALLBACKS.has(name)) warnings.push(`litellm_settings.${setting}: "${name}" is accepted but not yet supported; it has no effect yet`);
       // `module.instance` names a Python file next to LiteLLM's config (custom_callbacks.py): a warning, not a failure.

@@ -81,7 +81,7 @@ const PLANNED: Record<string, string[]> = {
   logging: [
     'litellm_settings.turn_off_message_logging', 'litellm_settings.redact_user_api_key_info',
     'litellm_settings.langfuse_default_tags', 'litellm_settings.default_team_logging', 'litellm_settings.service_callback',
-    'litellm_settings.callback_settings', 'litellm_settings.s3_callback_params', 'litellm_settings.gcs_bucket_name',
+    'litellm_settings.callback_settings', 'litellm_settings.gcs_bucket_name',
     'general_settings.background_health_checks', 'general_settings.health_check_interval',
     'general_settings.health_check_details',
   ],

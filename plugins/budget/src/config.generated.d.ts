@@ -29,7 +29,7 @@ export interface BudgetConfig {
    */
   soft_budget_alerts?: boolean;
   /**
-   * LiteLLM `general_settings.alerting`: soft-budget alerts go to the webhook when it contains "webhook" (and `webhook_url` is set). Other channels (slack…) are not handled by this plugin.
+   * LiteLLM `general_settings.alerting`: soft-budget alerts go to the webhook when it contains "webhook" (and `webhook_url` is set), to Slack when it contains "slack" (and a Slack URL is set).
    */
   alerting?: string[];
   /**
@@ -40,6 +40,20 @@ export interface BudgetConfig {
    * Where soft-budget alerts are POSTed as LiteLLM's WebhookEvent JSON (LiteLLM env `WEBHOOK_URL`).
    */
   webhook_url?: string;
+  /**
+   * Slack incoming webhook for soft-budget alerts (LiteLLM env `SLACK_WEBHOOK_URL`), unless `alert_to_webhook_url.budget_alerts` names others.
+   */
+  slack_webhook_url?: string;
+  /**
+   * LiteLLM `general_settings.alert_to_webhook_url`: alert type → Slack webhook URL(s); soft-budget alerts go to `budget_alerts`' URLs instead of `slack_webhook_url`.
+   */
+  alert_to_webhook_url?: {
+    [k: string]: string | string[];
+  };
+  /**
+   * LiteLLM env `PROXY_BASE_URL`, added to Slack alerts as `Proxy URL`.
+   */
+  proxy_base_url?: string;
   /**
    * Recipients of soft-budget emails for scopes that name none of their own (`alertEmails` of the scope).
    */

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { definePlugin, teamMemberOfScopeId, type CallContext, type PluginContext, type SpendEvent } from '@sluice/plugin-sdk';
-import { EmailChannel, WebhookChannel, type AlertChannel } from './alert-channels.js';
+import { EmailChannel, SlackChannel, WebhookChannel, type AlertChannel } from './alert-channels.js';
 import { budgetLimitsOf, settledKey, type BudgetLimit } from './budget-limits.js';
 import { choicesOf, estimateCompletionTokens, estimatePromptTokens, requestedCompletionTokens } from './call-estimate.js';
 import type { BudgetConfig } from './config.generated.js';
@@ -82,6 +82,13 @@ function alertChannels(ctx: PluginContext, config: BudgetConfig): AlertChannel[]
     );
   }
   if (config.webhook_url && config.alerting?.includes('webhook')) channels.push(new WebhookChannel(ctx.http, config.webhook_url));
+  if (config.alerting?.includes('slack')) {
+    // LiteLLM: the type's own channels (alert_to_webhook_url.budget_alerts), else SLACK_WEBHOOK_URL.
+    const own = config.alert_to_webhook_url?.budget_alerts;
+    const urls = (own === undefined ? [config.slack_webhook_url] : Array.isArray(own) ? own : [own]).filter((u): u is string => typeof u === 'string' && u !== '');
+    for (const url of urls) ctx.secrets.redact(url);
+    if (urls.length > 0) channels.push(new SlackChannel({ urls, proxyBaseUrl: config.proxy_base_url, http: ctx.http, dataDir: ctx.dataDir, log: ctx.log, metrics: ctx.metrics, now: () => ctx.now() }));
+  }
   return channels;
 }
 
@@ -90,11 +97,11 @@ export default definePlugin<BudgetConfig>({
   version: '1.0.0',
   apiVersion: '^2',
   migrations: MIGRATIONS,
-  // LiteLLM's alerting channels this plugin does not send to (slack, pagerduty…) are named, not ignored silently.
+  // LiteLLM's alerting channels this plugin does not send to (pagerduty…) are named, not ignored silently.
   checkConfig: (config) =>
     (config.alerting ?? [])
-      .filter((channel) => channel !== 'webhook' && channel !== 'email')
-      .map((channel) => `general_settings.alerting: "${channel}" alerts are not sent by Sluice (budget alerts go to email and webhook); it has no effect`),
+      .filter((channel) => channel !== 'webhook' && channel !== 'email' && channel !== 'slack')
+      .map((channel) => `general_settings.alerting: "${channel}" alerts are not sent by Sluice (budget alerts go to email, webhook and Slack); it has no effect`),
   async setup(ctx, config) {
     const now = () => ctx.now();
     const charsPerToken = config.prompt_chars_per_token ?? 3;

@@ -55,7 +55,7 @@ export class SoftBudgetAlerts {
   /** Waits for deliveries under way (shutdown). */
   async close(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
-    for (const c of this.channels) c.close?.();
+    await Promise.all(this.channels.map((c) => c.close?.()));
   }
 
   private track(p: Promise<void>): void {

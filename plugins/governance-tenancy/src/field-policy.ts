@@ -49,6 +49,11 @@ interface FieldPolicy {
    * cloud role; anyone lower could make the gateway act as a role of their choosing).
    */
   proxyAdminOnly?: readonly string[];
+  /**
+   * Entries of an object field only these roles (acting on the record) may set or change: a key's
+   * `metadata.logging` sends its calls, with credentials, to a destination of the writer's choosing.
+   */
+  partsSetBy?: Readonly<Record<string, readonly Role[]>>;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -105,7 +110,8 @@ const BUDGET_CONTROLS = ['max_budget', 'budget_id', 'model_max_budget', 'budget_
 /** Key fields (/key/generate, /key/update, /key/regenerate, /key/block, /key/unblock). */
 export const KEY_FIELDS: Record<string, FieldPolicy> = {
   key_alias: {},
-  metadata: { looser: keyMetadataLooser },
+  // LiteLLM's key-based logging: the proxy admin, or an admin of the key's organization or team.
+  metadata: { looser: keyMetadataLooser, partsSetBy: { logging: ['proxy_admin', 'org_admin', 'team_admin'] } },
   soft_budget: {},
   models: { looser: modelList },
   max_budget: { looser: ceiling },
@@ -197,6 +203,11 @@ export function assertFieldChanges(
     for (const part of rule.proxyAdminOnly ?? []) {
       if (rank < RANK.proxy_admin && !isDeepStrictEqual(obj(before[field])[part] ?? null, obj(after[field])[part] ?? null)) {
         throw refuse(p, `${field}.${part}`, `Only a proxy_admin can set ${part}.`);
+      }
+    }
+    for (const [part, roles] of Object.entries(rule.partsSetBy ?? {})) {
+      if (!roles.includes(role) && !isDeepStrictEqual(obj(before[field])[part] ?? null, obj(after[field])[part] ?? null)) {
+        throw refuse(p, `${field}.${part}`, `Only ${roles.join(', ')} can set ${field}.${part}.`);
       }
     }
     if (!rule.looser?.(before[field], after[field])) continue;

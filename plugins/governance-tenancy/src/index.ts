@@ -29,7 +29,9 @@ import { requestScopes } from './request-scopes.js';
 import { SpendAccumulator } from './spend-accumulator.js';
 import { spendViewRoutes } from './spend-view-routes.js';
 import { tagRoutes } from './tag-routes.js';
-import { teamRoutes } from './team-routes.js';
+import { teamRoutes, teamView } from './team-routes.js';
+import { teamCallbackRoutes } from './team-callback-routes.js';
+import { loggingHealthRoutes } from './logging-health-routes.js';
 import { auditor, openStores, type TenancyDeps } from './tenancy-deps.js';
 import { internalUserDefaults, userRoutes } from './user-routes.js';
 import { checkRouteAccess } from './route-access.js';
@@ -176,6 +178,8 @@ export default definePlugin<GovernanceTenancyConfig>({
         ...keyRoutes(deps),
         ...userRoutes(deps),
         ...teamRoutes(deps),
+        ...teamCallbackRoutes(deps, teamView(stores)),
+        ...loggingHealthRoutes(ctx),
         ...organizationRoutes(deps),
         ...projectRoutes(deps),
         ...customerRoutes(deps),

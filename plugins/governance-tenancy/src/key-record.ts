@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Setters } from './field-policy.js';
+import { maskLoggingSecrets } from './logging-callbacks.js';
 
 export interface KeyRecord {
   token: string;
@@ -155,7 +156,9 @@ function metadataView(r: KeyRecord): Record<string, unknown> {
   if (r.guardrails.length > 0) extra.guardrails = r.guardrails;
   if (Object.keys(r.model_rpm_limit).length > 0) extra.model_rpm_limit = r.model_rpm_limit;
   if (Object.keys(r.model_tpm_limit).length > 0) extra.model_tpm_limit = r.model_tpm_limit;
-  return Object.keys(extra).length > 0 ? { ...r.metadata, ...extra } : r.metadata;
+  // A key's own logging callbacks (metadata.logging) are shown with their credentials masked.
+  const metadata = maskLoggingSecrets(r.metadata, 'secrets');
+  return Object.keys(extra).length > 0 ? { ...metadata, ...extra } : metadata;
 }
 
 /**

@@ -20,6 +20,7 @@ import { accessOf, actingRole, assertManage, assertRead, forbidden, memberTeams,
 import type { TenancyDeps } from './tenancy-deps.js';
 import type { TeamSecretSettings } from './key-secrets.js';
 import { isMasterKey, rotateMasterKey } from './master-key-rotation.js';
+import { checkLoggingMetadata } from './logging-callbacks.js';
 
 const MAX_PAGE_SIZE = 100;
 const ALL_PROXY_MODELS = 'all-proxy-models';
@@ -82,6 +83,14 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
     // A user's own key in a team is only for a team they belong to (or administer).
     const administers = p.role === 'proxy_admin' || p.adminOf?.teams.includes(team.team_id) || (team.organization_id && p.adminOf?.organizations.includes(team.organization_id));
     if (!administers && !memberTeams(p).includes(team.team_id)) throw forbidden(p, `create keys for team ${team.team_id}`);
+  };
+
+  /**
+   * A key's `metadata.logging` (LiteLLM's key-based logging) checked as a team callback is; who may
+   * set it is the field policy's (`partsSetBy`). Masked values sent back keep the stored ones.
+   */
+  const checkLogging = (p: Principal, fields: KeyFields, stored?: KeyRecord) => {
+    if (fields.metadata) fields.metadata = checkLoggingMetadata(fields.metadata, { allowEnvReferences: p.role === 'proxy_admin' }, stored?.metadata)!;
   };
 
   const keyParam = (body: Record<string, unknown>, route: string): string => {
@@ -168,6 +177,7 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
     if (parsed.newMasterKey !== undefined) throw KeyErrors.INVALID_FIELD({ field: 'new_master_key', reason: 'only for regenerating the master key: `key` is not the master key' }, { param: 'new_master_key' });
     const oldToken = tokenOf(named);
     const before = await managed(req, oldToken, 'regenerate this key');
+    checkLogging(req.principal!, parsed.fields, before);
     if (parsed.newKey !== undefined) await assertUsableChosenKey(parsed.newKey, 'new_key');
     const plain = parsed.newKey ?? generateKey();
     const token = hashKey(plain);
@@ -209,6 +219,7 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
         const p = req.principal!;
         const parsed = parseKeyRequest(req.body, '/key/generate');
         if (settings) applyKeyGenerateParams(parsed, settings.keyParams);
+        checkLogging(p, parsed.fields);
         // A non-admin's key is its own unless it says otherwise (and may say so only where it administers).
         if (p.role !== 'proxy_admin' && parsed.fields.user_id === undefined && p.userId) parsed.fields.user_id = p.userId;
         if (parsed.key !== undefined) await assertUsableChosenKey(parsed.key, 'key');
@@ -247,6 +258,7 @@ export function keyRoutes({ ctx, stores, invalidateKeys, audit: record, settings
         if (!parsed.key) throw KeyErrors.KEY_REQUIRED({ route: '/key/update', field: 'key' });
         const token = tokenOf(parsed.key);
         const before = await managed(req, token, 'update this key');
+        checkLogging(req.principal!, parsed.fields, before);
         const now = ctx.now();
         if (parsed.fields.key_alias !== undefined) await assertAliasFree(parsed.fields.key_alias, token);
         const patch: KeyFields & { updated_at: number } = { ...parsed.fields, ...expiryFrom(parsed.durationMs, now), ...resetFrom(parsed.fields, now), updated_at: now, updated_by: actorOf(req.principal!) };

@@ -96,6 +96,13 @@ export const ROUTE_ACCESS = {
   '/global/spend/reset': STAFF,
   '/budget/new': ADMIN,
   '/budget/info': VIEWERS,
+  // Team logging (team-callback-routes.ts): every caller reaches them, as in LiteLLM, so a team
+  // admin gets as far as the team check; the handler admits proxy admins and the team's admins.
+  '/team/{team_id}/callback': STAFF,
+  '/team/{team_id}/disable_logging': STAFF,
+  // A key checks its own logging settings (logging-health-routes.ts).
+  '/key/health': STAFF,
+  '/callbacks/list': VIEWERS,
 } satisfies Record<string, Role[]>;
 
 export type ManagementRoute = keyof typeof ROUTE_ACCESS;

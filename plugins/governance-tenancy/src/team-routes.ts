@@ -17,7 +17,8 @@ import { moveExtras, storedOnly, TEAM_DEFAULTS, TEAM_STORED } from './litellm-ex
 import { placeSecretManagerSettings, secretManagerSettings } from './team-secret-settings.js';
 import { assertFieldChanges, changedFields, settersAfter, TEAM_FIELDS, type Setters } from './field-policy.js';
 import { accessOf, actingRole, assertManage, assertRead, canRead, forbidden, type Target } from './rbac.js';
-import { mustFind, type TenancyDeps } from './tenancy-deps.js';
+import { mustFind, type Stores, type TenancyDeps } from './tenancy-deps.js';
+import { checkLoggingMetadata, maskLoggingSecrets } from './logging-callbacks.js';
 
 /** LiteLLM's NewTeamRequest / UpdateTeamRequest: null leaves a list or object as it is. */
 const FIELDS: Record<string, Check> = {
@@ -100,17 +101,22 @@ function authorizeTeamChange(p: Principal, before: Record<string, unknown>, fiel
   return settersAfter(role, TEAM_FIELDS, changed, setters);
 }
 
+/**
+ * Every field of LiteLLM_TeamTable: LiteLLM's defaults, then the stored extras, then the record.
+ * LiteLLM keeps a team's `guardrails` and `tags` in its metadata (new_team / update_team), so they
+ * show there. Logging credentials (`metadata.logging`, `callback_settings`) are shown masked.
+ */
+export const teamView = (stores: Stores) => async (t: TeamRecord) => ({
+  ...TEAM_DEFAULTS,
+  ...entityView(t),
+  metadata: maskLoggingSecrets({ ...t.metadata, ...(t.guardrails.length > 0 && { guardrails: t.guardrails }), ...(t.tags.length > 0 && { tags: t.tags }) }, 'secrets'),
+  members_with_roles: (await stores.members.teamMembers([t.team_id])).get(t.team_id) ?? [],
+});
+
 export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
   const { ctx, stores, audit, entityChanged, invalidateKeys } = deps;
 
-  // Every field of LiteLLM_TeamTable: LiteLLM's defaults, then the stored extras, then the record.
-  // LiteLLM keeps a team's `guardrails` and `tags` in its metadata (new_team / update_team), so they show there.
-  const view = async (t: TeamRecord) => ({
-    ...TEAM_DEFAULTS,
-    ...entityView(t),
-    metadata: { ...t.metadata, ...(t.guardrails.length > 0 && { guardrails: t.guardrails }), ...(t.tags.length > 0 && { tags: t.tags }) },
-    members_with_roles: (await stores.members.teamMembers([t.team_id])).get(t.team_id) ?? [],
-  });
+  const view = teamView(stores);
 
   const checkOrg = async (p: Principal, orgId: string | null | undefined) => {
     if (orgId) await mustFind(stores.organizations, orgId, 'organization_id');
@@ -190,6 +196,7 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         // LiteLLM makes the creator (the master key's user: default_user_id) an admin of the team.
         if (p.userId && !members.some((m) => m.user_id === p.userId)) members.push({ user_id: p.userId, role: 'admin' });
         placeSecretManagerSettings(fields, undefined);
+        if (fields.metadata !== undefined) fields.metadata = checkLoggingMetadata(fields.metadata, { allowEnvReferences: p.role === 'proxy_admin' });
         moveExtras(fields, TEAM_STORED, undefined);
         await checkOrg(p, fields.organization_id as string | null | undefined);
         const controls_set_by = authorizeTeamChange(p, blankTeam(), fields, { organizations: [fields.organization_id as string | null | undefined] });
@@ -223,6 +230,8 @@ export function teamRoutes(deps: TenancyDeps): RouteDefinition[] {
         const { input, fields } = parseFields(req.body, '/team/update', FIELDS, ['team_id']);
         const before = await managedTeam(req, requiredId(input, 'team_id'), 'update this team');
         placeSecretManagerSettings(fields, before.metadata);
+        // Logging settings checked as /team/{team_id}/callback checks them; masked values sent back keep the stored ones.
+        if (fields.metadata !== undefined) fields.metadata = checkLoggingMetadata(fields.metadata, { allowEnvReferences: p.role === 'proxy_admin' }, before.metadata);
         moveExtras(fields, TEAM_STORED, before);
         // Budgets, models, guardrails, blocking are the org's (or proxy admin's) call; a team admin renames.
         fields.controls_set_by = authorizeTeamChange(p, before, fields, teamTarget(before));

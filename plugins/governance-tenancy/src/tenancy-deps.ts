@@ -9,6 +9,7 @@ import { MembershipStore } from './membership-store.js';
 import { TenancyErrors } from './errors.js';
 import type { KeyGenerateParams } from './key-defaults.js';
 import type { VirtualKeySecrets } from './key-secrets.js';
+import { redactForAudit } from './logging-callbacks.js';
 
 export interface Stores {
   keys: KeyStore;
@@ -69,8 +70,9 @@ export function auditor(ctx: PluginContext): TenancyDeps['audit'] {
       action,
       objectType,
       objectId,
-      ...(before !== undefined && { before }),
-      ...(after !== undefined && { after }),
+      // Logging callback credentials (a key's or team's metadata) never reach the audit trail.
+      ...(before !== undefined && { before: redactForAudit(before) }),
+      ...(after !== undefined && { after: redactForAudit(after) }),
       ip: req.ip,
       requestId: req.requestId,
     });

@@ -1,8 +1,9 @@
 /**
  * LiteLLM's `prometheus` callback: `GET /metrics` (and `/metrics/`) in the Prometheus text format.
- * LiteLLM's metrics (names, help, labels as LiteLLM exposes them) are kept in a prom-client
- * registry of this plugin's own, updated in `onSpend` (off the request path), with the label
- * series capped per metric; the gateway's own registry is appended as `sluice_*` at scrape time.
+ * LiteLLM's metrics (names, help, labels as LiteLLM exposes them) are kept by this plugin,
+ * updated in `onSpend` (off the request path), with the label series capped per metric, and
+ * written by a prom-client registry of its own at scrape time; the gateway's own registry is
+ * appended as `sluice_*`.
  */
 import { definePlugin, type RouteDefinition } from '@sluice/plugin-sdk';
 import { BoundedMetrics } from './bounded-metrics.js';

@@ -1,10 +1,13 @@
 /**
  * One spend event (success or failure) → LiteLLM's metrics, as `PrometheusLogger`'s
  * `async_log_success_event`, `async_log_failure_event` and `async_post_call_failure_hook` record
- * them. Runs in `onSpend`, off the request path.
+ * them. Runs in `onSpend`, off the request path, for every call: the call's label values are read
+ * once into one key, and the series of every metric it touches are found through that key
+ * (call-series.ts), so a call with labels seen before allocates almost nothing.
  */
-import { budgetWindow, OPENAI_PATHS, type Endpoint, type LimitScope, type SpendEvent } from '@sluice/plugin-sdk';
+import { budgetWindow, litellmExceptionClass, OPENAI_PATHS, type Endpoint, type LimitScope, type SpendEvent } from '@sluice/plugin-sdk';
 import type { BoundedMetrics } from './bounded-metrics.js';
+import { CallSeriesCache } from './call-series.js';
 
 export interface SpendMetricsOptions {
   /** enable_end_user_cost_tracking_prometheus_only */
@@ -14,29 +17,8 @@ export interface SpendMetricsOptions {
   now: () => number;
 }
 
-/** LiteLLM's exception class names by HTTP status (litellm/exceptions.py). */
-const EXCEPTION_CLASS: Record<number, string> = {
-  400: 'BadRequestError',
-  401: 'AuthenticationError',
-  403: 'PermissionDeniedError',
-  404: 'NotFoundError',
-  408: 'Timeout',
-  422: 'UnprocessableEntityError',
-  429: 'RateLimitError',
-  500: 'InternalServerError',
-  502: 'APIConnectionError',
-  503: 'ServiceUnavailableError',
-  504: 'Timeout',
-};
-
-/** `Openai.RateLimitError` when the failure came from a deployment, as LiteLLM's `_get_exception_class_name`; else the bare class. */
-export function exceptionClass(event: SpendEvent): string {
-  // The budget plugin's refusals (BUDGET_*_EXCEEDED) are LiteLLM's BudgetExceededError.
-  if (event.errorCode?.startsWith('BUDGET_') && event.errorCode.endsWith('_EXCEEDED')) return 'BudgetExceededError';
-  const name = EXCEPTION_CLASS[event.httpStatus] ?? (event.httpStatus >= 500 ? 'APIError' : 'BadRequestError');
-  const provider = event.deployment?.provider;
-  return provider ? `${provider.charAt(0).toUpperCase()}${provider.slice(1)}.${name}` : name;
-}
+/** LiteLLM's exception class of a failed call (the SDK's, shared with the logging payload). */
+export const exceptionClass = litellmExceptionClass;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 
@@ -61,94 +43,128 @@ class ScopeSpend {
   }
 }
 
+/** Every label a call's metrics take, in the order of the call's key; custom labels follow. */
+const CALL_LABELS = [
+  'end_user', 'user', 'user_email', 'hashed_api_key', 'api_key_alias', 'team', 'team_alias', 'requested_model', 'model',
+  'litellm_model_name', 'model_group', 'model_id', 'api_base', 'api_provider', 'route', 'client_ip', 'status_code',
+  'exception_status', 'exception_class',
+] as const;
+const STATUS_LABELS_FROM = CALL_LABELS.indexOf('status_code');
+
 export class SpendMetrics {
-  readonly #m: BoundedMetrics;
   readonly #opts: SpendMetricsOptions;
   readonly #scopes = new ScopeSpend();
+  readonly #calls: CallSeriesCache;
+  /** The budget gauges' series by scope (kind, id, alias). */
+  readonly #budgetSeries: CallSeriesCache;
+  readonly #labelNames: readonly string[];
+  /** The custom labels' metadata paths, split once. */
+  readonly #customPaths: readonly (readonly string[])[];
+  /** This call's label values (undefined: the call has none, exported as "None"); reused, filled per call. */
+  readonly #values: (string | undefined)[];
 
   constructor(metrics: BoundedMetrics, opts: SpendMetricsOptions) {
-    this.#m = metrics;
     this.#opts = opts;
+    this.#calls = new CallSeriesCache(metrics);
+    this.#budgetSeries = new CallSeriesCache(metrics);
+    this.#labelNames = [...CALL_LABELS, ...opts.customLabels.map((c) => c.label)];
+    this.#customPaths = opts.customLabels.map((c) => c.field.replace(/^metadata\./, '').split('.'));
+    this.#values = new Array<string | undefined>(this.#labelNames.length).fill(undefined);
   }
 
   record(event: SpendEvent): void {
-    const bag = this.#labels(event);
-    const m = this.#m;
+    const now = this.#opts.now();
+    this.#fillValues(event);
+    const calls = this.#calls.get(this.#values.join('\u0000'), () => this.#bag());
     const totalS = Math.max(0, event.endedAt - event.startedAt) / 1000;
     const overheadS = Math.max(0, event.overheadMs) / 1000;
     const d = event.deployment;
-    m.inc('proxyTotalRequests', { ...bag, status_code: String(event.httpStatus) });
+    calls.inc('proxyTotalRequests', 1, now);
 
     if (event.status === 'failure') {
-      const failure = { ...bag, exception_status: String(event.httpStatus), exception_class: exceptionClass(event) };
-      m.inc('proxyFailedRequests', failure);
+      calls.inc('proxyFailedRequests', 1, now);
       if (d) {
-        m.inc('llmApiFailedRequests', failure);
-        m.inc('deploymentFailure', failure);
-        m.inc('deploymentTotal', failure);
-        m.set('deploymentState', bag, 1); // LiteLLM: a failed LLM API call marks a partial outage
+        calls.inc('llmApiFailedRequests', 1, now);
+        calls.inc('deploymentFailure', 1, now);
+        calls.inc('deploymentTotal', 1, now);
+        calls.set('deploymentState', 1, now); // LiteLLM: a failed LLM API call marks a partial outage
       }
       return;
     }
 
     const u = event.usage;
-    m.inc('requests', bag);
-    m.inc('spend', bag, event.cost > 0 ? event.cost : 0);
-    m.inc('totalTokens', bag, u.total_tokens || 0);
-    m.inc('inputTokens', bag, u.prompt_tokens || 0);
-    m.inc('outputTokens', bag, u.completion_tokens || 0);
-    m.observe('requestTotalLatency', bag, totalS);
+    calls.inc('requests', 1, now);
+    calls.inc('spend', event.cost > 0 ? event.cost : 0, now);
+    calls.inc('totalTokens', u.total_tokens || 0, now);
+    calls.inc('inputTokens', u.prompt_tokens || 0, now);
+    calls.inc('outputTokens', u.completion_tokens || 0, now);
+    calls.observe('requestTotalLatency', totalS, now);
     if (event.cacheHit === true) {
-      m.inc('cacheHits', bag);
-      m.inc('cachedTokens', bag, u.total_tokens || 0);
+      calls.inc('cacheHits', 1, now);
+      calls.inc('cachedTokens', u.total_tokens || 0, now);
     } else if (event.cacheHit === false) {
-      m.inc('cacheMisses', bag);
+      calls.inc('cacheMisses', 1, now);
     }
     if (d && event.cacheHit !== true) {
       const apiS = Math.max(0, totalS - overheadS);
-      m.observe('llmApiLatency', bag, apiS);
-      if (event.stream && event.firstTokenAt !== undefined) m.observe('llmApiTimeToFirstToken', bag, Math.max(0, event.firstTokenAt - event.startedAt) / 1000);
-      m.observe('overheadLatency', bag, overheadS);
-      m.inc('deploymentSuccess', bag);
-      m.inc('deploymentTotal', bag);
-      if (u.completion_tokens > 0) m.observe('deploymentLatencyPerOutputToken', bag, apiS / u.completion_tokens);
-      m.set('deploymentState', bag, 0);
+      calls.observe('llmApiLatency', apiS, now);
+      if (event.stream && event.firstTokenAt !== undefined) calls.observe('llmApiTimeToFirstToken', Math.max(0, event.firstTokenAt - event.startedAt) / 1000, now);
+      calls.observe('overheadLatency', overheadS, now);
+      calls.inc('deploymentSuccess', 1, now);
+      calls.inc('deploymentTotal', 1, now);
+      if (u.completion_tokens > 0) calls.observe('deploymentLatencyPerOutputToken', apiS / u.completion_tokens, now);
+      calls.set('deploymentState', 0, now);
     }
-    this.#budgets(event);
+    if (event.scopes.length > 0) this.#budgets(event, now);
   }
 
-  /** Every label any metric takes, for this call; each metric picks its own. */
-  #labels(event: SpendEvent): Record<string, string> {
+  /** Every label any metric takes, for this call, in CALL_LABELS order; each metric picks its own. */
+  #fillValues(event: SpendEvent): void {
     const p = event.principal;
-    const meta = p.metadata ?? {};
+    const meta = p.metadata;
     const d = event.deployment;
+    const v = this.#values;
+    v[0] = this.#opts.endUser ? str(event.user) : undefined;
+    v[1] = str(p.userId);
+    v[2] = meta === undefined ? undefined : str(meta.user_email);
+    v[3] = str(p.keyHash);
+    v[4] = str(p.keyAlias);
+    v[5] = str(p.teamId);
+    v[6] = meta === undefined ? undefined : str(meta.team_alias);
+    v[7] = str(event.model);
+    v[8] = v[9] = str(d?.model ?? event.model);
+    v[10] = str(d?.modelName ?? event.model);
+    v[11] = str(d?.id);
+    v[12] = str(d?.apiBase);
+    v[13] = str(d?.provider);
+    v[14] = (OPENAI_PATHS as Record<string, string>)[event.endpoint as Endpoint] ?? `/${event.endpoint}`;
+    v[15] = str(event.ip);
+    v[16] = String(event.httpStatus);
+    const failed = event.status === 'failure';
+    v[17] = failed ? v[16] : undefined;
+    v[18] = failed ? exceptionClass(event) : undefined;
+    for (let i = 0; i < this.#customPaths.length; i++) v[CALL_LABELS.length + i] = str(metadataValue(event, this.#customPaths[i]!));
+  }
+
+  /**
+   * The call's labels as an object, made once per distinct label set. A custom label named like a
+   * built-in one wins when it has a value, except over the status labels (set per metric before).
+   */
+  #bag(): Record<string, string> {
     const bag: Record<string, string> = {};
-    const put = (name: string, v: unknown) => {
-      const s = str(v);
-      if (s !== undefined) bag[name] = s;
-    };
-    if (this.#opts.endUser) put('end_user', event.user);
-    put('user', p.userId);
-    put('user_email', meta.user_email);
-    put('hashed_api_key', p.keyHash);
-    put('api_key_alias', p.keyAlias);
-    put('team', p.teamId);
-    put('team_alias', meta.team_alias);
-    put('requested_model', event.model);
-    put('model', d?.model ?? event.model);
-    put('litellm_model_name', d?.model ?? event.model);
-    put('model_group', d?.modelName ?? event.model);
-    put('model_id', d?.id);
-    put('api_base', d?.apiBase);
-    put('api_provider', d?.provider);
-    put('route', (OPENAI_PATHS as Record<string, string>)[event.endpoint as Endpoint] ?? `/${event.endpoint}`);
-    put('client_ip', event.ip);
-    for (const { field, label } of this.#opts.customLabels) put(label, metadataValue(event, field));
+    const names = this.#labelNames;
+    for (let i = 0; i < names.length; i++) {
+      const value = this.#values[i];
+      if (value !== undefined) bag[names[i]!] = value;
+    }
+    for (let i = STATUS_LABELS_FROM; i < CALL_LABELS.length; i++) {
+      const value = this.#values[i];
+      if (value !== undefined) bag[names[i]!] = value;
+    }
     return bag;
   }
 
-  #budgets(event: SpendEvent): void {
-    const now = this.#opts.now();
+  #budgets(event: SpendEvent, now: number): void {
     const p = event.principal;
     for (const scope of event.scopes) {
       if (scope.kind !== 'key' && scope.kind !== 'team' && scope.kind !== 'user') continue;
@@ -161,28 +177,29 @@ export class SpendMetrics {
       const remaining = max + temp - spent;
       const hours = window ? Math.max(0, window.end - now) / 3_600_000 : undefined;
       if (scope.kind === 'key') {
-        const labels = { hashed_api_key: scope.id, api_key_alias: scope.alias ?? p.keyAlias ?? 'None' };
-        this.#m.set('remainingKeyBudget', labels, remaining);
-        this.#m.set('keyMaxBudget', labels, max + temp);
-        if (hours !== undefined) this.#m.set('keyBudgetRemainingHours', labels, hours);
+        const alias = scope.alias ?? p.keyAlias ?? 'None';
+        const s = this.#budgetSeries.get(`key\u0000${scope.id}\u0000${alias}`, () => ({ hashed_api_key: scope.id, api_key_alias: alias }));
+        s.set('remainingKeyBudget', remaining, now);
+        s.set('keyMaxBudget', max + temp, now);
+        if (hours !== undefined) s.set('keyBudgetRemainingHours', hours, now);
       } else if (scope.kind === 'team') {
-        const labels = { team: scope.id, team_alias: scope.alias ?? str(p.metadata?.team_alias) ?? 'None' };
-        this.#m.set('remainingTeamBudget', labels, remaining);
-        this.#m.set('teamMaxBudget', labels, max + temp);
-        if (hours !== undefined) this.#m.set('teamBudgetRemainingHours', labels, hours);
+        const alias = scope.alias ?? str(p.metadata?.team_alias) ?? 'None';
+        const s = this.#budgetSeries.get(`team\u0000${scope.id}\u0000${alias}`, () => ({ team: scope.id, team_alias: alias }));
+        s.set('remainingTeamBudget', remaining, now);
+        s.set('teamMaxBudget', max + temp, now);
+        if (hours !== undefined) s.set('teamBudgetRemainingHours', hours, now);
       } else {
-        const labels = { user: scope.id };
-        this.#m.set('remainingUserBudget', labels, remaining);
-        this.#m.set('userMaxBudget', labels, max + temp);
-        if (hours !== undefined) this.#m.set('userBudgetRemainingHours', labels, hours);
+        const s = this.#budgetSeries.get(`user\u0000${scope.id}`, () => ({ user: scope.id }));
+        s.set('remainingUserBudget', remaining, now);
+        s.set('userMaxBudget', max + temp, now);
+        if (hours !== undefined) s.set('userBudgetRemainingHours', hours, now);
       }
     }
   }
 }
 
-/** `metadata.foo.bar` from the request's metadata, else the key's own metadata, else the team's. */
-function metadataValue(event: SpendEvent, field: string): unknown {
-  const path = field.replace(/^metadata\./, '').split('.');
+/** `metadata.foo.bar` (as its path `foo`, `bar`) from the request's metadata, else the key's own metadata, else the team's. */
+function metadataValue(event: SpendEvent, path: readonly string[]): unknown {
   const meta = event.principal.metadata ?? {};
   for (const root of [event.metadata, meta.metadata, meta.team_metadata]) {
     let v: unknown = root;

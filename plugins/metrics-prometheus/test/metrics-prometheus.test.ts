@@ -296,6 +296,48 @@ describe('metrics-prometheus: require_auth_for_metrics_endpoint, end_user, serie
   });
 });
 
+describe('metrics-prometheus: series cap and TTL over repeated label sets', () => {
+  let upstream: FakeUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    upstream = await fakeLlm();
+    gw = await startGateway(
+      config(upstream.url, { enable_end_user_cost_tracking_prometheus_only: true, prometheus_metrics_max_series_per_metric: 1, prometheus_metrics_ttl_seconds: 2 }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  // The plugin reuses a label set's series across calls: an expired series must come back when
+  // its labels are seen again, and a label set the cap dropped must be admitted once room is freed.
+  it('counts every dropped update, and re-admits label sets after the TTL frees room', async () => {
+    const read = async () => samples((await call(gw.url, '/metrics', null)).text);
+    const requests = async (user: string) => find(await read(), 'litellm_requests_metric_total', { end_user: user })[0]?.value;
+    const dropped = async () => find(await read(), 'sluice_prometheus_series_dropped_total', { metric: 'litellm_requests_metric_total' })[0]?.value ?? 0;
+    const chat = async (user: string) => expect((await call(gw.url, '/v1/chat/completions', MASTER_KEY, CHAT('gpt-4o-mini', { user }))).status).toBe(200);
+
+    await chat('a');
+    await until(async () => (await requests('a')) === 1);
+    await chat('b');
+    await chat('b');
+    await until(async () => (await dropped()) === 2);
+    expect(await requests('b')).toBeUndefined();
+
+    await new Promise((r) => setTimeout(r, 2_300)); // a is idle past the TTL: the next scrape removes it
+    expect(find(await read(), 'litellm_requests_metric_total')).toHaveLength(0);
+    await chat('b');
+    await until(async () => (await requests('b')) === 1);
+    await chat('a'); // the cap is full again (b): a's update is dropped and counted, not lost in a stale series
+    await until(async () => (await dropped()) === 3);
+    expect(await requests('a')).toBeUndefined();
+    expect(await requests('b')).toBe(1);
+  }, 30_000);
+});
+
 describe('BoundedMetrics', () => {
   it('admits known series past the cap, drops and counts new ones, expires them after the TTL', async () => {
     let now = 1_000;

@@ -68,7 +68,7 @@ export function createAnthropicAdapter({ http, deployment, apiKey, defaultMaxTok
       const body = toAnthropicRequest(req.body, req.stream, requestOptions);
       const res = await http.request(target, {
         method: 'POST',
-        headers: req.stream ? streamHeaders : headers,
+        headers: req.headers ? { ...req.headers, ...(req.stream ? streamHeaders : headers) } : req.stream ? streamHeaders : headers,
         body: JSON.stringify(body),
         signal: req.signal,
         headersTimeoutMs: deployment.timeoutMs,

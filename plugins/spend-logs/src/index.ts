@@ -55,12 +55,14 @@ export default definePlugin<SpendLogsConfig>({
     // store_prompts_in_spend_logs: a preCall only then, so other gateways pay nothing for it.
     const maxString = Number(config.max_string_length_prompt_in_db ?? DEFAULT_MAX_STRING_LENGTH);
     const prompts = truthy(config.store_prompts_in_spend_logs)
-      ? new PromptRecorder(Number.isInteger(maxString) && maxString >= 0 ? maxString : DEFAULT_MAX_STRING_LENGTH)
+      ? new PromptRecorder(Number.isInteger(maxString) && maxString >= 0 ? maxString : DEFAULT_MAX_STRING_LENGTH, {
+          turnOffMessageLogging: ctx.settings.litellm_settings.turn_off_message_logging === true,
+        })
       : undefined;
 
     return {
       async onSpend(event) {
-        writer.push(withoutSecretValues(spendLogRow(event, prompts?.take(event.requestId)), ctx.secrets.scrub));
+        writer.push(withoutSecretValues(spendLogRow(event, prompts?.take(event.requestId, event.requestBody?.())), ctx.secrets.scrub));
       },
       ...(prompts && {
         async preCall(call: CallContext) {

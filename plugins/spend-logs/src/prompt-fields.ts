@@ -10,7 +10,7 @@
  * `... (litellm_truncated skipped N chars) ...`. Fields named like credentials are dropped; the
  * row's text columns are scrubbed of secret values like every other column (spend-row.ts).
  */
-import type { CallContext, FinalResponse, JsonObject } from '@sluice/plugin-sdk';
+import { cutString, cutStrings, REDACTED_CONTENT, ResponseRecorder, type CallContext, type JsonObject } from '@sluice/plugin-sdk';
 import type { StoredPrompt } from './spend-row.js';
 
 /** LiteLLM's default MAX_STRING_LENGTH_PROMPT_IN_DB. */
@@ -20,57 +20,53 @@ const MAX_FIELD_CHARS = 1 << 20;
 /** Calls noted and not yet logged; a call whose spend event never comes is dropped past this. */
 const MAX_PENDING = 10_000;
 
-/** Request-body fields that carry credentials (a client may pass a provider key in the body). */
-const CREDENTIAL_FIELD = /^(api_key|apikey|api_token|access_token|authorization|aws_access_key_id|aws_secret_access_key|aws_session_token|vertex_credentials)$|secret|password|credential/i;
-
-interface Pending {
-  body: JsonObject;
-  /** The response as JSON text, or (a cache hit) the answer itself. */
-  response?: string | JsonObject;
+export interface PromptRedaction {
+  /** LiteLLM's `turn_off_message_logging`: messages and response stored as `redacted-by-litellm`. */
+  turnOffMessageLogging?: boolean;
 }
 
 export class PromptRecorder {
-  private readonly pending = new Map<string, Pending>();
+  /** Bodies of calls noted and not yet logged (the event's own body wins when it carries one). */
+  private readonly bodies = new Map<string, JsonObject>();
+  private readonly responses = new ResponseRecorder(MAX_PENDING);
 
-  constructor(private readonly maxString: number) {}
+  constructor(
+    private readonly maxString: number,
+    private readonly redaction: PromptRedaction = {},
+  ) {}
 
-  /** preCall: note the body; ask for the final response (after any other plugin that asked). */
+  /** preCall: note the body; ask for the final response as the client got it (ResponseRecorder). */
   note(call: CallContext): void {
-    if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
-    const entry: Pending = { body: call.body };
-    if (call.answer) entry.response = call.answer.response;
-    this.pending.set(call.requestId, entry);
-    const before = call.onFinalResponse;
-    const mine = (final: FinalResponse) => {
-      entry.response = final.text;
-    };
-    call.onFinalResponse = before
-      ? (final) => {
-          mine(final);
-          before(final);
-        }
-      : mine;
+    if (this.bodies.size >= MAX_PENDING) this.bodies.delete(this.bodies.keys().next().value!);
+    this.bodies.set(call.requestId, call.body);
+    this.responses.note(call);
   }
 
   /** onSpend: the stored fields of the call, once; undefined for a call never noted. */
-  take(requestId: string): StoredPrompt | undefined {
-    const entry = this.pending.get(requestId);
-    if (!entry) return undefined;
-    this.pending.delete(requestId);
-    const body = entry.body;
-    const messages = body.messages ?? body.input ?? body.prompt;
-    let response: unknown = entry.response;
-    if (typeof response === 'string') {
+  take(requestId: string, finalBody?: Readonly<JsonObject>): StoredPrompt | undefined {
+    const noted = this.bodies.get(requestId);
+    const answer = this.responses.take(requestId);
+    if (!noted) return undefined;
+    this.bodies.delete(requestId);
+    // The body after every preCall plugin (the event's), so a later guardrail's redaction is stored.
+    const body = finalBody ?? noted;
+    const metadata = (body.metadata && typeof body.metadata === 'object' ? body.metadata : {}) as Record<string, unknown>;
+    const maskInput = this.redaction.turnOffMessageLogging === true || metadata.mask_input === true;
+    const maskOutput = this.redaction.turnOffMessageLogging === true || metadata.mask_output === true;
+    const messages = maskInput ? REDACTED_CONTENT : (body.messages ?? body.input ?? body.prompt);
+    let response: unknown = maskOutput ? REDACTED_CONTENT : answer;
+    if (typeof response === 'string' && !maskOutput) {
       try {
         response = JSON.parse(response) as unknown;
       } catch {
         // not JSON: stored as the text it is
       }
     }
+    const request = maskInput ? { ...body, ...(body.messages !== undefined && { messages: REDACTED_CONTENT }), ...(body.input !== undefined && { input: REDACTED_CONTENT }), ...(body.prompt !== undefined && { prompt: REDACTED_CONTENT }) } : body;
     return {
       messages: this.json(messages === undefined ? {} : messages),
       response: this.json(response === undefined ? {} : response),
-      proxy_server_request: this.json(body),
+      proxy_server_request: this.json(request),
     };
   }
 
@@ -80,27 +76,6 @@ export class PromptRecorder {
   }
 }
 
-/** A copy with long strings cut and credential fields dropped; cut at a depth no request reaches. */
-export function sanitize(value: unknown, max: number, depth: number): unknown {
-  if (typeof value === 'string') return value.length > max ? cut(value, max) : value;
-  if (depth > 32) return '[truncated]';
-  if (Array.isArray(value)) return value.map((v) => sanitize(v, max, depth + 1));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) {
-      if (k === '__proto__' || CREDENTIAL_FIELD.test(k)) continue;
-      out[k] = sanitize((value as Record<string, unknown>)[k], max, depth + 1);
-    }
-    return out;
-  }
-  return value;
-}
-
-/** LiteLLM's cut: the first 35% and the last 65% of `max`, the skipped count between. */
-export function cut(value: string, max: number): string {
-  const start = Math.floor(max * 0.35);
-  const end = Math.floor(max * 0.65);
-  const skipped = value.length - (start + end);
-  // slice(-0) would keep the whole string: with no tail to keep, keep none.
-  return `${value.slice(0, start)}... (litellm_truncated skipped ${skipped} chars) ...${end > 0 ? value.slice(-end) : ''}`;
-}
+/** The SDK's cut of logged content (LiteLLM's), under the names this plugin's tests use. */
+export const sanitize = cutStrings;
+export const cut = cutString;

@@ -41,4 +41,27 @@ describe('store_prompts_in_spend_logs fields', () => {
     call.onFinalResponse!({ text: '{}', streamed: true, deployment: {} as never, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } });
     expect(seen).toEqual(['{}']);
   });
+
+  it("stores what the client got and the body after the guardrails, and honours turn_off_message_logging / mask_input", () => {
+    const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    const rec = new PromptRecorder(100);
+    const call = { requestId: 'r3', body: { messages: [{ role: 'user', content: 'sk-original' }] } } as never as Parameters<PromptRecorder['note']>[0];
+    rec.note(call);
+    call.onFinalResponse!({ text: '{"a":"secret-answer"}', sent: '{"a":"[REDACTED]"}', streamed: false, deployment: {} as never, usage });
+    const stored = rec.take('r3', { messages: [{ role: 'user', content: '[REDACTED]' }] })!;
+    expect(stored.response).toBe('{"a":"[REDACTED]"}');
+    expect(stored.messages).toBe('[{"role":"user","content":"[REDACTED]"}]');
+
+    const off = new PromptRecorder(100, { turnOffMessageLogging: true });
+    const c2 = { requestId: 'r4', body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } } as never as Parameters<PromptRecorder['note']>[0];
+    off.note(c2);
+    c2.onFinalResponse!({ text: '{"a":1}', streamed: false, deployment: {} as never, usage });
+    expect(off.take('r4')).toEqual({ messages: '"redacted-by-litellm"', response: '"redacted-by-litellm"', proxy_server_request: '{"model":"m","messages":"redacted-by-litellm"}' });
+
+    const masked = new PromptRecorder(100);
+    const c3 = { requestId: 'r5', body: { messages: [{ role: 'user', content: 'hi' }], metadata: { mask_input: true } } } as never as Parameters<PromptRecorder['note']>[0];
+    masked.note(c3);
+    c3.onFinalResponse!({ text: '{"a":1}', streamed: false, deployment: {} as never, usage });
+    expect(masked.take('r5')!.response).toBe('{"a":1}');
+  });
 });

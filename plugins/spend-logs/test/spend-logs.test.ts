@@ -280,7 +280,7 @@ for (const backend of DATABASE_BACKENDS) {
       }
       await until(async () => (await logCount()) === before + 40, 30_000);
       // The line is logged once the write's promise settles, a moment after its rows are visible.
-      await until(async () => gw.logs.some((l) => l.includes('database writes recovered')));
+      await until(async () => gw.logs.some((l) => l.includes('writes to the database recovered')));
       const [outage] = (await db.knex('sluice_spend_daily_tags').where('tag', 'outage').sum({ n: 'api_requests' })) as Json[];
       expect(num(outage.n)).toBe(40);
     }, 60_000);
