@@ -159,6 +159,14 @@ describe('loggingTargets', () => {
     expect(loggingTargets(off, { names, settings: settings({ callbacks: ['langfuse'], allow_dynamic_callback_disabling: false }) })).toHaveLength(1);
   });
 
+  it("an empty metadata.logging (a team's last callback removed) brings the gateway's logging back; disable_logging does not", () => {
+    const teamEvent = (meta: Record<string, unknown>) => event({ principal: { ...event().principal, metadata: { team_metadata: meta } } });
+    const s = settings({ callbacks: ['langfuse'] });
+    expect(loggingTargets(teamEvent({ logging: [] }), { names, settings: s })).toEqual([{ source: 'global', id: 'global' }]);
+    const disabled = { logging: [], callback_settings: { success_callback: [], failure_callback: [], callback_vars: {} } };
+    expect(loggingTargets(teamEvent(disabled), { names, settings: s })).toEqual([]);
+  });
+
   it('uses default_team_settings for a team without its own', () => {
     const s = settings({ default_team_settings: [{ team_id: 't1', success_callback: ['langfuse'], langfuse_public_key: 'pk-d' }] });
     expect(loggingTargets(event(), { names, settings: s })).toEqual([{ source: 'default_team', id: 'default_team:t1', vars: { langfuse_public_key: 'pk-d' } }]);

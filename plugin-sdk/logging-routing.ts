@@ -15,8 +15,9 @@
  * (for either event, as LiteLLM applies a party's `callback_vars` to every call) goes to the
  * party's destination with its `callback_vars` (its own Langfuse project) instead of the global
  * one, so team A's calls never reach team B's destination nor the operator's project of that
- * integration. A key's or team's stored lists that are both empty (what `disable_logging` writes,
- * or `metadata.logging: []`) are the GDPR opt-out: that party's calls reach no integration at all.
+ * integration. A team's `callback_settings` with both lists stored empty (what `disable_logging`
+ * writes) is the GDPR opt-out: that team's calls reach no integration at all. An empty
+ * `metadata.logging` list is not (removing a party's last callback leaves one).
  */
 import type { SpendEvent } from './hook-contexts.js';
 import type { GatewaySettings } from './capabilities.js';
@@ -81,6 +82,17 @@ export function listsFromLoggingEntries(entries: unknown): CallbackLists | undef
   return { success, failure, vars };
 }
 
+/**
+ * A `metadata.logging` list that names at least one callback. An empty list is no opt-out: it is
+ * what removing a party's last callback leaves (`DELETE /team/{id}/callback/{name}`), which must
+ * bring the gateway's logging back, not silence it. The opt-out is `callback_settings` with both
+ * lists stored empty, as `POST /team/{id}/disable_logging` (LiteLLM's and this gateway's) writes it.
+ */
+function entriesIfAny(entries: unknown): CallbackLists | undefined {
+  const lists = listsFromLoggingEntries(entries);
+  return lists && (lists.success.size > 0 || lists.failure.size > 0) ? lists : undefined;
+}
+
 /** A team's `metadata.callback_settings` (LiteLLM's TeamCallbackMetadata) → lists. */
 export function listsFromCallbackSettings(settings: unknown): CallbackLists | undefined {
   const s = obj(settings);
@@ -109,12 +121,12 @@ function listsFromDefaultTeamSettings(settings: Readonly<GatewaySettings>, teamI
 export function callerLogging(event: Pick<SpendEvent, 'principal'>, settings: Readonly<GatewaySettings>): { source: LoggingTarget['source']; owner: string; lists: CallbackLists } | undefined {
   const pm = event.principal.metadata ?? {};
   const keyMeta = obj(pm.metadata);
-  const keyLists = listsFromLoggingEntries(keyMeta?.logging);
+  const keyLists = entriesIfAny(keyMeta?.logging);
   if (keyLists) return { source: 'key', owner: event.principal.keyHash ?? event.principal.id, lists: keyLists };
   const teamId = event.principal.teamId;
   if (teamId === undefined) return undefined;
   const teamMeta = obj(pm.team_metadata);
-  const teamLists = listsFromLoggingEntries(teamMeta?.logging) ?? listsFromCallbackSettings(teamMeta?.callback_settings);
+  const teamLists = entriesIfAny(teamMeta?.logging) ?? listsFromCallbackSettings(teamMeta?.callback_settings);
   if (teamLists) return { source: 'team', owner: teamId, lists: teamLists };
   const defaults = listsFromDefaultTeamSettings(settings, teamId);
   if (defaults) return { source: 'default_team', owner: teamId, lists: defaults };
@@ -192,4 +204,36 @@ export async function resolveCallbackVars(
     }
   }
   return out;
+}
+
+/**
+ * What a team's or key's destination resolves to (its `callback_vars` with references read),
+ * cached per target for `ttlMs` so a reference is read again after a rotation, at most `max`
+ * entries. A failed resolution is logged once per attempt and answers undefined (not sent).
+ */
+export class TargetResolutions<T> {
+  private readonly entries = new Map<string, { at: number; value: Promise<T | undefined> }>();
+
+  constructor(
+    private readonly resolve: (vars: Readonly<Record<string, string>>) => Promise<T | undefined>,
+    private readonly onError: (target: LoggingTarget, err: unknown) => void,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = 60_000,
+    private readonly max = 1000,
+  ) {}
+
+  /** The resolved destination of a target that has vars. */
+  get(target: LoggingTarget & { vars: Readonly<Record<string, string>> }): Promise<T | undefined> {
+    const key = `${target.id}\n${JSON.stringify(target.vars)}`;
+    const now = this.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    const value = this.resolve(target.vars).catch((err: unknown) => {
+      this.onError(target, err);
+      return undefined;
+    });
+    this.entries.set(key, { at: now, value });
+    return value;
+  }
 }

@@ -6,7 +6,7 @@
  * destination's LogDelivery. Nothing here waits on Langfuse.
  */
 import { CredentialDeliveryPool } from '@sluice/plugin-sdk/node';
-import { definePlugin, loggingTargets, resolveCallbackVars, ResponseRecorder, standardLoggingPayload, type LoggingTarget } from '@sluice/plugin-sdk';
+import { definePlugin, loggingTargets, resolveCallbackVars, ResponseRecorder, standardLoggingPayload, TargetResolutions, type LoggingTarget } from '@sluice/plugin-sdk';
 import type { LoggingLangfuseConfig } from './config.generated.js';
 import { ingestionSender, normalizeHost, type LangfuseCredentials } from './ingestion-client.js';
 import { langfuseEvents, type IngestionEvent } from './langfuse-events.js';
@@ -58,7 +58,6 @@ export default definePlugin<LoggingLangfuseConfig>({
     // Opened now rather than at the first call, so a backlog spilled by the last run is replayed at start.
     if (globalCreds) pool.get({ targetId: 'global', creds: globalCreds });
     const recorder = new ResponseRecorder();
-    const resolved = new Map<string, { at: number; creds: Promise<LangfuseCredentials | undefined> }>();
     let warnedNoCreds = false;
 
     /** A team's or key's vars → its credentials; missing values fall back to the gateway's (LiteLLM reads the env for what a dynamic param leaves unset). */
@@ -74,19 +73,14 @@ export default definePlugin<LoggingLangfuseConfig>({
       return { host: ownHost, publicKey, secretKey };
     }
 
+    const resolved = new TargetResolutions<LangfuseCredentials>(
+      credsOf,
+      (target, err) => ctx.log.warn({ target: target.id, err: ctx.secrets.scrub(String((err as Error)?.message ?? err)) }, 'langfuse: could not resolve callback_vars'),
+      () => ctx.now(),
+      VARS_TTL_MS,
+    );
     function credentials(target: LoggingTarget): Promise<LangfuseCredentials | undefined> {
-      if (!target.vars) return Promise.resolve(globalCreds);
-      const key = `${target.id}\n${JSON.stringify(target.vars)}`;
-      const now = ctx.now();
-      const hit = resolved.get(key);
-      if (hit && now - hit.at < VARS_TTL_MS) return hit.creds;
-      if (resolved.size >= 1000) resolved.delete(resolved.keys().next().value!);
-      const creds = credsOf(target.vars).catch((err: unknown) => {
-        ctx.log.warn({ target: target.id, err: ctx.secrets.scrub(String((err as Error)?.message ?? err)) }, 'langfuse: could not resolve callback_vars');
-        return undefined;
-      });
-      resolved.set(key, { at: now, creds });
-      return creds;
+      return target.vars ? resolved.get({ ...target, vars: target.vars }) : Promise.resolve(globalCreds);
     }
 
     return {

@@ -5,7 +5,7 @@
  * (LANGSMITH_SAMPLING_RATE), and queues one run on that destination's LogDelivery.
  */
 import { CredentialDeliveryPool } from '@sluice/plugin-sdk/node';
-import { definePlugin, loggingTargets, resolveCallbackVars, ResponseRecorder, standardLoggingPayload, type LoggingTarget } from '@sluice/plugin-sdk';
+import { definePlugin, loggingTargets, resolveCallbackVars, ResponseRecorder, standardLoggingPayload, TargetResolutions, type LoggingTarget } from '@sluice/plugin-sdk';
 import type { LoggingLangsmithConfig } from './config.generated.js';
 import { langsmithRun, type LangsmithRun } from './langsmith-run.js';
 import { normalizeBaseUrl, runsSender, type LangsmithCredentials } from './runs-client.js';
@@ -66,7 +66,6 @@ export default definePlugin<LoggingLangsmithConfig>({
     // Opened now rather than at the first call, so a backlog spilled by the last run is replayed at start.
     if (globalDest) pool.get({ targetId: 'global', creds: globalDest });
     const recorder = new ResponseRecorder();
-    const resolved = new Map<string, { at: number; dest: Promise<Destination | undefined> }>();
     let warnedNoKey = false;
 
     /** A team's or key's vars → its destination; unset values are the gateway's, but the gateway's key never goes to a base URL the team chose. */
@@ -85,19 +84,14 @@ export default definePlugin<LoggingLangsmithConfig>({
       };
     }
 
+    const resolved = new TargetResolutions<Destination>(
+      destinationOf,
+      (target, err) => ctx.log.warn({ target: target.id, err: ctx.secrets.scrub(String((err as Error)?.message ?? err)) }, 'langsmith: could not resolve callback_vars'),
+      () => ctx.now(),
+      VARS_TTL_MS,
+    );
     function destination(target: LoggingTarget): Promise<Destination | undefined> {
-      if (!target.vars) return Promise.resolve(globalDest);
-      const key = `${target.id}\n${JSON.stringify(target.vars)}`;
-      const now = ctx.now();
-      const hit = resolved.get(key);
-      if (hit && now - hit.at < VARS_TTL_MS) return hit.dest;
-      if (resolved.size >= 1000) resolved.delete(resolved.keys().next().value!);
-      const dest = destinationOf(target.vars).catch((err: unknown) => {
-        ctx.log.warn({ target: target.id, err: ctx.secrets.scrub(String((err as Error)?.message ?? err)) }, 'langsmith: could not resolve callback_vars');
-        return undefined;
-      });
-      resolved.set(key, { at: now, dest });
-      return dest;
+      return target.vars ? resolved.get({ ...target, vars: target.vars }) : Promise.resolve(globalDest);
     }
 
     return {
