@@ -132,7 +132,8 @@ const CALL_TYPES: Record<CallEndpoint, string> = {
   audio_speech: 'aspeech',
   moderation: 'amoderation',
   pass_through_endpoint: 'pass_through_endpoint',
-  batch: 'acreate_batch',
+  // A batch's spend is recorded when its results are retrieved and priced, as LiteLLM logs it.
+  batch: 'aretrieve_batch',
 };
 
 /** LiteLLM's call type for an endpoint (`chat` → `acompletion`). */

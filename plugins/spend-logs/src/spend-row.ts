@@ -1,5 +1,5 @@
 /** A spend event as the row stored in the log (and, as JSON, in the writer's spill file). */
-import type { Endpoint, SpendEvent } from '@sluice/plugin-sdk';
+import { litellmCallType, type SpendEvent } from '@sluice/plugin-sdk';
 
 export interface SpendLogRow {
   request_id: string;
@@ -46,24 +46,6 @@ export interface SpendLogRow {
   proxy_server_request: string | null;
 }
 
-/** LiteLLM's call_type names. */
-const CALL_TYPE: Record<Endpoint | 'batch', string> = {
-  chat: 'acompletion',
-  completions: 'atext_completion',
-  embeddings: 'aembedding',
-  rerank: 'arerank',
-  responses: 'aresponses',
-  messages: 'anthropic_messages',
-  count_tokens: 'acount_tokens',
-  image_generation: 'aimage_generation',
-  image_edit: 'aimage_edit',
-  image_variation: 'aimage_variation',
-  audio_transcription: 'atranscription',
-  audio_translation: 'atranslation',
-  audio_speech: 'aspeech',
-  moderation: 'amoderation',
-  batch: 'aretrieve_batch',
-};
 
 /** Field names whose values are never stored, whatever a client puts in `metadata`. */
 const SECRET_NAME = /key|token|secret|password|passwd|authorization|credential|cookie/i;
@@ -138,7 +120,7 @@ export function spendLogRow(e: Readonly<SpendEvent>, stored?: StoredPrompt): Spe
   const total = Math.round(nonNegative(e.usage?.total_tokens)) || prompt + completion;
   return {
     request_id: e.requestId,
-    call_type: CALL_TYPE[e.endpoint as Endpoint | 'batch'] ?? e.endpoint, // `pass_through_endpoint` is its own call type
+    call_type: litellmCallType(e.endpoint), // the SDK's names, shared with every logging integration
     api_key: p.keyHash ?? '',
     key_alias: p.keyAlias ?? null,
     user_id: p.userId ?? null,
