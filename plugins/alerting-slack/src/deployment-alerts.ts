@@ -57,11 +57,13 @@ export class DeploymentAlerts {
     ]);
     const count = total.count;
     const errors = { timeouts: timeouts.count, api: count - timeouts.count };
-    // As LiteLLM: the minor alert first; the major one on a later error once the minor was sent.
+    // As LiteLLM: the minor alert first, the major one once the count reaches its threshold. Spend
+    // events of one deployment are handled concurrently, so the error that reaches the major
+    // threshold may be the one that wins the minor alert's marker: it sends both (each marker
+    // still makes each alert once per window), rather than leaving the major one to a later error.
     if (count >= this.s.minorThreshold) {
-      const sent = await this.outage('Minor', 'Medium', d, errors, total.resetMs);
-      if (sent || count < this.s.majorThreshold) return;
-      await this.outage('Major', 'High', d, errors, total.resetMs);
+      await this.outage('Minor', 'Medium', d, errors, total.resetMs);
+      if (count >= this.s.majorThreshold) await this.outage('Major', 'High', d, errors, total.resetMs);
     }
   }
 
