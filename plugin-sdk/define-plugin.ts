@@ -123,7 +123,8 @@ export interface ModelCall {
   stream: boolean;
   /**
    * The body for one attempt, in the wire format of `endpoint` (the first of `endpoints` the
-   * deployment serves); the gateway sets its `model` to the deployment's upstream model.
+   * deployment serves): a new object each time, on which the gateway sets `model` to the
+   * deployment's upstream model (a frozen object is copied instead).
    */
   body(endpoint: Endpoint, deployment: RoutableDeployment): JsonObject;
   /** Files of a multipart call, sent with every attempt. */

@@ -241,7 +241,8 @@ describe('which requests the plugin route fast path takes', () => {
     let status = 0;
     const res = {
       headersSent: false,
-      once: () => undefined,
+      on: () => undefined,
+      off: () => undefined,
       writeHead: (s: number) => (status = s),
       end: (body: string) => answered.push({ url, status, body }),
     };

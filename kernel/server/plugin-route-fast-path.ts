@@ -11,7 +11,6 @@
  * same code (plugin-route-run.ts, route-answer.ts); test/plugin-route-fast-path.test.ts compares
  * the two paths' answers.
  */
-import { CallAbort } from '../proxy/call-abort.js';
 import type { ClientIp } from './client-ip.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@sluice/plugin-sdk';
@@ -22,7 +21,7 @@ import type { JsonLimits } from './json-body.js';
 import type { PluginRouteDeps } from './plugin-routes.js';
 import { ROUTE_ABANDONED, runPluginRoute, type RegisteredRoute } from './plugin-route-run.js';
 import { CLIENT_GONE, readJsonBody, takesJsonBody } from './request-body.js';
-import { writeRouteAnswer, writeRouteError } from './route-answer.js';
+import { clientGone, writeRouteAnswer, writeRouteError } from './route-answer.js';
 
 export interface RouteFastPathDeps {
   routes: PluginRouteDeps;
@@ -64,12 +63,9 @@ async function answer(deps: RouteFastPathDeps, registered: RegisteredRoute, req:
   const requestId = deps.requestId(req);
   const url = req.url!;
   const ip = deps.clientIp(req);
-  const gone = new CallAbort();
+  const { gone, release } = clientGone(res);
   // One scope for the answer and an error answer (which ignores `gone`).
-  const scope = { requestId, errorFormat: registered.errorFormat, scrub: deps.routes.scrub, log: deps.routes.log, gone };
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
+  const scope = { requestId, errorFormat: registered.errorFormat, scrub: deps.routes.scrub, log: deps.routes.log, gone, release };
   try {
     let principal: Principal | undefined;
     // As fastify's onRequest step (build-server.ts): public routes skip the shutdown check and auth.
@@ -79,10 +75,10 @@ async function answer(deps: RouteFastPathDeps, registered: RegisteredRoute, req:
       assertAccess(route.access, principal, route.url);
     }
     const body = await readJsonBody(req, route.maxBodyBytes ?? deps.bodyLimitBytes, deps.json);
-    if (body === CLIENT_GONE) return;
+    if (body === CLIENT_GONE) return release();
     const arrival = { principal, body, query: Object.create(null) as Record<string, string>, params: {}, headers: req.headers, ip, requestId, method: 'POST', url };
     const outcome = await runPluginRoute(deps.routes, registered, arrival, gone);
-    if (outcome === ROUTE_ABANDONED) return;
+    if (outcome === ROUTE_ABANDONED) return release();
     // A whole answer is written at once; only a stream's relay is waited for.
     const relaying = writeRouteAnswer(res, scope, outcome);
     if (relaying) await relaying;

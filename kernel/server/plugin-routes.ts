@@ -10,7 +10,6 @@
  * (route-answer.ts) is shared with the fast path (plugin-route-fast-path.ts), which answers the
  * common shape of request to a static JSON route before fastify sees it.
  */
-import { CallAbort } from '../proxy/call-abort.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import type { ErrorFormat, HttpMethod, RouteCredential, RouteDefinition } from '@sluice/plugin-sdk';
 import { KernelErrors } from '../errors.js';
@@ -19,7 +18,7 @@ import type { Logger } from '../logging/create-logger.js';
 import type { ObserverQueue } from '../observers.js';
 import type { Scrub } from './error-handler.js';
 import { registeredRoute, ROUTE_ABANDONED, runPluginRoute, type RegisteredRoute } from './plugin-route-run.js';
-import { writeRouteAnswer } from './route-answer.js';
+import { clientGone, writeRouteAnswer } from './route-answer.js';
 import type { EnvironmentAdapters, RouteModelDeps } from './route-model-call.js';
 
 export interface PluginRouteDeps {
@@ -106,12 +105,6 @@ function addPluginRoute(app: FastifyInstance, deps: PluginRouteDeps, registered:
     // Read by the swagger plugin when it is enabled.
     schema: (route.summary || route.tags ? { summary: route.summary, tags: route.tags } : undefined) as FastifySchema | undefined,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      // Fired when the client goes away before the answer is complete (a finished answer also
-      // closes, but then there is nothing left to cancel).
-      const gone = new CallAbort();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      });
       let body: unknown = raw ? (request.body ?? EMPTY) : request.body;
       if (streamed) {
         const max = limit ?? request.routeOptions.bodyLimit ?? Infinity;
@@ -119,26 +112,35 @@ function addPluginRoute(app: FastifyInstance, deps: PluginRouteDeps, registered:
         if (Number.isFinite(length) && length > max) throw KernelErrors.REQUEST_TOO_LARGE({ limit: max });
         body = request.body === undefined ? NO_BYTES : bounded(request.body as AsyncIterable<Uint8Array>, max);
       }
-      const outcome = await runPluginRoute(
-        deps,
-        registered,
-        {
-          principal: request.principal,
-          body,
-          query: request.query as Record<string, string | string[] | undefined>,
-          params: request.params as Record<string, string>,
-          headers: request.headers,
-          ip: request.ip,
-          requestId: request.id,
-          method: request.method,
-          url: request.url,
-        },
-        gone,
-      );
+      // Fired when the client goes away before the answer is complete; taken off before the
+      // answer's last byte (route-answer.ts clientGone), or here when fastify renders the error.
+      const { gone, release } = clientGone(reply.raw);
+      let outcome: Awaited<ReturnType<typeof runPluginRoute>>;
+      try {
+        outcome = await runPluginRoute(
+          deps,
+          registered,
+          {
+            principal: request.principal,
+            body,
+            query: request.query as Record<string, string | string[] | undefined>,
+            params: request.params as Record<string, string>,
+            headers: request.headers,
+            ip: request.ip,
+            requestId: request.id,
+            method: request.method,
+            url: request.url,
+          },
+          gone,
+        );
+      } catch (err) {
+        release();
+        throw err;
+      }
       // The answer is written to node's response by the same code as the fast path's (route-answer.ts).
       reply.hijack();
-      if (outcome === ROUTE_ABANDONED) return;
-      await writeRouteAnswer(reply.raw, { requestId: request.id, errorFormat: registered.errorFormat, scrub: deps.scrub, log: deps.log, gone }, outcome);
+      if (outcome === ROUTE_ABANDONED) return release();
+      await writeRouteAnswer(reply.raw, { requestId: request.id, errorFormat: registered.errorFormat, scrub: deps.scrub, log: deps.log, gone, release }, outcome);
     },
   });
 }

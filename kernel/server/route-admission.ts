@@ -117,6 +117,8 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
   if (!deps.hooks.onSpend.isUsed()) return;
   // Frozen when empty: the event is frozen on delivery anyway, and a shared one costs nothing to freeze.
   const tags = call && call.tags.length > 0 ? [...new Set([...call.tags, ...(spend.tags ?? [])])] : (spend.tags ?? (NO_TAGS as string[]));
+  // The fields in the order the chat pipeline's event has them (emitSpend): one object shape for
+  // every spend event, so the observers' code that reads them stays monomorphic.
   const event: SpendEvent = {
     requestId: request.requestId,
     endpoint: spend.endpoint,
@@ -125,6 +127,7 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
     deployment: spend.deployment,
     status: spend.status,
     httpStatus: spend.httpStatus,
+    errorCode: errorCode ?? spend.errorCode,
     stream: spend.stream ?? false,
     usage: spend.usage ? { ...spend.usage } : { ...NO_USAGE },
     cost: Number.isFinite(spend.cost) && spend.cost > 0 ? spend.cost : 0,
@@ -136,14 +139,10 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
     endedAt: Date.now(),
     overheadMs: 0,
     metadata: {},
+    ip: call?.ip,
   };
-  const code = errorCode ?? spend.errorCode;
-  if (code !== undefined) event.errorCode = code;
   if (spend.responseId !== undefined) event.responseId = spend.responseId;
   if (spend.firstTokenAt !== undefined) event.firstTokenAt = spend.firstTokenAt;
-  if (call) {
-    event.ip = call.ip;
-    attachRequest(event, call.body, call.headers);
-  }
+  if (call) attachRequest(event, call.body, call.headers);
   deps.observers.spend(sealSpendEvent(event, spend.metadata, deps.log));
 }

