@@ -80,7 +80,8 @@ function withoutKey<V>(record: Readonly<Record<string, V>>, key: string): Record
 class HandlerRequest implements RouteRequest {
   readonly #gone: CallAbort;
   readonly #deps: PluginRouteDeps;
-  readonly #arrival: RouteArrival;
+  /** The headers as they came (the handler's `headers` lack the gateway key): the admitted call's. */
+  readonly #callHeaders: IncomingHttpHeaders;
   /** Made on the first admit() only: a route that admits nothing pays nothing for it. */
   #admission: RouteAdmission | undefined;
   principal: Principal | undefined;
@@ -100,7 +101,7 @@ class HandlerRequest implements RouteRequest {
   ) {
     this.#deps = deps;
     this.#gone = gone;
-    this.#arrival = arrival;
+    this.#callHeaders = arrival.headers;
     this.principal = arrival.principal;
     this.body = arrival.body;
     this.params = arrival.params;
@@ -132,8 +133,7 @@ class HandlerRequest implements RouteRequest {
   }
 
   protected admitCall(call: RouteCall | undefined): Promise<AdmittedCall> {
-    const arrival = this.#arrival;
-    this.#admission ??= new RouteAdmission(this.#deps, { principal: this.principal!, requestId: this.requestId, headers: arrival.headers, ip: arrival.ip, receivedAt: Date.now() });
+    this.#admission ??= new RouteAdmission(this.#deps, { principal: this.principal!, requestId: this.requestId, headers: this.#callHeaders, ip: this.ip, receivedAt: Date.now() });
     return this.#admission.admit(call);
   }
 
