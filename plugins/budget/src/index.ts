@@ -17,7 +17,7 @@ import { COMPLETION_SIZES_CHANNEL, LearnedCompletions } from './learned-completi
 import { MIGRATIONS } from './migrations.js';
 import { litellmBudgetImporter } from './litellm-import.js';
 import { SoftBudgetAlerts } from './soft-budget-alerts.js';
-import { WindowCounters, type Refusal } from './window-counters.js';
+import { WindowCounters, type Held, type Refusal } from './window-counters.js';
 import { WindowSpendLedger } from './window-spend-ledger.js';
 
 export const PLUGIN_ID = 'budget';
@@ -27,6 +27,8 @@ export interface BudgetReservation {
   limits: BudgetLimit[];
   /** What each limit reserved (the estimate, the last slice of a budget, or 0). */
   reserved: number[];
+  /** The slice lock each limit holds when the call took its window's last slice (released on settling). */
+  sliceLocks?: (string | undefined)[];
   /** Set when the request set no `max_tokens`: its reply teaches the model's reply size. */
   learn?: { model: string; choices: number };
 }
@@ -129,8 +131,8 @@ export default definePlugin<BudgetConfig>({
     });
     if (channels.length > 0) ctx.log.info({ channels: channels.map((c) => c.name) }, 'soft budget alerts enabled');
 
-    const settle = async (limit: BudgetLimit, reserved: number, cost: number, event: Readonly<SpendEvent>): Promise<void> => {
-      if (limit.maxBudget !== null) await windows.settle(limit, reserved, cost);
+    const settle = async (limit: BudgetLimit, held: Held, cost: number, event: Readonly<SpendEvent>): Promise<void> => {
+      if (limit.maxBudget !== null) await windows.settle(limit, held, cost);
       if (cost <= 0) return;
       if (limit.softBudget !== null && alerts.enabled) {
         // Seeded before this cost reaches the ledger, so the seed does not count it twice.
@@ -148,7 +150,7 @@ export default definePlugin<BudgetConfig>({
       const results = await Promise.allSettled(
         limits.map(async (l) => {
           if (l.maxBudget !== null) await windows.ensureSeeded(l.key, l);
-          await settle(l, 0, event.cost, event);
+          await settle(l, { amount: 0 }, event.cost, event);
         }),
       );
       for (const r of results) {
@@ -162,6 +164,7 @@ export default definePlugin<BudgetConfig>({
         const limits = budgetLimitsOf(call.scopes, model, now());
         if (limits === undefined) return;
         let reserved: number[] = limits.map(() => 0);
+        let sliceLocks: (string | undefined)[] | undefined;
         const learn = learned !== undefined && (call.endpoint === 'chat' || call.endpoint === 'completions') && requestedCompletionTokens(call.body) === undefined ? { model, choices: choicesOf(call.body) } : undefined;
         if (limits.some((l) => l.maxBudget !== null)) {
           const promptTokens = estimatePromptTokens(call.body, charsPerToken);
@@ -169,9 +172,10 @@ export default definePlugin<BudgetConfig>({
           const completionTokens = estimateCompletionTokens(call.endpoint, call.body, unlimited);
           const outcome = await windows.reserve(limits, ctx.models.estimateCost(model, promptTokens, completionTokens));
           if ('refusal' in outcome) throw exceeded(outcome.refusal);
-          reserved = outcome.reserved;
+          reserved = outcome.held.map((h) => h.amount);
+          if (outcome.held.some((h) => h.sliceLock !== undefined)) sliceLocks = outcome.held.map((h) => h.sliceLock);
         }
-        call.state[PLUGIN_ID] = { limits, reserved, learn } satisfies BudgetReservation;
+        call.state[PLUGIN_ID] = { limits, reserved, sliceLocks, learn } satisfies BudgetReservation;
       },
 
       async onSpend(event) {
@@ -186,7 +190,7 @@ export default definePlugin<BudgetConfig>({
         if (learn && event.status === 'success') learned!.observe(learn.model, event.usage.completion_tokens, learn.choices);
         // A failed call costs nothing: settling it gives the whole reservation back.
         const cost = Number.isFinite(event.cost) && event.cost > 0 ? event.cost : 0;
-        const results = await Promise.allSettled(reservation.limits.map((l, i) => settle(l, reservation.reserved[i] ?? 0, cost, event)));
+        const results = await Promise.allSettled(reservation.limits.map((l, i) => settle(l, { amount: reservation.reserved[i] ?? 0, sliceLock: reservation.sliceLocks?.[i] }, cost, event)));
         for (const r of results) {
           if (r.status === 'rejected') ctx.log.error({ err: (r.reason as Error).message, requestId: event.requestId }, 'could not settle a budget reservation');
         }

@@ -13,6 +13,19 @@ const RECHECK_MS = 60_000;
 /** How long an instance waits for another one that is seeding the same counter. */
 const SEED_WAIT_MS = 1_000;
 const SEED_POLL_MS = 25;
+/**
+ * How long the call holding a window's last slice keeps other calls from taking a slice. Released
+ * when it settles; the TTL only matters for an instance that died with the call in flight.
+ */
+const SLICE_HOLD_MS = 10 * 60_000;
+
+const sliceLockKey = (key: string): string => `budget:slice:${key}`;
+
+/** What a call reserved on one limit: the amount, and the slice lock when it holds the window's last slice. */
+export interface Held {
+  amount: number;
+  sliceLock?: string;
+}
 
 export interface Refusal {
   limit: BudgetLimit;
@@ -47,15 +60,17 @@ export class WindowCounters {
 
   /**
    * Reserves `estimate` on every hard budget, all or nothing, and resolves to what each limit
-   * reserved (0 for limits without a hard budget) or to the first refusal (in scope order), after
-   * what the others reserved is given back.
+   * holds (amount 0 for limits without a hard budget) or to the first refusal (in scope order),
+   * after what the others reserved is given back.
    *
    * A call is admitted while the window's spend plus reservations is under the budget, as in
    * LiteLLM ("spend so far < budget"): when the whole estimate no longer fits, the call reserves
-   * what is left of the budget instead. That slice fills the budget, so no further call is
-   * admitted until calls settle, and only the call holding it can go past the budget.
+   * what is left of the budget instead. Only one call at a time may hold such a slice (a lock
+   * per window, shared through the counters): a slice can be smaller than the call's cost, and
+   * slices taken one after another as other calls settle would each go past the budget. So spend
+   * passes a budget by at most one call's excess over its reservation.
    */
-  async reserve(limits: readonly BudgetLimit[], estimate: number): Promise<{ reserved: number[] } | { refusal: Refusal }> {
+  async reserve(limits: readonly BudgetLimit[], estimate: number): Promise<{ held: Held[] } | { refusal: Refusal }> {
     const waits: Promise<void>[] = [];
     for (const l of limits) {
       if (l.maxBudget === null) continue;
@@ -65,28 +80,45 @@ export class WindowCounters {
     if (waits.length > 0) await Promise.all(waits);
     const now = this.now();
     const results = await Promise.all(
-      limits.map(async (l): Promise<{ ok: boolean; value: number; amount: number } | undefined> => {
+      limits.map(async (l): Promise<{ ok: boolean; value: number; held: Held } | undefined> => {
         if (l.maxBudget === null) return undefined;
         // An unpriced model reserves nothing: then the check is LiteLLM's "spend so far < budget".
-        if (estimate === 0) return this.counters.get(l.key).then((value) => ({ ok: value < l.maxBudget!, value, amount: 0 }));
+        if (estimate === 0) return this.counters.get(l.key).then((value) => ({ ok: value < l.maxBudget!, value, held: { amount: 0 } }));
         const whole = await this.counters.reserve(l.key, estimate, l.maxBudget, counterTtl(l, now));
-        if (whole.ok || whole.value >= l.maxBudget) return { ...whole, amount: whole.ok ? estimate : 0 };
-        // What is left of the budget; refused if another call took it meanwhile.
-        const rest = l.maxBudget - whole.value;
-        const slice = await this.counters.reserve(l.key, rest, l.maxBudget, counterTtl(l, now));
-        return { ...slice, amount: slice.ok ? rest : 0 };
+        if (whole.ok || whole.value >= l.maxBudget) return { ...whole, held: { amount: whole.ok ? estimate : 0 } };
+        return this.reserveSlice(l, whole.value, now);
       }),
     );
     const refused = results.findIndex((r) => r !== undefined && !r.ok);
-    if (refused === -1) return { reserved: results.map((r) => r?.amount ?? 0) };
-    await Promise.all(results.map((r, i) => (r?.ok && r.amount > 0 ? this.counters.incrBy(limits[i]!.key, -r.amount) : undefined)));
+    if (refused === -1) return { held: results.map((r) => r?.held ?? { amount: 0 }) };
+    await Promise.all(results.map((r, i) => (r?.ok ? this.giveBack(limits[i]!, r.held) : undefined)));
     return { refusal: { limit: limits[refused]!, value: results[refused]!.value } };
   }
 
-  /** Replaces a call's reservation by its actual cost. */
-  async settle(limit: BudgetLimit, reserved: number, cost: number): Promise<void> {
-    const delta = cost - reserved;
-    if (delta !== 0) await this.counters.incrBy(limit.key, delta, counterTtl(limit, this.now()));
+  /** What is left of the budget, for the one call that holds the window's slice lock; refused while another holds it or took the rest. */
+  private async reserveSlice(l: BudgetLimit, seen: number, now: number): Promise<{ ok: boolean; value: number; held: Held }> {
+    const lock = await this.counters.acquireLock(sliceLockKey(l.key), SLICE_HOLD_MS);
+    if (lock === null) return { ok: false, value: seen, held: { amount: 0 } };
+    const rest = l.maxBudget! - seen;
+    const slice = await this.counters.reserve(l.key, rest, l.maxBudget!, counterTtl(l, now));
+    if (slice.ok) return { ...slice, held: { amount: rest, sliceLock: lock } };
+    await this.counters.releaseLock(sliceLockKey(l.key), lock);
+    return { ...slice, held: { amount: 0 } };
+  }
+
+  private async giveBack(limit: BudgetLimit, held: Held): Promise<void> {
+    if (held.amount > 0) await this.counters.incrBy(limit.key, -held.amount);
+    if (held.sliceLock !== undefined) await this.counters.releaseLock(sliceLockKey(limit.key), held.sliceLock);
+  }
+
+  /** Replaces a call's reservation by its actual cost, then lets the next call take a slice (it sees this cost). */
+  async settle(limit: BudgetLimit, held: Held, cost: number): Promise<void> {
+    const delta = cost - held.amount;
+    try {
+      if (delta !== 0) await this.counters.incrBy(limit.key, delta, counterTtl(limit, this.now()));
+    } finally {
+      if (held.sliceLock !== undefined) await this.counters.releaseLock(sliceLockKey(limit.key), held.sliceLock);
+    }
   }
 
   /** Adds settled spend to a counter of its own (soft budgets alert on spend, not on reservations); returns the window's spend. */

@@ -88,7 +88,7 @@ describe.skipIf(!backends.postgres || !backends.redis)(
       await Promise.allSettled([a?.close(), b?.close()]);
       await new Promise((r) => webhook?.close(r));
       await pg?.drop();
-      for (const marker of ['', 'seeded:', 'seed-done:', 'alerted:']) {
+      for (const marker of ['', 'seeded:', 'seed-done:', 'alerted:', 'slice:']) {
         for (const counter of ['budget:', 'budget:settled:']) await deleteRedisKeys(backends.redis!, `sluice:${marker ? `budget:${marker}` : ''}${counter}team:team-${tag}`);
       }
     });
