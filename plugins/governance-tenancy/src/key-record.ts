@@ -2,7 +2,7 @@
  * A virtual key as the plugin holds it, and how it is shown: LiteLLM's field names, times as ISO
  * strings, `token` = the SHA-256 hex of the key (the only form stored).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Setters } from './field-policy.js';
 import { maskLoggingSecrets } from './logging-callbacks.js';
 
@@ -80,8 +80,12 @@ export const LITELLM_KEY_COLUMNS = ['aliases', 'config', 'allowed_cache_controls
 
 export const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
+/** `crypto.hash` (Node ≥ 20.12) makes no Hash object: every call's key lookup hashes its bearer token. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** `key` as a caller names it on the management API: the plain key or its hash. */

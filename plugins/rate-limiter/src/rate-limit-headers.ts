@@ -6,6 +6,24 @@
  */
 import type { CheckOutcome } from './limit-counting.js';
 
+interface HeaderNames {
+  remaining: string;
+  limit: string;
+}
+/** Per descriptor and type (a handful): the names are built once, not twice per limit per call. */
+const names = new Map<string, HeaderNames>();
+const MAX_NAMES = 1_000;
+
+function headerNames(descriptor: string, type: string): HeaderNames {
+  const id = `${descriptor}\0${type}`;
+  let n = names.get(id);
+  if (n === undefined) {
+    n = { remaining: `x-ratelimit-${descriptor}-remaining-${type}`, limit: `x-ratelimit-${descriptor}-limit-${type}` };
+    if (names.size < MAX_NAMES) names.set(id, n);
+  }
+  return n;
+}
+
 export function rateLimitHeaders(outcomes: readonly CheckOutcome[], into: Record<string, string>): Record<string, string> {
   let requests: CheckOutcome | undefined;
   let tokens: CheckOutcome | undefined;
@@ -19,12 +37,12 @@ export function rateLimitHeaders(outcomes: readonly CheckOutcome[], into: Record
     if (type === 'requests' && left < requestsLeft) [requests, requestsLeft] = [o, left];
     if (type === 'tokens' && left < tokensLeft) [tokens, tokensLeft] = [o, left];
     // Several tags may share a descriptor: the tightest one speaks for them.
-    const name = `x-ratelimit-${descriptor}-remaining-${type}`;
-    const seen = perDescriptor.get(name);
+    const name = headerNames(descriptor, type);
+    const seen = perDescriptor.get(name.remaining);
     if (seen === undefined || left < seen) {
-      perDescriptor.set(name, left);
-      into[name] = String(left);
-      into[`x-ratelimit-${descriptor}-limit-${type}`] = String(limit);
+      perDescriptor.set(name.remaining, left);
+      into[name.remaining] = String(left);
+      into[name.limit] = String(limit);
     }
   }
   if (requests) {
