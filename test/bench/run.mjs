@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
 import { Pool } from 'undici';
+import { GOVERNED_YAML, PRICED_MODEL_INFO, freshPostgres, provisionGoverned, redisAnswers } from './governed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -27,7 +28,10 @@ const C1_REQUESTS = num('BENCH_C1_REQUESTS', 2000);
 const C1_WARMUP = num('BENCH_C1_WARMUP', 200);
 const C1_BLOCKS = num('BENCH_C1_BLOCKS', 10);
 const PHASES = new Set((env.BENCH_PHASES ?? 'c50,c1').split(',').map((s) => s.trim()));
-const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core,sluice-cache,sluice-observed').split(',').map((s) => s.trim());
+const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,sluice,sluice-core,sluice-cache,sluice-observed,sluice-governed,sluice-governed-pg').split(',').map((s) => s.trim());
+// Where `sluice-governed-pg` gets its database (a fresh one, dropped after) and its counters.
+const GOVERNED_PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const GOVERNED_REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.trim());
 // BENCH_RATE: a fixed total request rate instead of as fast as possible, so that CPU per request
 // is read off an unsaturated machine (A/B attribution); the c50 ratios then mean nothing.
@@ -39,6 +43,9 @@ const TARGET_RPS_RATIO = 0.8;
 const TARGET_ADDED_P50_MS = 0.2;
 // A response-cache hit (the same body again) against the bare pass-through going upstream for it.
 const TARGET_CACHE_HIT_ADDED_P50_MS = 0.1;
+// Issue 18: the governed target on SQLite + in-process counters (moonshot 0.9x and 0.1 ms).
+const TARGET_GOVERNED_RPS_RATIO = 0.85;
+const TARGET_GOVERNED_ADDED_P50_MS = 0.15;
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -164,7 +171,9 @@ function cannon(target, mode, seconds, onFirstTick) {
   });
 }
 
-const isSluice = (name) => name === 'sluice' || name === 'sluice-core' || name === 'sluice-cache' || name === 'sluice-ab' || name === 'sluice-observed';
+const SLUICE_TARGETS = ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab', 'sluice-observed', 'sluice-governed', 'sluice-governed-pg'];
+const isSluice = (name) => SLUICE_TARGETS.includes(name);
+const isGoverned = (name) => name === 'sluice-governed' || name === 'sluice-governed-pg';
 // BENCH_AB_ROOT: another checkout (built), run as target `sluice-ab` with `sluice`'s config, for a
 // paired A/B of a change (e.g. the same tree without it): its blocks interleave with `sluice`'s.
 const AB_ROOT = env.BENCH_AB_ROOT || undefined;
@@ -185,6 +194,8 @@ const median = (xs) => {
 };
 
 let invalid = false;
+/** The fresh Postgres database of `sluice-governed-pg`, dropped at the end. */
+let governedPg;
 let loadStart;
 let stealStart;
 
@@ -376,6 +387,15 @@ async function main() {
   upstreamOrigin = upstream;
 
   const wanted = new Set(TARGETS);
+  // The Postgres + Redis governed target runs where both answer; it is left out (and said so) otherwise.
+  if (wanted.has('sluice-governed-pg')) {
+    governedPg = (await redisAnswers(GOVERNED_REDIS_URL)) ? await freshPostgres(GOVERNED_PG_ADMIN_URL) : null;
+    if (!governedPg) {
+      log(`sluice-governed-pg: left out (no Postgres at ${GOVERNED_PG_ADMIN_URL} or no Redis at ${GOVERNED_REDIS_URL})`);
+      wanted.delete('sluice-governed-pg');
+      TARGETS.splice(TARGETS.indexOf('sluice-governed-pg'), 1);
+    }
+  }
   let bare;
   const ready = [];
   if (wanted.has('bare')) {
@@ -388,7 +408,7 @@ async function main() {
   // original subject, master-key auth and the full proxy path, with the default plugins that later
   // features added (budgets, rate limits, spend logs, tenancy, router, pricing…) switched off.
   const sluicePorts = {};
-  for (const name of ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab', 'sluice-observed']) {
+  for (const name of SLUICE_TARGETS) {
     if (!wanted.has(name)) continue;
     const port = await freePort();
     const config = join(tmp, `${name}.yaml`);
@@ -402,6 +422,7 @@ async function main() {
         '      model: openai/bench-model',
         `      api_base: ${upstream}/v1`,
         '      api_key: sk-upstream',
+        ...(isGoverned(name) ? PRICED_MODEL_INFO : []),
         'storage:',
         `  data_dir: ${join(tmp, name)}`,
         'logging:',
@@ -413,6 +434,8 @@ async function main() {
         // `sluice-observed`: the default plugins plus Prometheus, OpenTelemetry and the generic_api
         // logger (issue 17's bar: >= 0.9x of `sluice`), both exporters sending to the mock's sink.
         ...(name === 'sluice-observed' ? ['litellm_settings:', '  callbacks: ["prometheus", "otel", "generic_api"]'] : []),
+        // `sluice-governed(-pg)`: the default plugins with what a real deployment turns on (governed.mjs).
+        ...(isGoverned(name) ? GOVERNED_YAML : []),
         // Extra YAML for A/B runs, e.g. disabling a default plugin to measure what it costs.
         name === 'sluice' || name === 'sluice-ab' ? (env.BENCH_SLUICE_YAML ?? '') : '',
         '',
@@ -423,7 +446,8 @@ async function main() {
     if (name === 'sluice-ab' && !AB_ROOT) throw new Error('target sluice-ab needs BENCH_AB_ROOT (a built checkout)');
     const child = startChild(name, [...nodeArgs, join(name === 'sluice-ab' ? AB_ROOT : root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
       SLUICE_MASTER_KEY: MASTER_KEY,
-      DATABASE_URL: `sqlite:${join(tmp, `${name}.db`)}`,
+      DATABASE_URL: name === 'sluice-governed-pg' ? governedPg.url : `sqlite:${join(tmp, `${name}.db`)}`,
+      ...(name === 'sluice-governed-pg' && { REDIS_URL: GOVERNED_REDIS_URL }),
       LOG_LEVEL: 'warn',
       ...(name === 'sluice-observed' && { OTEL_EXPORTER: 'otlp_http', OTEL_ENDPOINT: `${upstream}/sink/v1/traces`, GENERIC_LOGGER_ENDPOINT: `${upstream}/sink/logs` }),
     }, { forwardStdout: true });
@@ -439,6 +463,7 @@ async function main() {
   for (const name of TARGETS) {
     if (name === 'direct') targets.push(mk('direct', mockPort, { authorization: 'Bearer sk-upstream' }));
     else if (name === 'bare') targets.push(mk('bare', await bare.ready, {}));
+    else if (isGoverned(name)) targets.push(mk(name, sluicePorts[name], await provisionGoverned(`http://127.0.0.1:${sluicePorts[name]}`, MASTER_KEY)));
     else if (isSluice(name)) targets.push(mk(name, sluicePorts[name], { authorization: `Bearer ${MASTER_KEY}` }));
     else throw new Error(`unknown target ${name} in BENCH_TARGETS`);
   }
@@ -524,6 +549,33 @@ async function main() {
     const obsMet = [met(o.rps_ratio_vs_sluice_nonstream, (v) => v >= 0.9), met(o.rps_ratio_vs_sluice_stream, (v) => v >= 0.9)].filter((v) => v !== null);
     o.targets_met = obsMet.length ? obsMet.every(Boolean) : null;
   }
+  for (const name of ['sluice-governed', 'sluice-governed-pg']) {
+    if (!TARGETS.includes(name)) continue;
+    // Issue 18's bar is on the SQLite + in-process target; the Postgres + Redis one is quoted beside it.
+    const g = {
+      backend: name === 'sluice-governed' ? 'sqlite+in-process' : 'postgres+redis',
+      rps_ratio_vs_bare_nonstream: r3(ratio('nonstream', name)),
+      rps_ratio_vs_bare_stream: r3(ratio('stream', name)),
+      added_p50_ms_vs_bare_nonstream: r3(added('nonstream', 'p50', name)),
+      added_p50_ms_vs_bare_stream: r3(added('stream', 'p50', name)),
+      added_p99_ms_vs_bare_nonstream: r3(added('nonstream', 'p99', name)),
+      added_p99_ms_vs_bare_stream: r3(added('stream', 'p99', name)),
+      cpu_us_per_req_nonstream: r1(c50?.nonstream?.[name]?.proxyCpu ?? null),
+      cpu_us_per_req_stream: r1(c50?.stream?.[name]?.proxyCpu ?? null),
+      cpu_per_req_ratio_vs_bare_nonstream: r3(cpuRatio('nonstream', name)),
+      cpu_per_req_ratio_vs_bare_stream: r3(cpuRatio('stream', name)),
+    };
+    if (name === 'sluice-governed') {
+      const gm = [
+        met(g.rps_ratio_vs_bare_nonstream, (v) => v >= TARGET_GOVERNED_RPS_RATIO),
+        met(g.rps_ratio_vs_bare_stream, (v) => v >= TARGET_GOVERNED_RPS_RATIO),
+        met(g.added_p50_ms_vs_bare_nonstream, (v) => v <= TARGET_GOVERNED_ADDED_P50_MS),
+        met(g.added_p50_ms_vs_bare_stream, (v) => v <= TARGET_GOVERNED_ADDED_P50_MS),
+      ].filter((v) => v !== null);
+      g.targets_met = gm.length ? gm.every(Boolean) : null;
+    }
+    summary[name === 'sluice-governed' ? 'governed' : 'governed_pg'] = g;
+  }
   if (TARGETS.includes('sluice-ab') && c1) {
     // This tree's `sluice` minus the other checkout's, same config, interleaved blocks.
     const diff = (mode, key) => (c1[mode]?.sluice && c1[mode]['sluice-ab'] ? r3(c1[mode].sluice[key] - c1[mode]['sluice-ab'][key]) : null);
@@ -551,6 +603,7 @@ try {
   code = 1;
 } finally {
   await stopChildren();
+  await governedPg?.drop().catch((err) => log(`could not drop the governed target's database: ${err.message}`));
 }
 if (CPU_PROF_DIR) log(`CPU profiles in ${CPU_PROF_DIR}; summarise with: node test/bench/cpuprofile-summary.mjs ${CPU_PROF_DIR}/sluice.cpuprofile`);
 process.exit(code);
