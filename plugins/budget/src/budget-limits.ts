@@ -71,6 +71,38 @@ export function modelBudgetName(budgets: Readonly<Record<string, unknown>>, mode
   return undefined;
 }
 
+/** A scope's overall budget limit and until when it holds (its window's end, or a temporary increase's expiry). */
+const overallLimits = new WeakMap<LimitScope, { limit: BudgetLimit; until: number }>();
+
+/**
+ * The scope's overall budget limit at `now`. Scopes are long-lived objects (a key's record
+ * serves many calls), so one frozen limit serves every call of its window: no object, counter
+ * key or window arithmetic per call, and the spend event's freeze finds it frozen already.
+ */
+function overallLimitOf(s: LimitScope, now: number): BudgetLimit | undefined {
+  const cached = overallLimits.get(s);
+  if (cached !== undefined && now < cached.until && now >= cached.limit.windowStart) return cached.limit;
+  const hard = isSet(s.maxBudget) ? effectiveBudget(s, now)! : null;
+  const soft = isSet(s.softBudget) ? s.softBudget : null;
+  if (hard === null && soft === null) return undefined;
+  const w = windowOf(now, s.budgetDuration, s.budgetAnchor);
+  const limit: BudgetLimit = Object.freeze({
+    kind: s.kind,
+    id: s.id,
+    model: '',
+    windowStart: w.start,
+    windowEnd: w.end,
+    key: counterKey(s.kind, s.id, '', w.start),
+    maxBudget: hard,
+    softBudget: soft,
+    alias: s.alias ?? null,
+    alertEmails: s.alertEmails ?? NO_EMAILS,
+  });
+  const increaseEnds = s.tempBudgetIncrease && s.tempBudgetExpiry && s.tempBudgetExpiry > now ? s.tempBudgetExpiry : Infinity;
+  if (Object.isFrozen(s)) overallLimits.set(s, { limit, until: Math.min(w.end ?? Infinity, increaseEnds) });
+  return limit;
+}
+
 /**
  * The budgets that apply to a call to `model`, or undefined when none does — the common case,
  * answered without allocating.
@@ -79,23 +111,8 @@ export function budgetLimitsOf(scopes: readonly LimitScope[], model: string, now
   let out: BudgetLimit[] | undefined;
   for (let i = 0; i < scopes.length; i++) {
     const s = scopes[i]!;
-    const hard = isSet(s.maxBudget) ? effectiveBudget(s, now)! : null;
-    const soft = isSet(s.softBudget) ? s.softBudget : null;
-    if (hard !== null || soft !== null) {
-      const w = windowOf(now, s.budgetDuration, s.budgetAnchor);
-      (out ??= []).push({
-        kind: s.kind,
-        id: s.id,
-        model: '',
-        windowStart: w.start,
-        windowEnd: w.end,
-        key: counterKey(s.kind, s.id, '', w.start),
-        maxBudget: hard,
-        softBudget: soft,
-        alias: s.alias ?? null,
-        alertEmails: s.alertEmails ?? NO_EMAILS,
-      });
-    }
+    const overall = overallLimitOf(s, now);
+    if (overall !== undefined) (out ??= []).push(overall);
     if (s.kind === 'key' && s.modelMaxBudget !== undefined) {
       const budgetModel = modelBudgetName(s.modelMaxBudget, model);
       const mb = budgetModel === undefined ? undefined : s.modelMaxBudget[budgetModel];
