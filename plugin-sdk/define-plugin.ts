@@ -32,7 +32,7 @@ import type { Importer } from './importer.js';
 import type { IdentityDirectory } from './identity.js';
 
 /** The kernel API this SDK describes. Plugins declare a semver range of it in `apiVersion`. */
-export const KERNEL_API_VERSION = '2.4.0';
+export const KERNEL_API_VERSION = '2.5.0';
 
 export type PreAuthHandler = (input: AuthInput) => Promise<Principal | undefined>;
 export type PreCallHandler = (ctx: CallContext) => Promise<CallContext | void>;

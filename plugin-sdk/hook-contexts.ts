@@ -269,6 +269,26 @@ export interface SpendEvent {
   requestHeaders?: () => Readonly<Record<string, string | string[] | undefined>>;
   /** Failures: the error message the client got (secrets scrubbed). */
   errorMessage?: string;
+  /**
+   * Every try of the call, in order, once one of them failed (retries, fallbacks, the last failure);
+   * absent when the first try answered or none was made. A plugin reads fallbacks here as a try of a
+   * model group other than the first one's.
+   */
+  attempts?: readonly CallAttempt[];
+}
+
+/** One try of one deployment during a call (see `SpendEvent.attempts`). */
+export interface CallAttempt {
+  deployment: DeploymentInfo;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt: number;
+  /** 200 when this try answered; else the upstream's status (504 when it timed out, 0 when it could not be reached). */
+  httpStatus: number;
+  /** The upstream's error message, secrets scrubbed, when this try failed. */
+  errorMessage?: string;
+  /** The router took the deployment out of rotation (a cooldown) after this try failed. */
+  cooledDown?: boolean;
 }
 
 /** A management operation, for the audit trail. Before/after are stripped of secrets by the emitter. */

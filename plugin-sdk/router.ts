@@ -38,6 +38,11 @@ export interface RoutingRequest {
    * it fails; any other error (the client went away) ends routing and must be rethrown.
    */
   attempt(deployment: RoutableDeployment): Promise<ProviderResponse>;
+  /**
+   * Tells the kernel the router took a deployment out of rotation after this call's failed try of
+   * it, for the call's record (`CallAttempt.cooledDown`: cooldown metrics and spans). Optional to call.
+   */
+  cooledDown?(deploymentId: string): void;
   /** The error to throw for a model group that does not exist. */
   modelNotFound(model: string): Error;
   /** The error to throw when every deployment is cooling down (429 with retry-after). */

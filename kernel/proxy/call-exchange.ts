@@ -4,7 +4,7 @@
  * routes without fastify's per-request machinery.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Principal } from '@sluice/plugin-sdk';
+import type { CallAttempt, Principal } from '@sluice/plugin-sdk';
 
 export interface CallRequest {
   readonly id: string;
@@ -17,6 +17,8 @@ export interface CallRequest {
   principal: Principal | undefined;
   /** `performance.now()` when the request arrived. */
   receivedAt: number;
+  /** The call's tries, once one failed (call-attempts.ts). */
+  attempts?: CallAttempt[];
 }
 
 export interface CallReply {

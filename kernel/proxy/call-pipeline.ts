@@ -29,6 +29,7 @@ import type { Logger } from '../logging/create-logger.js';
 import type { ModelRegistry, RegisteredDeployment } from '../models/model-registry.js';
 import type { ObserverQueue } from '../observers.js';
 import { CallAbort } from './call-abort.js';
+import { markCooledDown, recordAnsweredAttempt, recordFailedAttempt } from './call-attempts.js';
 import { answerCall } from './call-answer.js';
 import type { CallReply, CallRequest } from './call-exchange.js';
 import { requestTags } from './request-tags.js';
@@ -152,9 +153,13 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
             abort.abort();
           }, deployment.config.timeoutMs);
       upstreamStart = performance.now();
+      const attemptStart = Date.now();
       try {
-        return await deployment.adapter.call(call.upstreamHeaders ? { requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort, headers: call.upstreamHeaders } : { requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
+        const answered = await deployment.adapter.call(call.upstreamHeaders ? { requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort, headers: call.upstreamHeaders } : { requestId: request.id, endpoint, body: upstreamBody, stream, signal: abort });
+        recordAnsweredAttempt(request, deployment.info, attemptStart);
+        return answered;
       } catch (err) {
+        if (!abort.aborted || timedOut) recordFailedAttempt(request, deployment.info, attemptStart, timedOut ? new UpstreamError('upstream timed out', { status: 504, timeout: true }) : err, deps.scrub);
         if (timedOut || (isUpstreamError(err) && err.timeout)) {
           throw Object.assign(new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err }), upstreamOrigin(deployment));
         }
@@ -180,6 +185,7 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
           return found;
         },
         attempt,
+        cooledDown: (id) => markCooledDown(request, id),
         modelNotFound: (name) => KernelErrors.MODEL_NOT_FOUND({ route: ROUTE_LABEL[endpoint], model: name }),
         noDeploymentsAvailable: (name, seconds) =>
           KernelErrors.ROUTER_NO_DEPLOYMENTS({ model: name, seconds }, { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } }),
@@ -351,6 +357,7 @@ function emitSpend(
   if (errorMessage !== undefined) event.errorMessage = deps.scrub(errorMessage);
   if (responseId !== undefined) event.responseId = responseId;
   if (firstTokenAt !== undefined) event.firstTokenAt = firstTokenAt;
+  if (request.attempts !== undefined) event.attempts = request.attempts;
   if (ctx.cacheKey !== undefined) {
     event.cacheKey = ctx.cacheKey;
     event.cacheHit = ctx.answer?.cacheHit === true;

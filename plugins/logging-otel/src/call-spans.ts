@@ -5,10 +5,12 @@
  * langfuse_otel, the OpenInference / Langfuse attributes those tools read; under it
  * `raw_gen_ai_request`, the upstream call (its span id is the one sent upstream in `traceparent`),
  * and `gateway_overhead`, the gateway's own time. A call refused by a guardrail gets a `guardrail`
- * child span. Times come from the spend event: the upstream call lasted the call's duration minus
- * the gateway's overhead and ended when the call did; the overhead is placed before it.
+ * child span; each failed try before the one that answered (retries, fallbacks) is a
+ * `raw_gen_ai_request` sibling with its status, error type and cooldown. Times come from the spend
+ * event: the upstream call started with its try (or lasted the call's duration minus the gateway's
+ * overhead) and ended when the call did; the overhead is placed before it.
  */
-import { REDACTED_CONTENT, type JsonObject, type JsonValue, type SpendEvent, type StandardLoggingPayload } from '@sluice/plugin-sdk';
+import { litellmExceptionClass, REDACTED_CONTENT, type CallAttempt, type JsonObject, type JsonValue, type SpendEvent, type StandardLoggingPayload } from '@sluice/plugin-sdk';
 import { inputMessages, outputMessages } from './content.js';
 import type { IntegrationName } from './destinations.js';
 import { setOpenInferenceAttributes } from './openinference-attributes.js';
@@ -66,8 +68,14 @@ export function callSpans(event: SpendEvent, payload: StandardLoggingPayload, id
   const overhead = Math.min(total, Math.max(0, event.overheadMs));
   // The upstream was called unless a preCall plugin answered (a cache hit) or refused the call.
   const reachedUpstream = event.deployment !== undefined && event.cacheHit !== true;
+  const attempts = event.attempts;
+  // The try that answered (or failed last) keeps the upstream span id sent in traceparent; each
+  // earlier failed try is a sibling span of its own (retries, fallbacks, cooldowns).
+  const last = attempts?.at(-1);
+  if (attempts !== undefined) for (let i = 0; i < attempts.length - (reachedUpstream ? 1 : 0); i++) spans.push(attemptSpan(ids, attempts[i]!, i, attempts[0]!.deployment.modelName));
   if (reachedUpstream) {
-    spans.push(span(ids, generationName ?? RAW_REQUEST_SPAN_NAME, SPAN_KIND.CLIENT, ids.upstreamSpanId, ids.spanId, end - (total - overhead), end, failedStatus ?? OK, rawRequestAttributes(event, payload, opts)));
+    const upstreamStart = last !== undefined ? Math.min(last.startedAt, end) : end - (total - overhead);
+    spans.push(span(ids, generationName ?? RAW_REQUEST_SPAN_NAME, SPAN_KIND.CLIENT, ids.upstreamSpanId, ids.spanId, upstreamStart, end, failedStatus ?? OK, rawRequestAttributes(event, payload, opts)));
   }
   spans.push(
     span(ids, GATEWAY_SPAN_NAME, SPAN_KIND.INTERNAL, gatewaySpanId(ids.spanId), ids.spanId, event.startedAt, event.startedAt + (reachedUpstream ? overhead : total), UNSET, [
@@ -96,12 +104,38 @@ function span(ids: CallIds, name: string, kind: number, spanId: string, parentSp
   return { name, kind, traceId: ids.traceId, spanId, parentSpanId, traceFlags: ids.flags, traceState: ids.traceState, start, end, status, attributes, events: undefined };
 }
 
+/** A failed try of a deployment: what was tried, how it failed, and whether the router took it out. */
+function attemptSpan(ids: CallIds, a: CallAttempt, index: number, firstGroup: string): SpanRecord {
+  const d = a.deployment;
+  const attrs = new Attributes();
+  attrs.set('gen_ai.system', d.provider);
+  attrs.set('gen_ai.request.model', d.model);
+  attrs.set('litellm.model_id', d.id);
+  attrs.set('litellm.model_group', d.modelName);
+  const server = d.apiBase ? serverOf(d.apiBase) : undefined;
+  if (server) {
+    attrs.set('server.address', server.address);
+    if (server.port !== undefined) attrs.set('server.port', server.port);
+  }
+  attrs.set('http.response.status_code', a.httpStatus);
+  attrs.set('error.type', litellmExceptionClass({ httpStatus: a.httpStatus, deployment: d, errorCode: undefined }));
+  attrs.set('sluice.attempt', index + 1);
+  attrs.set('sluice.fallback', d.modelName !== firstGroup);
+  if (a.cooledDown) attrs.set('sluice.cooled_down', true);
+  const status = { code: STATUS.ERROR, message: a.errorMessage ?? `HTTP ${a.httpStatus}` };
+  return span(ids, RAW_REQUEST_SPAN_NAME, SPAN_KIND.CLIENT, attemptSpanId(ids.spanId, index), ids.spanId, a.startedAt, Math.max(a.endedAt, a.startedAt), status, attrs.pairs);
+}
+
 /** Child span ids derived from the request span's (distinct, stable for a call, no state to keep). */
 function gatewaySpanId(spanId: string): string {
   return flipLastByte(spanId, 0x5a);
 }
 function guardrailSpanId(spanId: string): string {
   return flipLastByte(spanId, 0xa5);
+}
+/** Failed tries: masks 0x01…0x3f (a call makes at most a few dozen tries; none collides with the two above). */
+function attemptSpanId(spanId: string, index: number): string {
+  return flipLastByte(spanId, 1 + (index % 0x3f));
 }
 function flipLastByte(spanId: string, mask: number): string {
   const last = (parseInt(spanId.slice(-2), 16) ^ mask).toString(16).padStart(2, '0');

@@ -230,6 +230,33 @@ describe('callbacks: ["otel"]', () => {
     expect(spans.find((s) => s.name === 'raw_gen_ai_request')!.status.code).toBe(2);
   });
 
+  it('a call that fell back: each failed try is a raw_gen_ai_request span of its own, the answering try keeps the traceparent span', async () => {
+    const cfg = config({ callbacks: ['otel'] });
+    cfg.model_list!.push({ model_name: 'gpt-flaky', litellm_params: { model: 'openai/gpt-fail', api_base: upstream.url, api_key: 'sk-upstream-secret-9876' }, model_info: { id: 'dep-flaky' } } as never);
+    (cfg as { router_settings: Record<string, unknown> }).router_settings = { num_retries: 0, fallbacks: [{ 'gpt-flaky': ['gpt-4o-mini'] }] };
+    const gw = await gateway(cfg, otelEnv());
+    const seen = upstream.requests.length;
+    const r = await chat(gw, { model: 'gpt-flaky', user: 'u-fallback' });
+    expect(r.status).toBe(200);
+    const spans = await until(() => {
+      const family = callTrace('u-fallback');
+      return family && family.filter((s) => s.name === 'raw_gen_ai_request').length === 2 ? family : undefined;
+    });
+    const root = spans.find((s) => s.name === 'litellm_request')!;
+    expect(root.status.code).toBe(1);
+    const [failed, answered] = spans.filter((s) => s.name === 'raw_gen_ai_request').sort((x, y) => Number(x.attributes['sluice.attempt'] ?? 99) - Number(y.attributes['sluice.attempt'] ?? 99));
+    expect(failed!.parentSpanId).toBe(root.spanId);
+    expect(failed!.status).toMatchObject({ code: 2, message: expect.stringContaining('slow down') });
+    expect(failed!.attributes).toMatchObject({ 'litellm.model_id': 'dep-flaky', 'litellm.model_group': 'gpt-flaky', 'http.response.status_code': 429, 'error.type': 'Openai.RateLimitError', 'sluice.attempt': 1, 'sluice.fallback': false });
+    expect(answered!.attributes['litellm.model_id']).toBe('dep-ok');
+    expect(answered!.status.code).toBe(1);
+    // Both tries told the provider the answering span's id.
+    const sent = upstream.requests.slice(seen).map((q) => String(q.headers.traceparent));
+    expect(sent).toHaveLength(2);
+    for (const tp of sent) expect(tp.split('-')[2]).toBe(answered!.spanId);
+    expect(failed!.spanId).not.toBe(answered!.spanId);
+  });
+
   it('a call a guardrail refused has a guardrail child span and no upstream span', async () => {
     const gw = await gateway(config({ callbacks: ['otel', 'banned_keywords'], banned_keywords_list: ['falcon'] }), otelEnv());
     const seen = upstream.requests.length;

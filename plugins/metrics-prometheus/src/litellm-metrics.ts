@@ -50,6 +50,7 @@ const L = {
   modelGroup: 'model_group',
   clientIp: 'client_ip',
   userAgent: 'user_agent',
+  fallbackModel: 'fallback_model',
 } as const;
 
 export type LabelName = (typeof L)[keyof typeof L];
@@ -57,6 +58,7 @@ export type LabelName = (typeof L)[keyof typeof L];
 const LLM_API = [L.model, L.keyHash, L.keyAlias, L.team, L.teamAlias, L.requestedModel, L.endUser, L.user, L.modelId];
 const TOKENS = [L.endUser, L.keyHash, L.keyAlias, L.model, L.team, L.teamAlias, L.user, L.userEmail, L.requestedModel, L.modelId];
 const DEPLOYMENT_REQUESTS = [L.requestedModel, L.litellmModelName, L.modelId, L.apiBase, L.apiProvider, L.keyHash, L.keyAlias, L.team, L.teamAlias, L.clientIp, L.userAgent];
+const FALLBACKS = [L.requestedModel, L.fallbackModel, L.keyHash, L.keyAlias, L.team, L.teamAlias, L.exceptionStatus, L.exceptionClass, L.modelId];
 const CACHE = [L.model, L.keyHash, L.keyAlias, L.team, L.teamAlias, L.endUser, L.user, L.modelId];
 
 export const LITELLM_METRICS = {
@@ -136,6 +138,21 @@ export const LITELLM_METRICS = {
     name: 'litellm_deployment_latency_per_output_token', kind: 'histogram', buckets: 'default', custom: true,
     help: 'LLM Deployment Analytics - Latency per output token',
     labels: [L.litellmModelName, L.modelId, L.apiBase, L.apiProvider, L.keyHash, L.keyAlias, L.team, L.teamAlias],
+  },
+  deploymentCooledDown: {
+    name: 'litellm_deployment_cooled_down_total', kind: 'counter', custom: true,
+    help: 'LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic. exception_status is the status of the exception that caused the deployment to be cooled down',
+    labels: [L.litellmModelName, L.modelId, L.apiBase, L.apiProvider, L.exceptionStatus],
+  },
+  deploymentSuccessfulFallbacks: {
+    name: 'litellm_deployment_successful_fallbacks_total', kind: 'counter', custom: true,
+    help: 'LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model',
+    labels: FALLBACKS,
+  },
+  deploymentFailedFallbacks: {
+    name: 'litellm_deployment_failed_fallbacks_total', kind: 'counter', custom: true,
+    help: 'LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model',
+    labels: FALLBACKS,
   },
   cacheHits: { name: 'litellm_cache_hits_metric_total', kind: 'counter', custom: true, help: 'Total number of LiteLLM cache hits', labels: CACHE },
   cacheMisses: { name: 'litellm_cache_misses_metric_total', kind: 'counter', custom: true, help: 'Total number of LiteLLM cache misses', labels: CACHE },

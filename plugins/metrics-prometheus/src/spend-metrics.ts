@@ -5,7 +5,7 @@
  * once into one key, and the series of every metric it touches are found through that key
  * (call-series.ts), so a call with labels seen before allocates almost nothing.
  */
-import { budgetWindow, litellmExceptionClass, OPENAI_PATHS, type Endpoint, type LimitScope, type SpendEvent } from '@sluice/plugin-sdk';
+import { budgetWindow, litellmExceptionClass, OPENAI_PATHS, type CallAttempt, type Endpoint, type LimitScope, type SpendEvent } from '@sluice/plugin-sdk';
 import type { BoundedMetrics } from './bounded-metrics.js';
 import { CallSeriesCache } from './call-series.js';
 
@@ -53,6 +53,7 @@ const STATUS_LABELS_FROM = CALL_LABELS.indexOf('status_code');
 
 export class SpendMetrics {
   readonly #opts: SpendMetricsOptions;
+  readonly #metrics: BoundedMetrics;
   readonly #scopes = new ScopeSpend();
   readonly #calls: CallSeriesCache;
   /** The budget gauges' series by scope (kind, id, alias). */
@@ -65,6 +66,7 @@ export class SpendMetrics {
 
   constructor(metrics: BoundedMetrics, opts: SpendMetricsOptions) {
     this.#opts = opts;
+    this.#metrics = metrics;
     this.#calls = new CallSeriesCache(metrics);
     this.#budgetSeries = new CallSeriesCache(metrics);
     this.#labelNames = [...CALL_LABELS, ...opts.customLabels.map((c) => c.label)];
@@ -80,6 +82,7 @@ export class SpendMetrics {
     const overheadS = Math.max(0, event.overheadMs) / 1000;
     const d = event.deployment;
     calls.inc('proxyTotalRequests', 1, now);
+    if (event.attempts !== undefined) this.#attempts(event, event.attempts);
 
     if (event.status === 'failure') {
       calls.inc('proxyFailedRequests', 1, now);
@@ -116,6 +119,33 @@ export class SpendMetrics {
       calls.set('deploymentState', 0, now);
     }
     if (event.scopes.length > 0) this.#budgets(event, now);
+  }
+
+  /**
+   * Cooldowns and fallbacks, from the call's tries (only calls where a try failed have them). Each
+   * model group tried after the first one's is a fallback, counted once as LiteLLM's
+   * log_success_fallback_event / log_failure_fallback_event count it (its retries are inside it):
+   * successful when its last try answered. requested_model is the model the client asked for,
+   * fallback_model the group, and the exception labels describe the failure that started it all.
+   */
+  #attempts(event: SpendEvent, attempts: readonly CallAttempt[]): void {
+    const metrics = this.#metrics;
+    const primaryGroup = attempts[0]!.deployment.modelName;
+    let cause: CallAttempt | undefined;
+    for (let i = 0; i < attempts.length; i++) {
+      const a = attempts[i]!;
+      const d = a.deployment;
+      if (a.httpStatus !== 200) cause ??= a;
+      if (a.cooledDown) metrics.inc('deploymentCooledDown', { ...this.#bag(), litellm_model_name: d.model, model_id: d.id, api_base: d.apiBase ?? 'None', api_provider: d.provider, exception_status: String(a.httpStatus) });
+      // Groups are tried one after the other: a group's last try says how it ended.
+      if (d.modelName === primaryGroup || attempts[i + 1]?.deployment.modelName === d.modelName) continue;
+      const bag: Record<string, string> = { ...this.#bag(), requested_model: event.model, fallback_model: d.modelName, model_id: d.id };
+      if (cause !== undefined) {
+        bag.exception_status = String(cause.httpStatus);
+        bag.exception_class = exceptionClass({ httpStatus: cause.httpStatus, deployment: cause.deployment, errorCode: undefined });
+      }
+      metrics.inc(a.httpStatus === 200 ? 'deploymentSuccessfulFallbacks' : 'deploymentFailedFallbacks', bag);
+    }
   }
 
   /** Every label any metric takes, for this call, in CALL_LABELS order; each metric picks its own. */

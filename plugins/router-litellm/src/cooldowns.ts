@@ -43,10 +43,10 @@ export class Cooldowns {
     return Math.max(0, soonest === Infinity ? 0 : soonest);
   }
 
-  /** Records a failed attempt; cools the deployment down when it failed too often (or fatally). */
-  async failed(id: string, status: number, groupSize: number): Promise<void> {
+  /** Records a failed attempt; cools the deployment down when it failed too often (or fatally), and says whether it did. */
+  async failed(id: string, status: number, groupSize: number): Promise<boolean> {
     // A group's only deployment is never taken out: that would turn a blip into an outage.
-    if (groupSize <= 1) return;
+    if (groupSize <= 1) return false;
     let cool = IMMEDIATE.has(status);
     if (!cool) {
       try {
@@ -56,11 +56,12 @@ export class Cooldowns {
         this.log.warn({ err }, 'could not count a deployment failure in the shared counters');
       }
     }
-    if (!cool) return;
+    if (!cool) return false;
     const until = Date.now() + this.cooldownMs;
     this.until.set(id, until);
     this.log.warn({ deployment: id, cooldownMs: this.cooldownMs, status }, 'deployment cooling down');
     await this.counters.publish(CHANNEL, JSON.stringify({ id, until })).catch((err: unknown) => this.log.warn({ err }, 'could not announce a cooldown'));
+    return true;
   }
 
   async close(): Promise<void> {

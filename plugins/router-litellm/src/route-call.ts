@@ -186,7 +186,7 @@ async function tryGroup(
       failure = undefined;
       lastError = err;
       (failedHere ??= new Set()).add(failed.id);
-      if (settings.cooldowns) await cooldowns.failed(failed.id, err.status, deployments.length);
+      if (settings.cooldowns && (await cooldowns.failed(failed.id, err.status, deployments.length))) req.cooledDown?.(failed.id);
       if (!retryable(err) || retries === settings.numRetries) break;
       retries++;
       // The upstream's retry-after (and the backoff) is about the deployment that failed: like
