@@ -3,7 +3,6 @@
  * (so an upstream that fails before its first byte still gets a proper error status); usage is
  * captured from the final chunk and that chunk is dropped when the client did not ask for it.
  */
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import {
   isUpstreamError,
@@ -106,7 +105,7 @@ export async function relayStream(input: StreamRelayInput): Promise<StreamOutcom
   const write = (text: string | Buffer): Promise<unknown> | undefined => {
     if (!headersSent) sendHeaders();
     if (res.destroyed || res.write(text)) return undefined;
-    return Promise.race([once(res, 'drain'), once(res, 'close')]);
+    return drainedOrClosed(res);
   };
 
   const framedChunk = async (chunk: JsonObject): Promise<string> => {
@@ -261,6 +260,24 @@ function pumpReadable(
       reject(err);
     });
     res.once('close', onClose);
+  });
+}
+
+/**
+ * Resolves once the socket took the buffered bytes or the response closed. Both listeners come off
+ * when either fires: `Promise.race` of two `events.once` left the losing 'close' (and its 'error')
+ * listener on the response after every drain, so a long stream to a slow reader piled up one pair
+ * per backpressure wait until it ended (MaxListenersExceededWarning at 10,000 chunks).
+ */
+function drainedOrClosed(res: CallReply['raw']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
   });
 }
 

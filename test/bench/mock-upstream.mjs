@@ -4,6 +4,10 @@
 // Prints `READY <port>` on stdout once listening. GET /stats answers {connections, requests}: the
 // TCP connections accepted and chat requests answered so far (the benchmark reports how many
 // upstream connections each scenario opened: a proxy that does not reuse them shows up there).
+// Options for the cost curves (curves.mjs), off by default: a model named `…chunks-<N>` streams N
+// content chunks instead of ten; a model named `…hold…` streams its first chunk and then holds the
+// stream open until the client goes; MOCK_EXTRA_PORTS=K also listens on K more ports (printed as
+// `PORTS a,b,…` before READY), separate origins, since a gateway keeps at most 256 sockets per origin.
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2] ?? process.env.MOCK_PORT ?? 0);
@@ -34,14 +38,23 @@ function completion(model) {
   });
 }
 
+/** The content pieces a stream for `model` sends: ten by default, N for a `…chunks-<N>` model. */
+function piecesFor(model) {
+  const n = Number(/chunks-(\d+)$/.exec(model)?.[1] ?? 0);
+  return n > 0 ? Array.from({ length: n }, (_, i) => PIECES[i % PIECES.length]) : PIECES;
+}
+
 function streamAnswer(res, model, includeUsage) {
   const id = `chatcmpl-bench${(++seq).toString(36).padStart(8, '0')}`;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (choices, extra) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_bench01', choices, ...extra })}\n\n`;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  for (let i = 0; i < PIECES.length; i++) {
-    const delta = i === 0 ? { role: 'assistant', content: PIECES[i] } : { content: PIECES[i] };
+  const pieces = piecesFor(model);
+  for (let i = 0; i < pieces.length; i++) {
+    const delta = i === 0 ? { role: 'assistant', content: pieces[i] } : { content: pieces[i] };
     res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+    // A held stream (idle-stream curve) stops after its first chunk; the client ends it.
+    if (model.includes('hold')) return;
   }
   res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
   if (includeUsage) res.write(chunk([], { usage: USAGE }));
@@ -53,7 +66,7 @@ function sendJson(res, status, text) {
   res.end(text);
 }
 
-const server = createServer((req, res) => {
+function handle(req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -84,12 +97,18 @@ const server = createServer((req, res) => {
     if (body.stream === true) streamAnswer(res, model, body.stream_options?.include_usage === true);
     else sendJson(res, 200, completion(model));
   });
-});
-server.on('connection', () => stats.connections++);
-server.keepAliveTimeout = 120_000;
-server.headersTimeout = 125_000;
-server.requestTimeout = 0;
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`READY ${server.address().port}\n`);
-});
+}
+
+function listen(p) {
+  const server = createServer(handle);
+  server.on('connection', () => stats.connections++);
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  server.requestTimeout = 0;
+  return new Promise((resolve) => server.listen(p, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+const extraPorts = await Promise.all(Array.from({ length: Number(process.env.MOCK_EXTRA_PORTS ?? 0) }, () => listen(0)));
+if (extraPorts.length > 0) process.stdout.write(`PORTS ${extraPorts.join(',')}\n`);
+process.stdout.write(`READY ${await listen(port)}\n`);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
