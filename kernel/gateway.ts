@@ -305,6 +305,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<Gateway>
       providers: contributions.providers,
       // A provider's pass-through without a model_list deployment uses its environment credentials.
       environmentDeployment: (provider) => toDeployment({ model_name: provider, litellm_params: { model: `${provider}/*` } }, -1, defaults, { provider, model: '*' }),
+      scrub: (text) => secrets.scrub(text),
     };
     const environment = new EnvironmentAdapters({ ...modelRoutes, log });
     const app = buildServer({

@@ -4,8 +4,9 @@
  * slots, budget estimates): the route's own `recordSpend`, or a failure event when the chain
  * refused, the route failed or the client went away without one.
  */
-import type { AdmittedCall, CallContext, CallStatus, JsonObject, LimitScope, Principal, RouteCall, RouteSpend, SpendEvent, Usage } from '@sluice/plugin-sdk';
+import type { AdmittedCall, CallAttempt, CallContext, CallStatus, JsonObject, LimitScope, Principal, RouteCall, RouteSpend, SpendEvent, Usage } from '@sluice/plugin-sdk';
 import { toClientError } from '../errors.js';
+import type { AttemptHolder } from '../proxy/call-attempts.js';
 import { NO_USAGE } from '../proxy/usage.js';
 import { requestTags } from '../proxy/request-tags.js';
 import { attachRequest, sealSpendEvent } from '../proxy/spend-event.js';
@@ -24,7 +25,9 @@ export interface AdmissionRequest {
   receivedAt: number;
 }
 
-export class RouteAdmission {
+export class RouteAdmission implements AttemptHolder {
+  /** The tries of the route's model calls, once one failed (call-attempts.ts). */
+  attempts: CallAttempt[] | undefined;
   private call: CallContext | undefined;
   private settled = false;
   /** False while the preCall chain runs and after it refused. */
@@ -98,7 +101,7 @@ export class RouteAdmission {
     if (this.settled) return;
     this.settled = this.call !== undefined;
     this.finish(spend.usage ?? NO_USAGE);
-    emit(this.deps, this.request, this.call, spend);
+    emit(this.deps, this.request, this.call, spend, undefined, this.attempts);
   }
 
   /** Settles an admitted call the route did not record (its answer went out, it failed, or the client left). */
@@ -108,12 +111,12 @@ export class RouteAdmission {
     this.settled = true;
     this.finish(NO_USAGE);
     const model = typeof call.body.model === 'string' ? call.body.model : 'unknown';
-    emit(this.deps, this.request, call, { endpoint: call.endpoint, model, status, httpStatus, cost: 0, startedAt: this.request.receivedAt }, errorCode);
+    emit(this.deps, this.request, call, { endpoint: call.endpoint, model, status, httpStatus, cost: 0, startedAt: this.request.receivedAt }, errorCode, this.attempts);
   }
 }
 
 /** A route's spend event: the admitted call's state, scopes and tags when there is one. */
-export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'headers' | 'ip' | 'receivedAt'>, call: CallContext | undefined, spend: RouteSpend, errorCode?: string): void {
+export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'headers' | 'ip' | 'receivedAt'>, call: CallContext | undefined, spend: RouteSpend, errorCode?: string, attempts?: CallAttempt[]): void {
   if (!deps.hooks.onSpend.isUsed()) return;
   // Frozen when empty: the event is frozen on delivery anyway, and a shared one costs nothing to freeze.
   const tags = call && call.tags.length > 0 ? [...new Set([...call.tags, ...(spend.tags ?? [])])] : (spend.tags ?? (NO_TAGS as string[]));
@@ -143,6 +146,7 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
   };
   if (spend.responseId !== undefined) event.responseId = spend.responseId;
   if (spend.firstTokenAt !== undefined) event.firstTokenAt = spend.firstTokenAt;
+  if (attempts !== undefined) event.attempts = attempts;
   if (call) attachRequest(event, call.body, call.headers);
   deps.observers.spend(sealSpendEvent(event, spend.metadata, deps.log));
 }

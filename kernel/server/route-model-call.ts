@@ -32,6 +32,7 @@ import { KernelErrors, fromUpstream } from '../errors.js';
 import type { Logger } from '../logging/create-logger.js';
 import { routableOf, type ModelRegistry, type RegisteredDeployment } from '../models/model-registry.js';
 import { CallAbort } from '../proxy/call-abort.js';
+import { markCooledDown, recordAnsweredAttempt, recordFailedAttempt, type AttemptHolder } from '../proxy/call-attempts.js';
 import { priceOf } from '../proxy/usage.js';
 
 export interface RouteModelDeps {
@@ -43,6 +44,8 @@ export interface RouteModelDeps {
   providers: ReadonlyMap<string, { pluginId: string; definition: ProviderDefinition }>;
   /** A deployment config for a provider without one in the model list (its environment credentials). */
   environmentDeployment(provider: string): DeploymentConfig;
+  /** Removes secrets from text kept for observers (a failed try's message). */
+  scrub(text: string): string;
   log: Logger;
 }
 
@@ -152,7 +155,7 @@ function endpointLabel(endpoints: readonly Endpoint[]): string {
  * is returned (the admitted call settles it with its spend event). Handed straight to the route
  * as its `callModel` promise: no wrapper awaiting it on the way (a promise and a tick a call).
  */
-export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope, call: ModelCall, settle: { onFinish(finish: FinishCall | undefined): void }): Promise<ModelCallResult> {
+export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope, call: ModelCall, settle: AttemptHolder & { onFinish(finish: FinishCall | undefined): void }): Promise<ModelCallResult> {
   if (call.endpoints.length === 0) throw new Error('callModel needs at least one endpoint');
   deps.modelAccess?.checkCall(scope.principal, call.model);
   const { abort, release } = abortFor(scope.signal);
@@ -173,6 +176,7 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
           timedOut = true;
           abort.abort();
         }, timeoutMs);
+    const attemptStart = Date.now();
     try {
       // A plain literal, the optional fields set after: a literal with spreads is built field by field at runtime.
       const request: Writable<ProviderRequest> = { requestId: scope.requestId, endpoint, body, stream: call.stream, signal: abort };
@@ -180,9 +184,12 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
       if (call.timeoutMs !== undefined) request.timeoutMs = call.timeoutMs;
       const response = await deployment.adapter.call(request);
       chosenEndpoint = endpoint;
+      recordAnsweredAttempt(settle, deployment.info, attemptStart);
       return response;
     } catch (err) {
-      throw attemptFailure(err, timedOut, abort, deployment.config.provider, timeoutMs);
+      const failure = attemptFailure(err, timedOut, abort, deployment.config.provider, timeoutMs);
+      if (!(failure instanceof ClientGone)) recordFailedAttempt(settle, deployment.info, attemptStart, failure, deps.scrub);
+      throw failure;
     } finally {
       clearTimeout(timer);
     }
@@ -202,6 +209,7 @@ export async function callRouteModel(deps: RouteModelDeps, scope: RouteCallScope
         return found;
       },
       attempt,
+      cooledDown: (id) => markCooledDown(settle, id),
       modelNotFound: (name) => KernelErrors.MODEL_NOT_FOUND({ route: label(), model: name }),
       noDeploymentsAvailable: (name, seconds) =>
         KernelErrors.ROUTER_NO_DEPLOYMENTS({ model: name, seconds }, { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } }),

@@ -1,7 +1,8 @@
 /**
  * LiteLLM's deployment health counters that need a call's tries: litellm_deployment_cooled_down_total,
  * litellm_deployment_successful_fallbacks_total and litellm_deployment_failed_fallbacks_total,
- * through a real gateway whose router retries, cools a deployment down and walks `fallbacks`.
+ * through a real gateway whose router retries, cools a deployment down and walks `fallbacks`, on the
+ * chat pipeline and on a plugin route.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceConfig } from '../../../schemas/generated/config.js';
@@ -113,5 +114,18 @@ describe('metrics-prometheus: cooldowns and fallbacks from the call tries', () =
     // Retried once inside the fallback group, still one fallback.
     expect(failed[0]!.value).toBe(1);
     expect(all.filter((s) => s.name === 'litellm_deployment_successful_fallbacks_total').reduce((n, s) => n + s.value, 0)).toBe(1);
+  });
+
+  it('a plugin route (Anthropic /v1/messages) that falls back counts the same way', async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': MASTER_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'primary', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status, await res.text()).toBe(200);
+    await gw.gateway.observers.drain();
+    const ok = (await scrape()).filter((s) => s.name === 'litellm_deployment_successful_fallbacks_total');
+    expect(ok.reduce((n, s) => n + s.value, 0)).toBe(2);
+    expect(ok.every((s) => s.labels.requested_model === 'primary' && s.labels.fallback_model === 'backup')).toBe(true);
   });
 });
