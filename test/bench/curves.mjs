@@ -15,13 +15,13 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
+import { freePort, sleep, until } from './bench-util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -38,7 +38,6 @@ const log = (msg) => process.stderr.write(`[curves] ${msg}\n`);
 const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 const r3 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 const r1 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- processes ---------------------------------------------------------------------------------
 const children = new Set();
@@ -68,26 +67,8 @@ process.on('exit', () => {
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(child, test, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!children.has(child)) throw new Error(`${child.name} exited before ${what}`);
-    if (await test()) return;
-    await sleep(100);
-  }
-  throw new Error(`${child.name}: not ${what} after ${timeoutMs} ms`);
-}
+/** Waits until `test` gives something truthy while `child` runs. */
+const waitFor = (child, test, what, timeoutMs) => until(child.name, () => children.has(child), test, what, timeoutMs);
 
 /** The mock upstream; `extraPorts` more listening ports (separate origins) for the idle-stream curve. */
 async function startMock(extraPorts = 0) {

@@ -5,13 +5,13 @@
 import { spawn } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
 import { Pool } from 'undici';
+import { freePort, sleep } from './bench-util.mjs';
 import { GOVERNED_YAML, PRICED_MODEL_INFO, freshPostgres, provisionGoverned, redisAnswers } from './governed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,7 +51,6 @@ const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 const r3 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 const r1 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- request bodies ----------------------------------------------------------------------------
 const messages = [
@@ -104,17 +103,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     log(`${sig}: stopping children`);
     stopChildren().finally(() => process.exit(130));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
   });
 }
 

@@ -5,12 +5,12 @@
 // Exits 1 when the run is invalid (non-2xx or errors) or the bound is not met.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
+import { freePort, sleep, until } from './bench-util.mjs';
 import { GOVERNED_YAML, PRICED_MODEL_INFO, freshPostgres, provisionGoverned } from './governed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,6 @@ const BOUND = { heap_used_growth_mb: 5, heap_used_growth_pct: 10, rss_growth_mb:
 const log = (msg) => process.stderr.write(`[soak] ${msg}\n`);
 const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 const mb = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const children = new Set();
 const tmp = mkdtempSync(join(tmpdir(), 'sluice-soak-'));
@@ -71,27 +70,8 @@ process.on('exit', () => {
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopAll().finally(() => process.exit(130)));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(child, test, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!children.has(child)) throw new Error(`${child.name} exited before ${what}`);
-    const found = await test();
-    if (found) return found;
-    await sleep(100);
-  }
-  throw new Error(`${child.name}: not ${what} after ${timeoutMs} ms`);
-}
+/** Waits until `test` gives something truthy while `child` runs, and resolves to it. */
+const waitFor = (child, test, what, timeoutMs) => until(child.name, () => children.has(child), test, what, timeoutMs);
 
 async function ready(origin) {
   try {
@@ -133,7 +113,7 @@ async function startGateway(upstream) {
   const args = [...NODE_FLAGS, '--expose-gc', '--import', join(here, 'soak-heap.mjs'), join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
   const child = startChild('sluice-governed', args, { SLUICE_MASTER_KEY: MASTER_KEY, LOG_LEVEL: 'warn', ...backendEnv });
   const origin = `http://127.0.0.1:${port}`;
-  await until(child, () => ready(origin), 'ready');
+  await waitFor(child, () => ready(origin), 'ready');
   return { child, origin };
 }
 
@@ -145,7 +125,7 @@ function rssBytes(pid) {
 async function heap(child) {
   const seen = child.lines.length;
   child.kill('SIGUSR2');
-  const line = await until(child, () => child.lines.slice(seen).find((l) => l.startsWith('SOAK_HEAP ')), 'answering SIGUSR2', 10_000);
+  const line = await waitFor(child, () => child.lines.slice(seen).find((l) => l.startsWith('SOAK_HEAP ')), 'answering SIGUSR2', 10_000);
   return JSON.parse(line.slice('SOAK_HEAP '.length));
 }
 
@@ -183,7 +163,7 @@ function load(origin, headers, counts) {
 async function main() {
   log(`${MINUTES} min at ${RPS} req/s (${CONNECTIONS} connections, stream and non-stream alike), samples every ${INTERVAL_S} s, ${BACKEND}`);
   const mock = startChild('mock', [join(here, 'mock-upstream.mjs'), '0']);
-  const mockPort = Number((await until(mock, () => mock.lines.find((l) => l.startsWith('READY ')), 'ready')).slice(6));
+  const mockPort = Number((await waitFor(mock, () => mock.lines.find((l) => l.startsWith('READY ')), 'ready')).slice(6));
   const gw = await startGateway(`http://127.0.0.1:${mockPort}`);
   const headers = await provisionGoverned(gw.origin, MASTER_KEY);
   const counts = { requests: 0, non2xx: 0, errors: 0 };
