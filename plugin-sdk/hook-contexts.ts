@@ -139,6 +139,12 @@ export interface CallContext {
    */
   upstreamHeaders?: Record<string, string>;
   /**
+   * The guardrails that ran on this call and how each ended, appended by the plugin that runs
+   * guardrails; the array is shared by every context of the call and goes on the spend event
+   * (`SpendEvent.guardrails`). Create on first use.
+   */
+  guardrailRuns?: GuardrailRun[];
+  /**
    * Set by a `preCall` plugin that answers the call itself (a response cache's hit). The kernel
    * then skips the router and the provider: postCall runs on this response, a stream request gets
    * it replayed as OpenAI chunks, and spend is recorded at cost 0. Later preCall taps still run
@@ -275,6 +281,22 @@ export interface SpendEvent {
    * model group other than the first one's.
    */
   attempts?: readonly CallAttempt[];
+  /** The guardrails that ran on the call (`CallContext.guardrailRuns`), passing ones included. */
+  guardrails?: readonly GuardrailRun[];
+}
+
+/** One guardrail's run on a call: LiteLLM's StandardLoggingGuardrailInformation. */
+export interface GuardrailRun {
+  name: string;
+  /** `pre_call`, `during_call` or `post_call`. */
+  mode: string;
+  /** Passed; refused or changed the call; or failed itself (LiteLLM's GuardrailStatus). */
+  status: 'success' | 'guardrail_intervened' | 'guardrail_failed_to_respond';
+  /** Epoch ms: the first time it ran on the call, and the last time it finished (streamed chunks). */
+  startedAt: number;
+  endedAt: number;
+  /** What it answered when it intervened or failed (its refusal's message). */
+  response?: string;
 }
 
 /** One try of one deployment during a call (see `SpendEvent.attempts`). */

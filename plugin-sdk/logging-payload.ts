@@ -12,7 +12,7 @@
  * queued record's size is bounded.
  */
 import type { JsonObject, JsonValue } from './json.js';
-import type { CallEndpoint, SpendEvent } from './hook-contexts.js';
+import type { CallEndpoint, GuardrailRun, SpendEvent } from './hook-contexts.js';
 
 export type StandardLoggingPayloadStatus = 'success' | 'failure';
 
@@ -52,6 +52,17 @@ export interface StandardLoggingPayloadErrorInformation {
   llm_provider: string | null;
   traceback: string | null;
   error_message: string | null;
+}
+
+/** LiteLLM's StandardLoggingGuardrailInformation: one guardrail's run (times in epoch seconds, duration in seconds). */
+export interface StandardLoggingGuardrailInformation {
+  guardrail_name: string;
+  guardrail_mode: string;
+  guardrail_response: string | null;
+  guardrail_status: 'success' | 'guardrail_intervened' | 'guardrail_failed_to_respond';
+  start_time: number;
+  end_time: number;
+  duration: number;
 }
 
 export interface StandardLoggingPayload {
@@ -96,6 +107,8 @@ export interface StandardLoggingPayload {
   error_information: StandardLoggingPayloadErrorInformation | null;
   model_parameters: Record<string, JsonValue>;
   hidden_params: StandardLoggingHiddenParams;
+  /** The guardrails that ran on the call, passing ones included; null when none did. */
+  guardrail_information: StandardLoggingGuardrailInformation[] | null;
 }
 
 /** LiteLLM's placeholder for redacted content. */
@@ -295,6 +308,19 @@ function basePayload(event: SpendEvent, max: number, scrub: ((text: string) => s
       batch_models: null,
       litellm_model_name: event.deployment?.model ?? null,
     },
+    guardrail_information: event.guardrails === undefined || event.guardrails.length === 0 ? null : event.guardrails.map(guardrailInformation),
+  };
+}
+
+function guardrailInformation(run: GuardrailRun): StandardLoggingGuardrailInformation {
+  return {
+    guardrail_name: run.name,
+    guardrail_mode: run.mode,
+    guardrail_response: run.response ?? null,
+    guardrail_status: run.status,
+    start_time: run.startedAt / 1000,
+    end_time: run.endedAt / 1000,
+    duration: Math.max(0, run.endedAt - run.startedAt) / 1000,
   };
 }
 

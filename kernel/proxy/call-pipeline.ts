@@ -358,6 +358,7 @@ function emitSpend(
   if (responseId !== undefined) event.responseId = responseId;
   if (firstTokenAt !== undefined) event.firstTokenAt = firstTokenAt;
   if (request.attempts !== undefined) event.attempts = request.attempts;
+  if (ctx.guardrailRuns !== undefined) event.guardrails = ctx.guardrailRuns;
   if (ctx.cacheKey !== undefined) {
     event.cacheKey = ctx.cacheKey;
     event.cacheHit = ctx.answer?.cacheHit === true;

@@ -147,6 +147,7 @@ export function emit(deps: PluginRouteDeps, request: Omit<AdmissionRequest, 'hea
   if (spend.responseId !== undefined) event.responseId = spend.responseId;
   if (spend.firstTokenAt !== undefined) event.firstTokenAt = spend.firstTokenAt;
   if (attempts !== undefined) event.attempts = attempts;
+  if (call?.guardrailRuns !== undefined) event.guardrails = call.guardrailRuns;
   if (call) attachRequest(event, call.body, call.headers);
   deps.observers.spend(sealSpendEvent(event, spend.metadata, deps.log));
 }

@@ -14,7 +14,7 @@
  * Applied guardrails are reported in `x-litellm-applied-guardrails`, as LiteLLM does, on the
  * response and on a guardrail's refusal.
  */
-import { definePluginErrors, isVerdict, type CallContext, type Logger, type SluiceError, type TapGate, type TapLane } from '@sluice/plugin-sdk';
+import { definePluginErrors, isVerdict, type CallContext, type GuardrailRun, type Logger, type SluiceError, type TapGate, type TapLane } from '@sluice/plugin-sdk';
 import { activeGuardrails } from './guardrail-activation.js';
 import type { GuardrailEntry, GuardrailMode } from './guardrail-entry.js';
 
@@ -28,6 +28,10 @@ export const GuardrailErrors = definePluginErrors('GUARDRAILS', {
 interface RequestGuardrails {
   readonly active: ReadonlySet<GuardrailEntry>;
   readonly applied: Set<string>;
+  /** What ran, one record per guardrail and mode (a streamed post_call updates its record per chunk). */
+  runs: Map<string, GuardrailRun> | undefined;
+  /** The same records in order: the call's `guardrailRuns`. */
+  list: GuardrailRun[] | undefined;
   /** during_call checks in flight: each settles to its refusal, or undefined. */
   alongside: Promise<SluiceError | undefined>[];
   refused: SluiceError | undefined;
@@ -74,7 +78,7 @@ export class GuardrailGates {
         const call = arg as CallContext;
         const request = this.request(call);
         const now = inline.filter((e) => request.active.has(e));
-        if (now.length > 0) return this.apply(call, request, now, run, arg);
+        if (now.length > 0) return this.apply(call, request, now, 'pre_call', run, arg);
         const later = during.filter((e) => request.active.has(e));
         if (later.length > 0) this.startAlongside(call, request, later, run);
         return Promise.resolve(undefined);
@@ -87,7 +91,7 @@ export class GuardrailGates {
       const call = (arg as { call: CallContext }).call;
       const request = this.request(call);
       const now = post.filter((e) => request.active.has(e));
-      return now.length > 0 ? this.apply(call, request, now, run, arg) : Promise.resolve(undefined);
+      return now.length > 0 ? this.apply(call, request, now, 'post_call', run, arg) : Promise.resolve(undefined);
     };
   }
 
@@ -107,7 +111,7 @@ export class GuardrailGates {
   private request(call: CallContext): RequestGuardrails {
     let request = this.requests.get(call.state);
     if (!request) {
-      request = { active: activeGuardrails(this.entries, call, this.logOf), applied: new Set(), alongside: [], refused: undefined };
+      request = { active: activeGuardrails(this.entries, call, this.logOf), applied: new Set(), runs: undefined, list: undefined, alongside: [], refused: undefined };
       this.requests.set(call.state, request);
     }
     return request;
@@ -123,11 +127,16 @@ export class GuardrailGates {
     mutable.responseHeaders[APPLIED_HEADER] = [...request.applied].join(',');
   }
 
-  private async apply(call: CallContext, request: RequestGuardrails, entries: readonly GuardrailEntry[], run: Run, arg: unknown): Promise<unknown> {
+  private async apply(call: CallContext, request: RequestGuardrails, entries: readonly GuardrailEntry[], mode: GuardrailMode, run: Run, arg: unknown): Promise<unknown> {
     this.markApplied(call, request, entries);
+    shareRuns(call, request);
+    const startedAt = Date.now();
     try {
-      return await run(arg);
+      const result = await run(arg);
+      recordRuns(call, request, entries, mode, startedAt, undefined);
+      return result;
     } catch (err) {
+      recordRuns(call, request, entries, mode, startedAt, err);
       throw named(err, request);
     }
   }
@@ -138,14 +147,66 @@ export class GuardrailGates {
     const copy: CallContext = { ...call, body: structuredClone(call.body) };
     // Started on the next turn, after the provider request is sent, so even a CPU-bound check
     // overlaps the provider's latency instead of adding to it.
+    shareRuns(call, request);
+    const startedAt = Date.now();
     const check = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => run(copy))
       .then(
-        () => undefined,
-        (err: unknown) => named(err, request) as SluiceError,
+        () => {
+          recordRuns(call, request, entries, 'during_call', startedAt, undefined);
+          return undefined;
+        },
+        (err: unknown) => {
+          recordRuns(call, request, entries, 'during_call', startedAt, err);
+          return named(err, request) as SluiceError;
+        },
       );
     request.alongside.push(check);
   }
+}
+
+/** A run's message is kept up to this many characters. */
+const MAX_RESPONSE = 1_000;
+
+/**
+ * Records how `entries` ended at `mode` on the call (`CallContext.guardrailRuns`): a refusal is an
+ * intervention, any other error a failure to respond. A guardrail that runs again at the same mode
+ * (each streamed chunk) updates its record: the end moves, and an intervention or failure stays.
+ */
+function recordRuns(call: CallContext, request: RequestGuardrails, entries: readonly GuardrailEntry[], mode: GuardrailMode, startedAt: number, err: unknown): void {
+  const endedAt = Date.now();
+  const status: GuardrailRun['status'] = err === undefined ? 'success' : isVerdict(err) ? 'guardrail_intervened' : 'guardrail_failed_to_respond';
+  const { runs, list } = shareRuns(call, request);
+  for (const e of entries) {
+    const id = `${e.name}\0${mode}`;
+    const known = runs.get(id);
+    if (known !== undefined) {
+      known.endedAt = endedAt;
+      if (known.status === 'success' && status !== 'success') setOutcome(known, status, err);
+      continue;
+    }
+    const record: GuardrailRun = { name: e.name, mode, status: 'success', startedAt, endedAt };
+    if (status !== 'success') setOutcome(record, status, err);
+    runs.set(id, record);
+    list.push(record);
+  }
+}
+
+/**
+ * The request's run records, and the call carrying their array. Put on the call before a guardrail
+ * runs, so a context the guardrail returns as a copy of it carries the array along.
+ */
+function shareRuns(call: CallContext, request: RequestGuardrails): { runs: Map<string, GuardrailRun>; list: GuardrailRun[] } {
+  const runs = (request.runs ??= new Map());
+  const list = (request.list ??= []);
+  if (call.guardrailRuns !== list) (call as { guardrailRuns?: GuardrailRun[] }).guardrailRuns = list;
+  return { runs, list };
+}
+
+function setOutcome(record: GuardrailRun, status: GuardrailRun['status'], err: unknown): void {
+  record.status = status;
+  const message = err instanceof Error ? err.message : String(err);
+  record.response = message.slice(0, MAX_RESPONSE);
 }
 
 /** A guardrail's refusal names the guardrails applied to the request so far, the refusing one among them. */

@@ -10,7 +10,7 @@
  * event: the upstream call started with its try (or lasted the call's duration minus the gateway's
  * overhead) and ended when the call did; the overhead is placed before it.
  */
-import { litellmExceptionClass, REDACTED_CONTENT, type CallAttempt, type JsonObject, type JsonValue, type SpendEvent, type StandardLoggingPayload } from '@sluice/plugin-sdk';
+import { litellmExceptionClass, REDACTED_CONTENT, type CallAttempt, type JsonObject, type JsonValue, type SpendEvent, type StandardLoggingGuardrailInformation, type StandardLoggingPayload } from '@sluice/plugin-sdk';
 import { inputMessages, outputMessages } from './content.js';
 import type { IntegrationName } from './destinations.js';
 import { setOpenInferenceAttributes } from './openinference-attributes.js';
@@ -83,7 +83,11 @@ export function callSpans(event: SpendEvent, payload: StandardLoggingPayload, id
       ['sluice.timing', 'derived from the spend event'],
     ]),
   );
-  if (failed && !reachedUpstream && event.errorCode && GUARDRAIL_REFUSAL.test(event.errorCode)) {
+  const guardrails = payload.guardrail_information;
+  if (guardrails !== null) {
+    // LiteLLM's _create_guardrail_span: one per guardrail that ran, passing ones included.
+    guardrails.forEach((g, i) => spans.push(guardrailSpan(ids, g, i)));
+  } else if (failed && !reachedUpstream && event.errorCode && GUARDRAIL_REFUSAL.test(event.errorCode)) {
     spans.push(
       span(ids, GUARDRAIL_SPAN_NAME, SPAN_KIND.INTERNAL, guardrailSpanId(ids.spanId), ids.spanId, event.startedAt, end, { code: STATUS.ERROR, message: payload.error_str ?? event.errorCode }, [
         ['openinference.span.kind', 'GUARDRAIL'],
@@ -102,6 +106,20 @@ const UNSET = Object.freeze({ code: STATUS.UNSET });
 /** One span, every field in the same order (one object shape for all; no spreads on the hot path). */
 function span(ids: CallIds, name: string, kind: number, spanId: string, parentSpanId: string | undefined, start: number, end: number, status: SpanRecord['status'], attributes: Attribute[]): SpanRecord {
   return { name, kind, traceId: ids.traceId, spanId, parentSpanId, traceFlags: ids.flags, traceState: ids.traceState, start, end, status, attributes, events: undefined };
+}
+
+/** One guardrail's run: its name, mode and answer; ERROR when it intervened or failed. */
+function guardrailSpan(ids: CallIds, g: StandardLoggingGuardrailInformation, index: number): SpanRecord {
+  const status = g.guardrail_status === 'success' ? OK : { code: STATUS.ERROR, message: g.guardrail_response ?? g.guardrail_status };
+  const attrs: Attribute[] = [
+    ['openinference.span.kind', 'GUARDRAIL'],
+    ['guardrail_name', g.guardrail_name],
+    ['guardrail_mode', g.guardrail_mode],
+    ['guardrail_status', g.guardrail_status],
+  ];
+  if (g.guardrail_response !== null) attrs.push(['guardrail_response', g.guardrail_response]);
+  const start = g.start_time * 1000;
+  return span(ids, GUARDRAIL_SPAN_NAME, SPAN_KIND.INTERNAL, index === 0 ? guardrailSpanId(ids.spanId) : flipLastByte(ids.spanId, 0x80 + (index % 0x20)), ids.spanId, start, Math.max(start, g.end_time * 1000), status, attrs);
 }
 
 /** A failed try of a deployment: what was tried, how it failed, and whether the router took it out. */

@@ -257,6 +257,21 @@ describe('callbacks: ["otel"]', () => {
     expect(failed!.spanId).not.toBe(answered!.spanId);
   });
 
+  it('a guardrail that let the call through has a guardrail span too (LiteLLM guardrail_information)', async () => {
+    const gw = await gateway(config({ callbacks: ['otel', 'hide_secrets'] }), otelEnv());
+    const r = await chat(gw, { user: 'u-guard-passed', messages: [{ role: 'user', content: 'my key is AKIAIOSFODNN7EXAMPLE, what is the capital of Freedonia' }] });
+    expect(r.status).toBe(200);
+    const spans = await until(() => callTrace('u-guard-passed', ['litellm_request', 'raw_gen_ai_request', 'gateway_overhead', 'guardrail']));
+    const root = spans.find((s) => s.name === 'litellm_request')!;
+    const guard = spans.find((s) => s.name === 'guardrail')!;
+    expect(guard.parentSpanId).toBe(root.spanId);
+    expect(guard.status.code).toBe(1);
+    expect(guard.attributes).toMatchObject({ 'openinference.span.kind': 'GUARDRAIL', guardrail_mode: 'pre_call', guardrail_status: 'success' });
+    expect(String(guard.attributes.guardrail_name)).toMatch(/hide[-_]secrets/);
+    expect(guard.endNs >= guard.startNs).toBe(true);
+    expect(guard.startNs >= root.startNs).toBe(true);
+  });
+
   it('a call a guardrail refused has a guardrail child span and no upstream span', async () => {
     const gw = await gateway(config({ callbacks: ['otel', 'banned_keywords'], banned_keywords_list: ['falcon'] }), otelEnv());
     const seen = upstream.requests.length;

@@ -88,6 +88,32 @@ describe('generic_api webhook logging plugin', () => {
     });
   });
 
+  it("carries guardrail_information: each guardrail that ran, passing or refusing, with LiteLLM's fields", async () => {
+    const hook = await startFakeWebhook({ keepRequests: true });
+    const gw = await startGateway(config(upstream.url, {}, { callbacks: ['generic_api', 'hide_secrets', 'banned_keywords'], banned_keywords_list: ['falcon'] }), { env: { GENERIC_LOGGER_ENDPOINT: hook.url } });
+    try {
+      const passed = await chat(gw.url, 'gpt-4o-mini', 'hello guarded hook');
+      const refused = await chat(gw.url, 'gpt-4o-mini', 'tell me about the falcon');
+      expect(refused.status).toBe(400);
+      await until(() => logOf(hook, passed.id) !== undefined && logOf(hook, refused.id) !== undefined);
+      const ran = logOf(hook, passed.id)!.guardrail_information as Record<string, unknown>[];
+      expect(ran.map((g) => g.guardrail_status)).toEqual(ran.map(() => 'success'));
+      // Both check the prompt; banned_keywords checks the answer too.
+      expect(ran.filter((g) => g.guardrail_mode === 'pre_call').length).toBe(2);
+      for (const g of ran) {
+        expect(['pre_call', 'post_call']).toContain(g.guardrail_mode);
+        expect(g.guardrail_response).toBeNull();
+        expect(Object.keys(g).sort()).toEqual(['duration', 'end_time', 'guardrail_mode', 'guardrail_name', 'guardrail_response', 'guardrail_status', 'start_time']);
+        expect(g.end_time as number).toBeGreaterThanOrEqual(g.start_time as number);
+      }
+      const stopped = (logOf(hook, refused.id)!.guardrail_information as Record<string, unknown>[]).find((g) => g.guardrail_status === 'guardrail_intervened');
+      expect(stopped).toMatchObject({ guardrail_mode: 'pre_call', guardrail_response: expect.stringContaining('banned') });
+    } finally {
+      await gw.close();
+      await hook.close();
+    }
+  });
+
   it('sends custom_callback_api from success_callback only on success', async () => {
     const hook = await startFakeWebhook({ keepRequests: true });
     const gw = await startGateway(config(upstream.url, {}, { success_callback: ['custom_callback_api'] }), { env: { GENERIC_LOGGER_ENDPOINT: hook.url } });
