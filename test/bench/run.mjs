@@ -159,9 +159,23 @@ function cannon(target, mode, seconds, onFirstTick) {
   });
 }
 
-const SLUICE_TARGETS = ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab', 'sluice-observed', 'sluice-governed', 'sluice-governed-pg'];
+// BENCH_GOVERNED_WITHOUT (e.g. `rate-limiter,budget,spend-logs,hide_secrets`): per-plugin A/B of the
+// governed target, one more target `sluice-governed-no-<x>` each, with that plugin switched off
+// (`hide_secrets`: the guardrail callback left out); the summary's `governed_without` gives the CPU
+// per call each costs and the throughput it takes, from the same interleaved rounds.
+const GOVERNED_WITHOUT = (env.BENCH_GOVERNED_WITHOUT ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const withoutTarget = (x) => `sluice-governed-no-${x}`;
+for (const x of GOVERNED_WITHOUT) TARGETS.push(withoutTarget(x));
+const SLUICE_TARGETS = ['sluice', 'sluice-core', 'sluice-cache', 'sluice-ab', 'sluice-observed', 'sluice-governed', 'sluice-governed-pg', ...GOVERNED_WITHOUT.map(withoutTarget)];
 const isSluice = (name) => SLUICE_TARGETS.includes(name);
-const isGoverned = (name) => name === 'sluice-governed' || name === 'sluice-governed-pg';
+const isGoverned = (name) => name.startsWith('sluice-governed');
+/** The governed config lines of a target, less what its A/B switches off. */
+function governedYaml(name) {
+  const without = GOVERNED_WITHOUT.find((x) => name === withoutTarget(x));
+  if (without === undefined) return GOVERNED_YAML;
+  if (without === 'hide_secrets') return ['litellm_settings:', '  callbacks: []'];
+  return [...GOVERNED_YAML, 'plugins:', `  - { use: ${without}, enabled: false }`];
+}
 // BENCH_AB_ROOT: another checkout (built), run as target `sluice-ab` with `sluice`'s config, for a
 // paired A/B of a change (e.g. the same tree without it): its blocks interleave with `sluice`'s.
 const AB_ROOT = env.BENCH_AB_ROOT || undefined;
@@ -423,7 +437,7 @@ async function main() {
         // logger (issue 17's bar: >= 0.9x of `sluice`), both exporters sending to the mock's sink.
         ...(name === 'sluice-observed' ? ['litellm_settings:', '  callbacks: ["prometheus", "otel", "generic_api"]'] : []),
         // `sluice-governed(-pg)`: the default plugins with what a real deployment turns on (governed.mjs).
-        ...(isGoverned(name) ? GOVERNED_YAML : []),
+        ...(isGoverned(name) ? governedYaml(name) : []),
         // Extra YAML for A/B runs, e.g. disabling a default plugin to measure what it costs.
         name === 'sluice' || name === 'sluice-ab' ? (env.BENCH_SLUICE_YAML ?? '') : '',
         '',
@@ -563,6 +577,21 @@ async function main() {
       g.targets_met = gm.length ? gm.every(Boolean) : null;
     }
     summary[name === 'sluice-governed' ? 'governed' : 'governed_pg'] = g;
+  }
+  if (GOVERNED_WITHOUT.length > 0 && TARGETS.includes('sluice-governed')) {
+    summary.governed_without = {};
+    for (const x of GOVERNED_WITHOUT) {
+      const name = withoutTarget(x);
+      const cpuSaved = (mode) => (c50?.[mode]?.['sluice-governed']?.proxyCpu != null && c50[mode][name]?.proxyCpu != null ? r1(c50[mode]['sluice-governed'].proxyCpu - c50[mode][name].proxyCpu) : null);
+      const rpsGain = (mode) => (ratio(mode, name) != null && ratio(mode, 'sluice-governed') ? r3(ratio(mode, name) / ratio(mode, 'sluice-governed')) : null);
+      summary.governed_without[x] = {
+        cpu_us_per_call_nonstream: cpuSaved('nonstream'),
+        cpu_us_per_call_stream: cpuSaved('stream'),
+        rps_without_vs_with_nonstream: rpsGain('nonstream'),
+        rps_without_vs_with_stream: rpsGain('stream'),
+        added_p50_ms_nonstream: c1?.nonstream?.['sluice-governed'] && c1.nonstream[name] ? r3(c1.nonstream['sluice-governed'].p50 - c1.nonstream[name].p50) : null,
+      };
+    }
   }
   if (TARGETS.includes('sluice-ab') && c1) {
     // This tree's `sluice` minus the other checkout's, same config, interleaved blocks.
