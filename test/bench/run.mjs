@@ -36,6 +36,9 @@ const MODES = (env.BENCH_MODES ?? 'nonstream,stream').split(',').map((s) => s.tr
 // BENCH_RATE: a fixed total request rate instead of as fast as possible, so that CPU per request
 // is read off an unsaturated machine (A/B attribution); the c50 ratios then mean nothing.
 const RATE = num('BENCH_RATE', 0);
+// BENCH_ALLOC=1: the Sluice targets run with --trace-gc-nvp and each c50 line reports the bytes its
+// heap allocated per request (summed from V8's per-GC `allocated=`), a measure of garbage per call.
+const ALLOC = env.BENCH_ALLOC === '1';
 const CPU_PROF_DIR = env.BENCH_CPU_PROF || undefined; // a directory: write bare.cpuprofile and sluice.cpuprofile there
 const profArgs = (name) => (CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 const MASTER_KEY = 'sk-bench-1234';
@@ -72,10 +75,20 @@ function startChild(name, args, extraEnv = {}, { forwardStdout = false } = {}) {
   child.name = name;
   child.exited = new Promise((resolve) => child.once('exit', (code, signal) => { children.delete(child); resolve({ code, signal }); }));
   let buf = '';
+  // BENCH_ALLOC: V8's --trace-gc-nvp lines (`allocated=` bytes since the previous GC) are summed,
+  // not forwarded; the bench reads `child.allocated` around each measured run.
+  child.allocated = 0;
+  let partial = '';
   child.ready = new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
       const text = d.toString();
-      if (forwardStdout) for (const line of text.split('\n')) if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop();
+      for (const line of lines) {
+        const gc = / allocated=(\d+)/.exec(line);
+        if (gc) child.allocated += Number(gc[1]);
+        else if (forwardStdout && line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+      }
       if (buf === null) return;
       buf += text;
       const m = /READY (\d+)/.exec(buf);
@@ -217,6 +230,9 @@ function stealShare(from, to) {
 }
 let upstreamOrigin;
 const pids = {}; // target name -> pid of the process under test (none for direct); 'upstream' -> the mock
+const processes = {}; // target name -> its child process (for BENCH_ALLOC's byte counts)
+/** Bytes the target's V8 heap allocated so far (BENCH_ALLOC only; counted at each GC). */
+const allocatedBy = (name) => (ALLOC && processes[name] ? processes[name].allocated : null);
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
 function cpuSeconds(pid) {
@@ -252,8 +268,10 @@ async function runC50(targets) {
         // have to replace connections it dropped when the previous run's clients disconnected.
         let before;
         const cpu0 = [cpuSeconds(pids[t.name]), cpuSeconds(pids.upstream)];
+        const alloc0 = allocatedBy(t.name);
         const r = await cannon(t, mode, DURATION, async () => { before = await upstreamStats(); });
         const cpu1 = [cpuSeconds(pids[t.name]), cpuSeconds(pids.upstream)];
+        const allocPerReq = alloc0 === null ? null : (allocatedBy(t.name) - alloc0) / r.latency.totalCount;
         const after = await upstreamStats();
         before ??= after;
         const perReq = (i) => (cpu0[i] == null || cpu1[i] == null ? null : ((cpu1[i] - cpu0[i]) * 1e6) / r.latency.totalCount);
@@ -265,7 +283,7 @@ async function runC50(targets) {
           invalid = true;
           emit({ warning: true, scenario: `c${CONNECTIONS}-${mode}`, target: t.name, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets, mismatches: r.mismatches, status_codes: r.statusCodeStats });
         }
-        ((results[mode] ??= {})[t.name] ??= []).push({ rps, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, total: r.latency.totalCount, upstreamConnections, proxyCpu: perReq(0), upstreamCpu: perReq(1) });
+        ((results[mode] ??= {})[t.name] ??= []).push({ rps, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, total: r.latency.totalCount, upstreamConnections, proxyCpu: perReq(0), upstreamCpu: perReq(1), allocPerReq });
       }
     }
   }
@@ -274,7 +292,7 @@ async function runC50(targets) {
     const agg = {};
     for (const t of targets) {
       const rs = results[mode][t.name];
-      agg[t.name] = { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), mean: median(rs.map((x) => x.mean)), total: rs.reduce((a, x) => a + x.total, 0), upstreamConnections: Math.max(...rs.map((x) => x.upstreamConnections)), proxyCpu: median(rs.map((x) => x.proxyCpu)), upstreamCpu: median(rs.map((x) => x.upstreamCpu)) };
+      agg[t.name] = { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), mean: median(rs.map((x) => x.mean)), total: rs.reduce((a, x) => a + x.total, 0), upstreamConnections: Math.max(...rs.map((x) => x.upstreamConnections)), proxyCpu: median(rs.map((x) => x.proxyCpu)), upstreamCpu: median(rs.map((x) => x.upstreamCpu)), allocPerReq: median(rs.map((x) => x.allocPerReq)) };
     }
     // Ratios are the median of each round's own ratio: the two runs of a round are back to back, so
     // a slow stretch of the machine (other tenants, CPU steal) weighs on both sides of it alike.
@@ -286,6 +304,7 @@ async function runC50(targets) {
       const line = { scenario: `c${CONNECTIONS}-${mode}`, target: t.name, connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, rps: r1(a.rps), p50_ms: a.p50, p99_ms: a.p99, mean_ms: r3(a.mean), requests: a.total, upstream_connections_opened: a.upstreamConnections };
       if (t.name !== 'direct') line.proxy_cpu_us_per_req = r1(a.proxyCpu);
       line.upstream_cpu_us_per_req = r1(a.upstreamCpu);
+      if (a.allocPerReq != null) line.heap_kb_allocated_per_req = r1(a.allocPerReq / 1024);
       if (t.name !== 'direct') line.ratio_vs_direct = agg.direct ? r3(paired(t.name, 'direct')) : null;
       if (isSluice(t.name) && agg.bare) {
         line.ratio_vs_bare = r3(a.pairedRatioVsBare);
@@ -444,7 +463,7 @@ async function main() {
       ].join('\n'),
     );
     // BENCH_SLUICE_NODE_ARGS: extra Node flags for the gateway's process, for A/B runs.
-    const nodeArgs = [...NODE_FLAGS, ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs(name)];
+    const nodeArgs = [...NODE_FLAGS, ...(env.BENCH_SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs(name), ...(ALLOC ? ['--trace-gc-nvp'] : [])];
     if (name === 'sluice-ab' && !AB_ROOT) throw new Error('target sluice-ab needs BENCH_AB_ROOT (a built checkout)');
     const child = startChild(name, [...nodeArgs, join(name === 'sluice-ab' ? AB_ROOT : root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
       SLUICE_MASTER_KEY: MASTER_KEY,
@@ -455,6 +474,7 @@ async function main() {
     }, { forwardStdout: true });
     ready.push(waitReady(`http://127.0.0.1:${port}/health/readiness`, child));
     pids[name] = child.pid;
+    processes[name] = child;
     sluicePorts[name] = port;
     if (later.length > 0) log(`sluice-core: ${later.join(', ')} disabled`);
   }
@@ -567,6 +587,10 @@ async function main() {
       cpu_per_req_ratio_vs_bare_nonstream: r3(cpuRatio('nonstream', name)),
       cpu_per_req_ratio_vs_bare_stream: r3(cpuRatio('stream', name)),
     };
+    if (ALLOC) {
+      g.heap_kb_allocated_per_req_nonstream = r1((c50?.nonstream?.[name]?.allocPerReq ?? NaN) / 1024);
+      g.heap_kb_allocated_per_req_stream = r1((c50?.stream?.[name]?.allocPerReq ?? NaN) / 1024);
+    }
     if (name === 'sluice-governed') {
       const gm = [
         met(g.rps_ratio_vs_bare_nonstream, (v) => v >= TARGET_GOVERNED_RPS_RATIO),
