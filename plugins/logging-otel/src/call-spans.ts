@@ -126,15 +126,7 @@ function guardrailSpan(ids: CallIds, g: StandardLoggingGuardrailInformation, ind
 function attemptSpan(ids: CallIds, a: CallAttempt, index: number, firstGroup: string): SpanRecord {
   const d = a.deployment;
   const attrs = new Attributes();
-  attrs.set('gen_ai.system', d.provider);
-  attrs.set('gen_ai.request.model', d.model);
-  attrs.set('litellm.model_id', d.id);
-  attrs.set('litellm.model_group', d.modelName);
-  const server = d.apiBase ? serverOf(d.apiBase) : undefined;
-  if (server) {
-    attrs.set('server.address', server.address);
-    if (server.port !== undefined) attrs.set('server.port', server.port);
-  }
+  setUpstreamAttributes(attrs, d.provider, d.model, d.id, d.modelName, d.apiBase);
   attrs.set('http.response.status_code', a.httpStatus);
   attrs.set('error.type', litellmExceptionClass({ httpStatus: a.httpStatus, deployment: d, errorCode: undefined }));
   attrs.set('sluice.attempt', index + 1);
@@ -260,19 +252,24 @@ function setErrorAttributes(attrs: Attributes, payload: StandardLoggingPayload):
   if (info.llm_provider) attrs.set('error.llm_provider', info.llm_provider);
 }
 
-/** LiteLLM's set_raw_request_attributes: `llm.<provider>.<field>` of what went upstream (only when content is logged, as LiteLLM). */
-function rawRequestAttributes(event: SpendEvent, payload: StandardLoggingPayload, opts: CallSpanOptions): Attribute[] {
-  const attrs = new Attributes();
-  const provider = payload.custom_llm_provider ?? 'Unknown';
+/** What an upstream span says of the deployment it called. */
+function setUpstreamAttributes(attrs: Attributes, provider: string, model: string, modelId: string | null, modelGroup: string | null, apiBase: string | undefined): void {
   attrs.set('gen_ai.system', provider);
-  attrs.set('gen_ai.request.model', payload.model);
-  attrs.set('litellm.model_id', payload.model_id);
-  attrs.set('litellm.model_group', payload.model_group);
-  const server = payload.api_base ? serverOf(payload.api_base) : undefined;
+  attrs.set('gen_ai.request.model', model);
+  attrs.set('litellm.model_id', modelId);
+  attrs.set('litellm.model_group', modelGroup);
+  const server = apiBase ? serverOf(apiBase) : undefined;
   if (server) {
     attrs.set('server.address', server.address);
     if (server.port !== undefined) attrs.set('server.port', server.port);
   }
+}
+
+/** LiteLLM's set_raw_request_attributes: `llm.<provider>.<field>` of what went upstream (only when content is logged, as LiteLLM). */
+function rawRequestAttributes(event: SpendEvent, payload: StandardLoggingPayload, opts: CallSpanOptions): Attribute[] {
+  const attrs = new Attributes();
+  const provider = payload.custom_llm_provider ?? 'Unknown';
+  setUpstreamAttributes(attrs, provider, payload.model, payload.model_id, payload.model_group, payload.api_base);
   if (event.firstTokenAt !== undefined) attrs.set('gen_ai.response.time_to_first_token_ms', Math.max(0, event.firstTokenAt - event.startedAt));
   // The request's parameters as sent upstream (LiteLLM's `llm.<provider>.<field>`). The prompt and
   // the response are on litellm_request already: not repeated here, so a span stays half the size.

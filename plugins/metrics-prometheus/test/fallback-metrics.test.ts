@@ -9,6 +9,7 @@ import type { SluiceConfig } from '../../../schemas/generated/config.js';
 import { startFakeUpstream, type FakeUpstream } from '../../../test/support/fake-upstream.js';
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
 import { LITELLM_METRICS } from '../src/litellm-metrics.js';
+import { samples } from './exposition.js';
 
 /** Upstream model → the status it answers (200 answers a completion). */
 const STATUS: Record<string, number> = { 'rate-limited': 429, 'broken': 500, 'works': 200 };
@@ -23,24 +24,6 @@ function upstreamAnswering(): Promise<FakeUpstream> {
     }
     res.end(JSON.stringify({ id: 'chatcmpl-f', object: 'chat.completion', created: 1, model: 'works', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
   });
-}
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function samples(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
 }
 
 describe('metrics-prometheus: cooldowns and fallbacks from the call tries', () => {

@@ -12,6 +12,7 @@ import { startFakeUpstream, type FakeUpstream } from '../../../test/support/fake
 import { MASTER_KEY, startGateway, type TestGateway } from '../../../test/support/gateway.js';
 import { BoundedMetrics } from '../src/bounded-metrics.js';
 import { LITELLM_METRICS } from '../src/litellm-metrics.js';
+import { find, samples, type Sample } from './exposition.js';
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 const HAVE_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
@@ -48,28 +49,6 @@ async function call(url: string, path: string, key: string | null, body?: unknow
   return { status: res.status, text, json, headers: res.headers };
 }
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The text format's sample lines (label values here carry no escaped quotes). */
-function samples(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-const find = (all: Sample[], name: string, where: Record<string, string> = {}) =>
-  all.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
 
 async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
