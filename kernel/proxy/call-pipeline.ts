@@ -159,13 +159,9 @@ export async function runCall(deps: PipelineDeps, endpoint: Endpoint, request: C
         recordAnsweredAttempt(request, deployment.info, attemptStart);
         return answered;
       } catch (err) {
-        if (!abort.aborted || timedOut) recordFailedAttempt(request, deployment.info, attemptStart, timedOut ? new UpstreamError('upstream timed out', { status: 504, timeout: true }) : err, deps.scrub);
-        if (timedOut || (isUpstreamError(err) && err.timeout)) {
-          throw Object.assign(new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err }), upstreamOrigin(deployment));
-        }
-        if (abort.aborted) throw new ClientGone();
-        if (isUpstreamError(err)) throw Object.assign(err, upstreamOrigin(deployment));
-        throw err;
+        const failure = attemptFailure(err, timedOut, abort, deployment);
+        if (!(failure instanceof ClientGone)) recordFailedAttempt(request, deployment.info, attemptStart, failure, deps.scrub);
+        throw failure;
       } finally {
         clearTimeout(timer);
       }
@@ -297,6 +293,16 @@ function upstreamBodyOf(body: JsonObject, model: string, gatewayOnly: ReadonlySe
 }
 
 class ClientGone extends Error {}
+
+/** An attempt's failure as the router reads it: a timeout, the client gone, or the upstream's error naming its deployment. */
+function attemptFailure(err: unknown, timedOut: boolean, abort: CallAbort, deployment: RegisteredDeployment): unknown {
+  if (timedOut || (isUpstreamError(err) && err.timeout)) {
+    return Object.assign(new UpstreamError('upstream timed out', { status: 504, timeout: true, cause: err }), upstreamOrigin(deployment));
+  }
+  if (abort.aborted) return new ClientGone();
+  if (isUpstreamError(err)) return Object.assign(err, upstreamOrigin(deployment));
+  return err;
+}
 
 /** Hands the final response to the plugin that asked for it; its failure is its own, never the call's. */
 function notifyFinal(deps: PipelineDeps, call: CallContext, final: FinalResponse): void {

@@ -15,6 +15,22 @@ export function freePort() {
   });
 }
 
+/** Whether a gateway at `origin` answers its readiness probe with 200 (false while it cannot be reached). */
+export async function answersReady(origin) {
+  try {
+    const res = await fetch(`${origin}/health/readiness`);
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** The benchmark's one model group, `bench-model`, at the mock upstream (model_list lines). */
+export function benchModelYaml(upstream) {
+  return ['model_list:', '  - model_name: bench-model', '    litellm_params:', '      model: openai/bench-model', `      api_base: ${upstream}/v1`, '      api_key: sk-upstream'];
+}
+
 /**
  * Polls `test` every 100 ms until it gives something truthy, and resolves to that; rejects when the
  * process `name` stops being `alive()` first, or after `timeoutMs`.

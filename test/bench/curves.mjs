@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
-import { freePort, sleep, until } from './bench-util.mjs';
+import { answersReady, freePort, sleep, until } from './bench-util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -100,16 +100,7 @@ async function startGateway(name, yamlLines, { db = join(tmp, `${name}.db`), plu
   const entry = pluginDirs ? [join(here, 'curves-gateway.mjs'), config, String(port), ...pluginDirs] : [join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
   const child = startChild(name, [...NODE_FLAGS, ...entry], { SLUICE_MASTER_KEY: MASTER_KEY, DATABASE_URL: `sqlite:${db}`, LOG_LEVEL: 'warn' });
   const origin = `http://127.0.0.1:${port}`;
-  const ready = async () => {
-    try {
-      const res = await fetch(`${origin}/health/readiness`);
-      await res.arrayBuffer();
-      return res.status === 200;
-    } catch {
-      return false;
-    }
-  };
-  await waitFor(child, ready, 'ready', 300_000);
+  await waitFor(child, () => answersReady(origin), 'ready', 300_000);
   return { child, origin, pid: child.pid };
 }
 

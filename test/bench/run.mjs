@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
 import { Pool } from 'undici';
-import { freePort, sleep } from './bench-util.mjs';
+import { benchModelYaml, freePort, sleep } from './bench-util.mjs';
 import { GOVERNED_YAML, PRICED_MODEL_INFO, freshPostgres, provisionGoverned, redisAnswers } from './governed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -437,12 +437,7 @@ async function main() {
     writeFileSync(
       config,
       [
-        'model_list:',
-        '  - model_name: bench-model',
-        '    litellm_params:',
-        '      model: openai/bench-model',
-        `      api_base: ${upstream}/v1`,
-        '      api_key: sk-upstream',
+        ...benchModelYaml(upstream),
         ...(isGoverned(name) ? PRICED_MODEL_INFO : []),
         'storage:',
         `  data_dir: ${join(tmp, name)}`,

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { NODE_FLAGS } from '../../bin/node-flags.js';
-import { freePort, sleep, until } from './bench-util.mjs';
+import { answersReady, benchModelYaml, freePort, sleep, until } from './bench-util.mjs';
 import { GOVERNED_YAML, PRICED_MODEL_INFO, freshPostgres, provisionGoverned } from './governed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,26 +73,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopAll().finally
 /** Waits until `test` gives something truthy while `child` runs, and resolves to it. */
 const waitFor = (child, test, what, timeoutMs) => until(child.name, () => children.has(child), test, what, timeoutMs);
 
-async function ready(origin) {
-  try {
-    const res = await fetch(`${origin}/health/readiness`);
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-}
-
 async function startGateway(upstream) {
   const port = await freePort();
   const config = join(tmp, 'soak.yaml');
   writeFileSync(config, [
-    'model_list:',
-    '  - model_name: bench-model',
-    '    litellm_params:',
-    '      model: openai/bench-model',
-    `      api_base: ${upstream}/v1`,
-    '      api_key: sk-upstream',
+    ...benchModelYaml(upstream),
     ...PRICED_MODEL_INFO,
     'storage:',
     `  data_dir: ${join(tmp, 'data')}`,
@@ -113,7 +98,7 @@ async function startGateway(upstream) {
   const args = [...NODE_FLAGS, '--expose-gc', '--import', join(here, 'soak-heap.mjs'), join(root, 'bin', 'sluice.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
   const child = startChild('sluice-governed', args, { SLUICE_MASTER_KEY: MASTER_KEY, LOG_LEVEL: 'warn', ...backendEnv });
   const origin = `http://127.0.0.1:${port}`;
-  await waitFor(child, () => ready(origin), 'ready');
+  await waitFor(child, () => answersReady(origin), 'ready');
   return { child, origin };
 }
 

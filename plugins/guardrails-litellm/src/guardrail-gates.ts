@@ -28,10 +28,8 @@ export const GuardrailErrors = definePluginErrors('GUARDRAILS', {
 interface RequestGuardrails {
   readonly active: ReadonlySet<GuardrailEntry>;
   readonly applied: Set<string>;
-  /** What ran, one record per guardrail and mode (a streamed post_call updates its record per chunk). */
-  runs: Map<string, GuardrailRun> | undefined;
-  /** The same records in order: the call's `guardrailRuns`. */
-  list: GuardrailRun[] | undefined;
+  /** What ran, one record per guardrail and mode (a streamed post_call updates its record per chunk): the call's `guardrailRuns`. */
+  runs: GuardrailRun[] | undefined;
   /** during_call checks in flight: each settles to its refusal, or undefined. */
   alongside: Promise<SluiceError | undefined>[];
   refused: SluiceError | undefined;
@@ -111,7 +109,7 @@ export class GuardrailGates {
   private request(call: CallContext): RequestGuardrails {
     let request = this.requests.get(call.state);
     if (!request) {
-      request = { active: activeGuardrails(this.entries, call, this.logOf), applied: new Set(), runs: undefined, list: undefined, alongside: [], refused: undefined };
+      request = { active: activeGuardrails(this.entries, call, this.logOf), applied: new Set(), runs: undefined, alongside: [], refused: undefined };
       this.requests.set(call.state, request);
     }
     return request;
@@ -133,10 +131,10 @@ export class GuardrailGates {
     const startedAt = Date.now();
     try {
       const result = await run(arg);
-      recordRuns(call, request, entries, mode, startedAt, undefined);
+      recordRuns(request, entries, mode, startedAt, undefined);
       return result;
     } catch (err) {
-      recordRuns(call, request, entries, mode, startedAt, err);
+      recordRuns(request, entries, mode, startedAt, err);
       throw named(err, request);
     }
   }
@@ -144,20 +142,20 @@ export class GuardrailGates {
   private startAlongside(call: CallContext, request: RequestGuardrails, entries: readonly GuardrailEntry[], run: Run): void {
     this.markApplied(call, request, entries);
     // A copy: what the check does to the request must not reach the provider, already under way.
+    shareRuns(call, request);
     const copy: CallContext = { ...call, body: structuredClone(call.body) };
+    const startedAt = Date.now();
     // Started on the next turn, after the provider request is sent, so even a CPU-bound check
     // overlaps the provider's latency instead of adding to it.
-    shareRuns(call, request);
-    const startedAt = Date.now();
     const check = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => run(copy))
       .then(
         () => {
-          recordRuns(call, request, entries, 'during_call', startedAt, undefined);
+          recordRuns(request, entries, 'during_call', startedAt, undefined);
           return undefined;
         },
         (err: unknown) => {
-          recordRuns(call, request, entries, 'during_call', startedAt, err);
+          recordRuns(request, entries, 'during_call', startedAt, err);
           return named(err, request) as SluiceError;
         },
       );
@@ -169,17 +167,17 @@ export class GuardrailGates {
 const MAX_RESPONSE = 1_000;
 
 /**
- * Records how `entries` ended at `mode` on the call (`CallContext.guardrailRuns`): a refusal is an
- * intervention, any other error a failure to respond. A guardrail that runs again at the same mode
- * (each streamed chunk) updates its record: the end moves, and an intervention or failure stays.
+ * Records how `entries` ended at `mode` on the call (`CallContext.guardrailRuns`, shared before
+ * they ran): a refusal is an intervention, any other error a failure to respond. A guardrail that
+ * runs again at the same mode (each streamed chunk) updates its record: the end moves, and an
+ * intervention or failure stays. A call runs a handful of guardrails: a scan finds the record.
  */
-function recordRuns(call: CallContext, request: RequestGuardrails, entries: readonly GuardrailEntry[], mode: GuardrailMode, startedAt: number, err: unknown): void {
+function recordRuns(request: RequestGuardrails, entries: readonly GuardrailEntry[], mode: GuardrailMode, startedAt: number, err: unknown): void {
   const endedAt = Date.now();
   const status: GuardrailRun['status'] = err === undefined ? 'success' : isVerdict(err) ? 'guardrail_intervened' : 'guardrail_failed_to_respond';
-  const { runs, list } = shareRuns(call, request);
+  const runs = (request.runs ??= []);
   for (const e of entries) {
-    const id = `${e.name}\0${mode}`;
-    const known = runs.get(id);
+    const known = runOf(runs, e.name, mode);
     if (known !== undefined) {
       known.endedAt = endedAt;
       if (known.status === 'success' && status !== 'success') setOutcome(known, status, err);
@@ -187,20 +185,22 @@ function recordRuns(call: CallContext, request: RequestGuardrails, entries: read
     }
     const record: GuardrailRun = { name: e.name, mode, status: 'success', startedAt, endedAt };
     if (status !== 'success') setOutcome(record, status, err);
-    runs.set(id, record);
-    list.push(record);
+    runs.push(record);
   }
 }
 
+function runOf(runs: readonly GuardrailRun[], name: string, mode: GuardrailMode): GuardrailRun | undefined {
+  for (const r of runs) if (r.name === name && r.mode === mode) return r;
+  return undefined;
+}
+
 /**
- * The request's run records, and the call carrying their array. Put on the call before a guardrail
- * runs, so a context the guardrail returns as a copy of it carries the array along.
+ * Puts the request's run records on the call before a guardrail runs, so a context the guardrail
+ * returns as a copy of it carries the array along.
  */
-function shareRuns(call: CallContext, request: RequestGuardrails): { runs: Map<string, GuardrailRun>; list: GuardrailRun[] } {
-  const runs = (request.runs ??= new Map());
-  const list = (request.list ??= []);
-  if (call.guardrailRuns !== list) (call as { guardrailRuns?: GuardrailRun[] }).guardrailRuns = list;
-  return { runs, list };
+function shareRuns(call: CallContext, request: RequestGuardrails): void {
+  const runs = (request.runs ??= []);
+  if (call.guardrailRuns !== runs) (call as { guardrailRuns?: GuardrailRun[] }).guardrailRuns = runs;
 }
 
 function setOutcome(record: GuardrailRun, status: GuardrailRun['status'], err: unknown): void {
